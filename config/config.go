@@ -1,0 +1,419 @@
+// Package config reads vitals' configuration: a TOML file (by default
+// $XDG_CONFIG_HOME/vitals/config.toml) with environment overrides named
+// VITALS_<SECTION>_<KEY>, e.g. VITALS_OMRON_CLIENT_ID.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/adrg/xdg"
+
+	"vitals/health"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Keyring keeps OAuth tokens in the OS keyring when one answers.
+	Keyring bool    `toml:"keyring"`
+	Omron   Omron   `toml:"omron"`
+	OneUp   OneUp   `toml:"oneup"`
+	Sync    Sync    `toml:"sync"`
+	Display Display `toml:"display"`
+	Serve   Serve   `toml:"serve"`
+
+	// Path is the file the configuration was read from ("" when none).
+	Path string `toml:"-"`
+	// Warnings are problems that do not stop vitals, such as a file with
+	// a client secret that others can read.
+	Warnings []string `toml:"-"`
+}
+
+// Omron is the Omron Wellness partner API.
+type Omron struct {
+	Environment  string   `toml:"environment"` // staging or production: fills in the vendor's URLs
+	ClientID     string   `toml:"client_id"`
+	ClientSecret string   `toml:"client_secret"`
+	AuthorizeURL string   `toml:"authorize_url"`
+	TokenURL     string   `toml:"token_url"`
+	APIURL       string   `toml:"api_url"`
+	RevokeURL    string   `toml:"revoke_url"`
+	RedirectURL  string   `toml:"redirect_url"`
+	Scopes       []string `toml:"scopes"`
+}
+
+// OneUp is the 1upHealth API.
+type OneUp struct {
+	ClientID     string `toml:"client_id"`
+	ClientSecret string `toml:"client_secret"`
+	APIURL       string `toml:"api_url"`
+	FHIRURL      string `toml:"fhir_url"`
+	TokenURL     string `toml:"token_url"`
+	RedirectURL  string `toml:"redirect_url"`
+}
+
+// Sync is the background engine's schedule.
+type Sync struct {
+	Interval Duration `toml:"interval"` // between scheduled syncs
+	Jitter   Duration `toml:"jitter"`   // up to this much is added to each wait, so clients do not sync in step
+	// Notifications, when true, means Omron notifies `vitals serve` of new
+	// data: scheduled syncs then skip Omron, which is fetched on each
+	// notification and once a day to catch up on lost ones.
+	Notifications bool     `toml:"notifications"`
+	CatchUp       Duration `toml:"catch_up"` // the catch-up pull's period
+}
+
+// Display holds how readings are shown.
+type Display struct {
+	Weight      string `toml:"weight"`      // kg or lb
+	Temperature string `toml:"temperature"` // C or F
+	Distance    string `toml:"distance"`    // km or mi
+	Rulebook    string `toml:"rulebook"`    // aha2025 or esh2023
+	StepGoal    int    `toml:"step_goal"`
+	QuietDays   int    `toml:"quiet_days"` // a source with no data for this many days is flagged
+}
+
+// Serve is the headless server's notification endpoint.
+type Serve struct {
+	Listen     string `toml:"listen"`
+	NotifyPath string `toml:"notify_path"`
+	// NotifySecret, when set, must be given as the last path element or in
+	// the X-Vitals-Secret header: the vendor does not sign its requests.
+	NotifySecret string `toml:"notify_secret"`
+}
+
+// Duration is a time.Duration written as "30m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads "30m", "1h30m".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("want a duration such as 30m or 1h: %w", err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration as "30m0s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// The vendors' hosts.
+const (
+	OmronStaging    = "staging"
+	OmronProduction = "production"
+)
+
+// Default returns the configuration used when no file exists.
+func Default() Config {
+	return Config{
+		Keyring: true,
+		Omron: Omron{
+			Environment: OmronStaging,
+			RedirectURL: "http://127.0.0.1:53682/callback",
+			Scopes:      []string{"bloodpressure", "activity", "weight", "temperature", "oxygen", "openid", "offline_access"},
+		},
+		OneUp: OneUp{
+			APIURL:      "https://api.1up.health",
+			FHIRURL:     "https://api.1up.health/r4",
+			TokenURL:    "https://auth.1up.health/oauth2/token",
+			RedirectURL: "http://127.0.0.1:53683/callback",
+		},
+		Sync: Sync{
+			Interval: Duration{30 * time.Minute},
+			Jitter:   Duration{3 * time.Minute},
+			CatchUp:  Duration{24 * time.Hour},
+		},
+		Display: Display{Weight: "kg", Temperature: "C", Distance: "km", Rulebook: "aha2025", StepGoal: 8000, QuietDays: 7},
+		Serve:   Serve{Listen: "127.0.0.1:8080", NotifyPath: "/omron/notify"},
+	}
+}
+
+// DefaultPath is $XDG_CONFIG_HOME/vitals/config.toml.
+func DefaultPath() string { return filepath.Join(xdg.ConfigHome, "vitals", "config.toml") }
+
+// DefaultDBPath is $XDG_DATA_HOME/vitals/vitals.db.
+func DefaultDBPath() string { return filepath.Join(xdg.DataHome, "vitals", "vitals.db") }
+
+// Load reads the file at path (the default path when ""), then the
+// environment. A missing default file is not an error; a missing file that
+// was asked for is. Unknown keys are errors that name the key.
+func Load(path string) (Config, error) {
+	c := Default()
+	explicit := path != ""
+	if !explicit {
+		path = DefaultPath()
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		path = ""
+	case err != nil:
+		return c, fmt.Errorf("config: read %s: %w", path, err)
+	default:
+		md, err := toml.Decode(string(data), &c)
+		if err != nil {
+			return c, fmt.Errorf("config: %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			return c, fmt.Errorf("config: %s: unknown key %q (known keys are listed in `vitals config --help`)", path, und[0].String())
+		}
+		c.Path = path
+		if (c.Omron.ClientSecret != "" || c.OneUp.ClientSecret != "") && othersCanRead(path) {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("%s holds a client secret and others can read it: run chmod 600 %s", path, path))
+		}
+	}
+	if err := c.applyEnv(os.LookupEnv); err != nil {
+		return c, err
+	}
+	c.fillOmronURLs()
+	return c, c.check()
+}
+
+func othersCanRead(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().Perm()&0o077 != 0
+}
+
+// EnvName is the environment variable that overrides a key, e.g.
+// EnvName("omron", "client_id") is VITALS_OMRON_CLIENT_ID.
+func EnvName(section, key string) string {
+	if section == "" {
+		return "VITALS_" + strings.ToUpper(key)
+	}
+	return "VITALS_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
+}
+
+// applyEnv overrides every key that has an environment variable set. It
+// walks the struct by its toml tags, so a new key gets its variable without
+// being listed twice.
+func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
+	return walk(reflect.ValueOf(c).Elem(), "", func(section, key string, f reflect.Value) error {
+		name := EnvName(section, key)
+		s, ok := lookup(name)
+		if !ok {
+			return nil
+		}
+		if err := setFromString(f, s); err != nil {
+			return fmt.Errorf("config: %s=%q: %w", name, s, err)
+		}
+		return nil
+	})
+}
+
+// walk calls fn for every settable key, with its section ("" at the top).
+func walk(v reflect.Value, section string, fn func(section, key string, f reflect.Value) error) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag.Get("toml")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(Duration{}) {
+			if err := walk(f, tag, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(section, tag, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setFromString(f reflect.Value, s string) error {
+	switch f.Interface().(type) {
+	case string:
+		f.SetString(s)
+	case bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		f.SetBool(b)
+	case int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("want a whole number")
+		}
+		f.SetInt(int64(n))
+	case []string:
+		f.Set(reflect.ValueOf(strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })))
+	case Duration:
+		var d Duration
+		if err := d.UnmarshalText([]byte(s)); err != nil {
+			return err
+		}
+		f.Set(reflect.ValueOf(d))
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}
+
+// fillOmronURLs fills in the vendor's URLs for the environment, leaving
+// any URL the file or environment gave.
+func (c *Config) fillOmronURLs() {
+	o := &c.Omron
+	var auth, base string
+	switch o.Environment {
+	case OmronStaging:
+		auth, base = "https://stg-oauth-website.ohiomron.com", "https://stg-oauth.ohiomron.com/stg"
+	case OmronProduction:
+		auth, base = "https://prd-oauth-website.ohiomron.com", "https://prd-oauth.ohiomron.com/prd"
+	default:
+		return // check reports it
+	}
+	fill := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	fill(&o.AuthorizeURL, auth+"/connect/authorize")
+	fill(&o.TokenURL, base+"/connect/token")
+	fill(&o.APIURL, base+"/api/measurement")
+	fill(&o.RevokeURL, base+"/connect/revocation")
+}
+
+// where tells a person how to set a key.
+func (c Config) where(section, key string) string {
+	file := c.Path
+	if file == "" {
+		file = DefaultPath()
+	}
+	return fmt.Sprintf("put %s under [%s] in %s, or set %s", key, section, file, EnvName(section, key))
+}
+
+// check validates what every command relies on. Provider credentials are
+// checked only when a provider is used (see OmronReady, OneUpReady).
+func (c Config) check() error {
+	if c.Omron.Environment != OmronStaging && c.Omron.Environment != OmronProduction {
+		return fmt.Errorf("config: omron.environment %q: want staging or production", c.Omron.Environment)
+	}
+	if _, err := c.Units(); err != nil {
+		return fmt.Errorf("config: display: %w", err)
+	}
+	if _, err := health.ParseRulebook(c.Display.Rulebook); err != nil {
+		return fmt.Errorf("config: display.%w", err)
+	}
+	if c.Display.StepGoal <= 0 || c.Display.StepGoal > 100000 {
+		return fmt.Errorf("config: display.step_goal %d: want 1 to 100000", c.Display.StepGoal)
+	}
+	if c.Display.QuietDays <= 0 {
+		return fmt.Errorf("config: display.quiet_days %d: want at least 1", c.Display.QuietDays)
+	}
+	if c.Sync.Interval.Duration < time.Minute {
+		return fmt.Errorf("config: sync.interval %s: want at least 1m", c.Sync.Interval)
+	}
+	if c.Sync.Jitter.Duration < 0 {
+		return fmt.Errorf("config: sync.jitter %s: must not be negative", c.Sync.Jitter)
+	}
+	if !strings.HasPrefix(c.Serve.NotifyPath, "/") {
+		return fmt.Errorf("config: serve.notify_path %q: must start with /", c.Serve.NotifyPath)
+	}
+	return nil
+}
+
+// OmronReady reports what is missing or wrong for talking to Omron.
+func (c Config) OmronReady() error {
+	o := c.Omron
+	req := []struct{ key, v string }{{"client_id", o.ClientID}, {"client_secret", o.ClientSecret}}
+	for _, r := range req {
+		if r.v == "" {
+			return fmt.Errorf("config: omron.%s is not set: %s (try `vitals sandbox --write-config` for a local test server)", r.key, c.where("omron", r.key))
+		}
+	}
+	for _, r := range []struct{ key, v string }{{"authorize_url", o.AuthorizeURL}, {"token_url", o.TokenURL}, {"api_url", o.APIURL}, {"redirect_url", o.RedirectURL}} {
+		if err := checkURL(r.v); err != nil {
+			return fmt.Errorf("config: omron.%s %q: %v: %s", r.key, r.v, err, c.where("omron", r.key))
+		}
+	}
+	if o.RevokeURL != "" {
+		if err := checkURL(o.RevokeURL); err != nil {
+			return fmt.Errorf("config: omron.revoke_url %q: %v", o.RevokeURL, err)
+		}
+	}
+	if !slices.Contains(o.Scopes, "offline_access") {
+		return fmt.Errorf("config: omron.scopes must include offline_access, or tokens cannot refresh: %s", c.where("omron", "scopes"))
+	}
+	return nil
+}
+
+// OneUpReady reports what is missing or wrong for talking to 1upHealth.
+func (c Config) OneUpReady() error {
+	o := c.OneUp
+	for _, r := range []struct{ key, v string }{{"client_id", o.ClientID}, {"client_secret", o.ClientSecret}} {
+		if r.v == "" {
+			return fmt.Errorf("config: oneup.%s is not set: %s (try `vitals sandbox --write-config` for a local test server)", r.key, c.where("oneup", r.key))
+		}
+	}
+	for _, r := range []struct{ key, v string }{{"api_url", o.APIURL}, {"fhir_url", o.FHIRURL}, {"token_url", o.TokenURL}, {"redirect_url", o.RedirectURL}} {
+		if err := checkURL(r.v); err != nil {
+			return fmt.Errorf("config: oneup.%s %q: %v: %s", r.key, r.v, err, c.where("oneup", r.key))
+		}
+	}
+	return nil
+}
+
+func checkURL(s string) error {
+	if s == "" {
+		return errors.New("is not set")
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("is not an http(s) URL")
+	}
+	return nil
+}
+
+// Units are the display units.
+func (c Config) Units() (health.Units, error) {
+	return health.ParseUnits(c.Display.Weight, c.Display.Temperature, c.Display.Distance)
+}
+
+// Rulebook is the chosen blood-pressure rulebook.
+func (c Config) Rulebook() health.Rulebook {
+	r, _ := health.ParseRulebook(c.Display.Rulebook) // check validated it
+	return r
+}
+
+// Write saves c as TOML at path, readable by its owner only (it may hold
+// client secrets), through a temporary file and a rename.
+func Write(path string, c Config) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("config: create folder for %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml")
+	if err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	fmt.Fprintln(tmp, "# vitals configuration. Every key can also be set as VITALS_<SECTION>_<KEY>.")
+	if err := toml.NewEncoder(tmp).Encode(c); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package health
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WallClock returns the instant t as the clock on the wall read it, in a
+// fixed zone offset seconds east of UTC. A reading keeps its own offset
+// because people travel and clocks change: Tuesday morning is the morning
+// where the reading was taken, not where it is viewed.
+func WallClock(t time.Time, offset int) time.Time {
+	return t.In(FixedZone(offset))
+}
+
+// FixedZone returns a zone named like "+05:30" for the offset.
+func FixedZone(offset int) *time.Location {
+	if offset == 0 {
+		return time.UTC
+	}
+	return time.FixedZone(FormatOffset(offset), offset)
+}
+
+// FormatOffset writes an offset in seconds as "+hh:mm" (RFC 3339's form).
+func FormatOffset(offset int) string {
+	sign := '+'
+	if offset < 0 {
+		sign = '-'
+		offset = -offset
+	}
+	return fmt.Sprintf("%c%02d:%02d", sign, offset/3600, offset%3600/60)
+}
+
+// ParseOffset reads a UTC offset as "+hh:mm", "+hhmm", "Z", or a number of
+// seconds ("-21600"); data feeds use all of them.
+func ParseOffset(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "Z" || s == "z":
+		return 0, nil
+	case s == "":
+		return 0, fmt.Errorf("empty UTC offset")
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < -14*3600 || n > 14*3600 {
+			return 0, fmt.Errorf("UTC offset %q is out of range", s)
+		}
+		return n, nil
+	}
+	if s[0] != '+' && s[0] != '-' {
+		return 0, fmt.Errorf("UTC offset %q: want +hh:mm or seconds", s)
+	}
+	body := strings.ReplaceAll(s[1:], ":", "")
+	if len(body) != 4 {
+		return 0, fmt.Errorf("UTC offset %q: want +hh:mm or seconds", s)
+	}
+	h, err1 := strconv.Atoi(body[:2])
+	m, err2 := strconv.Atoi(body[2:])
+	if err1 != nil || err2 != nil || h > 14 || m > 59 {
+		return 0, fmt.Errorf("UTC offset %q: want +hh:mm or seconds", s)
+	}
+	off := h*3600 + m*60
+	if s[0] == '-' {
+		off = -off
+	}
+	return off, nil
+}
+
+// OffsetOf returns the offset of t's zone at t, in seconds east of UTC.
+func OffsetOf(t time.Time) int {
+	_, off := t.Zone()
+	return off
+}
+
+// Date is a calendar day without a zone: the day a reading belongs to on
+// the wall clock where it was taken.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the calendar day of t in t's own zone.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// ParseDate reads "2006-01-02".
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+	}
+	return DateOf(t), nil
+}
+
+// In returns midnight at the start of the day in loc.
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// AddDays returns the date n days later (earlier for negative n).
+func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
+
+// Sub returns the number of days from o to d.
+func (d Date) Sub(o Date) int {
+	return int(d.In(time.UTC).Sub(o.In(time.UTC)).Hours() / 24)
+}
+
+// Before reports whether d is earlier than o.
+func (d Date) Before(o Date) bool { return d.Sub(o) < 0 }
+
+// After reports whether d is later than o.
+func (d Date) After(o Date) bool { return d.Sub(o) > 0 }
+
+// IsZero reports whether d is the zero Date.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// Weekday returns the day of the week.
+func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
+
+func (d Date) String() string { return d.In(time.UTC).Format(time.DateOnly) }

@@ -1,0 +1,191 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	gosync "sync"
+	"time"
+)
+
+// Token is what vitals keeps of an account's OAuth grant. It never prints
+// its secrets: %v, %+v and %#v show only whether each is set.
+type Token struct {
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	TokenType    string    `json:"token_type,omitempty"`
+	Expiry       time.Time `json:"expiry,omitzero"`
+}
+
+func (t Token) String() string {
+	return fmt.Sprintf("Token{access:%s refresh:%s expiry:%s}", redacted(t.AccessToken), redacted(t.RefreshToken), t.Expiry.Format(time.RFC3339))
+}
+
+// GoString keeps %#v from printing the fields.
+func (t Token) GoString() string { return t.String() }
+
+func redacted(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return "set"
+}
+
+// expiryLeeway refreshes a token this long before it expires, so a request
+// never goes out with a token about to die.
+const expiryLeeway = time.Minute
+
+// fresh reports whether the access token can be used at now.
+func (t Token) fresh(now time.Time) bool {
+	return t.AccessToken != "" && (t.Expiry.IsZero() || now.Add(expiryLeeway).Before(t.Expiry))
+}
+
+// SecretStore keeps an account's serialised credentials (*store.DB does).
+type SecretStore interface {
+	LoadSecret(ctx context.Context, accountID int64) ([]byte, error)
+	SaveSecret(ctx context.Context, accountID int64, secret []byte) error
+}
+
+// RefreshFunc asks the provider for a new token. It returns an error
+// matching ErrNeedsRelink when the provider refuses the refresh token.
+type RefreshFunc func(ctx context.Context, refreshToken string) (Token, error)
+
+// Credentials keep one account's token usable: loaded from the store,
+// refreshed shortly before it expires or when an API refuses it, and saved
+// at once after every refresh, because refresh tokens rotate and the old
+// one stops working. One refresh runs at a time; a caller that finds the
+// token already replaced by another uses the new one instead of refreshing
+// again. Safe for concurrent use.
+type Credentials struct {
+	store     SecretStore
+	accountID int64
+	refresh   RefreshFunc
+	now       func() time.Time
+
+	mu  gosync.Mutex
+	tok *Token
+}
+
+// NewCredentials returns the credentials of an account.
+func NewCredentials(s SecretStore, accountID int64, refresh RefreshFunc) *Credentials {
+	return &Credentials{store: s, accountID: accountID, refresh: refresh, now: time.Now}
+}
+
+// Save stores a token, as linking does with the first one.
+func (c *Credentials) Save(ctx context.Context, t Token) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.save(ctx, t)
+}
+
+func (c *Credentials) save(ctx context.Context, t Token) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("encode token: %w", err)
+	}
+	if err := c.store.SaveSecret(ctx, c.accountID, data); err != nil {
+		return err
+	}
+	c.tok = &t
+	return nil
+}
+
+func (c *Credentials) load(ctx context.Context) (Token, error) {
+	data, err := c.store.LoadSecret(ctx, c.accountID)
+	if err != nil {
+		return Token{}, err
+	}
+	var t Token
+	if err := json.Unmarshal(data, &t); err != nil {
+		return Token{}, fmt.Errorf("stored credentials of account %d do not decode: %w", c.accountID, ErrNeedsRelink)
+	}
+	return t, nil
+}
+
+// Token returns a usable token, refreshing it first when it is about to
+// expire.
+func (c *Credentials) Token(ctx context.Context) (Token, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok != nil && c.tok.fresh(c.now()) {
+		return *c.tok, nil
+	}
+	// Another process (a dashboard beside `vitals sync`) may have
+	// refreshed it: look in the store before spending a refresh.
+	t, err := c.load(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	c.tok = &t
+	if t.fresh(c.now()) {
+		return t, nil
+	}
+	return c.refreshLocked(ctx, t)
+}
+
+// Refresh replaces a token an API refused. rejected is the access token
+// that was refused: when the stored token is already a different one,
+// another caller has refreshed and that token is returned instead.
+func (c *Credentials) Refresh(ctx context.Context, rejected string) (Token, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, err := c.load(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	c.tok = &t
+	if t.AccessToken != rejected && t.fresh(c.now()) {
+		return t, nil
+	}
+	return c.refreshLocked(ctx, t)
+}
+
+func (c *Credentials) refreshLocked(ctx context.Context, old Token) (Token, error) {
+	if old.RefreshToken == "" {
+		return Token{}, fmt.Errorf("no refresh token stored: %w", ErrNeedsRelink)
+	}
+	t, err := c.refresh(ctx, old.RefreshToken)
+	if err != nil {
+		return Token{}, err
+	}
+	if t.RefreshToken == "" { // the provider kept the old refresh token valid
+		t.RefreshToken = old.RefreshToken
+	}
+	if err := c.save(ctx, t); err != nil {
+		return Token{}, fmt.Errorf("save refreshed token: %w", err)
+	}
+	return t, nil
+}
+
+// Do sends the request newReq builds around a usable access token. On a
+// 401 it refreshes once and sends again; a second 401 is ErrNeedsRelink.
+// It returns a 2xx response for the caller to read and close, or an error
+// classified by Classify.
+func (c *Credentials) Do(ctx context.Context, client *http.Client, op string, newReq func(ctx context.Context, accessToken string) (*http.Request, error)) (*http.Response, error) {
+	t, err := c.Token(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	for attempt := 0; ; attempt++ {
+		req, err := newReq(ctx, t.AccessToken)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		resp, err := client.Do(req)
+		err = Classify(op, resp, err)
+		if err == nil {
+			return resp, nil
+		}
+		if !errors.Is(err, ErrUnauthorized) {
+			return nil, err
+		}
+		if attempt > 0 {
+			return nil, fmt.Errorf("%s: refreshed token refused too: %w", op, ErrNeedsRelink)
+		}
+		if t, err = c.Refresh(ctx, t.AccessToken); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+}
