@@ -1,0 +1,73 @@
+// Package sync is the background engine that keeps the database current:
+// one worker per linked account, on a schedule, on demand, and on
+// provider notifications. It publishes typed progress events that the
+// dashboard and the headless commands subscribe to.
+//
+// The package's name shadows the standard library's; inside it the
+// standard one is imported as gosync.
+package sync
+
+import (
+	"time"
+
+	"vitals/store"
+)
+
+// EventKind says what happened.
+type EventKind int
+
+const (
+	// Started: a sync round of an account began.
+	Started EventKind = iota
+	// PageStored: a page of a stream was committed with its cursor.
+	PageStored
+	// Waiting: the worker pauses, for a rate limit (RateLimited) or a back-off
+	// after a temporary failure, until Until.
+	Waiting
+	// Finished: the round ended well.
+	Finished
+	// Failed: the round gave up; Err says why. The next round tries again.
+	Failed
+	// NeedsRelink: the provider refused the account's credentials; the
+	// account's worker stopped until it is linked again.
+	NeedsRelink
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case Started:
+		return "started"
+	case PageStored:
+		return "page stored"
+	case Waiting:
+		return "waiting"
+	case Finished:
+		return "finished"
+	case Failed:
+		return "failed"
+	case NeedsRelink:
+		return "needs relinking"
+	}
+	return "unknown"
+}
+
+// Event is one step of a sync, as subscribers see it.
+type Event struct {
+	Kind      EventKind
+	At        time.Time
+	AccountID int64
+	ProfileID int64
+	Provider  store.Provider
+	Account   string // the account's title, for display
+	Stream    string // PageStored, Waiting: the stream concerned
+
+	// PageStored: what the page did. Finished: the round's totals.
+	Added, Updated, Unchanged int
+
+	// Waiting: when the pause ends, and whether the server asked for it.
+	Until       time.Time
+	RateLimited bool
+
+	// Failed, NeedsRelink, Waiting: why. Never carries a secret.
+	Err error
+}
