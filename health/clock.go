@@ -43,9 +43,12 @@ func ParseOffset(s string) (int, error) {
 	case s == "":
 		return 0, fmt.Errorf("empty UTC offset")
 	}
-	if n, err := strconv.Atoi(s); err == nil {
-		if n < -14*3600 || n > 14*3600 {
-			return 0, fmt.Errorf("UTC offset %q is out of range", s)
+	// "+0530" is hours and minutes; any other integer is seconds, which
+	// must be whole minutes, as every zone in use is.
+	hhmm := (s[0] == '+' || s[0] == '-') && len(s) == 5
+	if n, err := strconv.Atoi(s); err == nil && !hhmm {
+		if n < -14*3600 || n > 14*3600 || n%60 != 0 {
+			return 0, fmt.Errorf("UTC offset %q is not a whole number of minutes within ±14 hours", s)
 		}
 		return n, nil
 	}
