@@ -160,6 +160,9 @@ type Observation struct {
 	Note              []Annotation      `json:"note,omitempty"`
 	Device            *Reference        `json:"device,omitempty"`
 	Component         []Component       `json:"component,omitempty"`
+
+	Extension    []Extension `json:"extension,omitempty"`
+	ValueInteger *int64      `json:"valueInteger,omitempty"`
 }
 
 // Component is one part of a panel Observation, such as the systolic
@@ -169,6 +172,9 @@ type Component struct {
 	ValueQuantity    *Quantity        `json:"valueQuantity,omitempty"`
 	ValueCodeable    *CodeableConcept `json:"valueCodeableConcept,omitempty"`
 	DataAbsentReason *CodeableConcept `json:"dataAbsentReason,omitempty"`
+
+	ValueBoolean *bool  `json:"valueBoolean,omitempty"`
+	ValueInteger *int64 `json:"valueInteger,omitempty"`
 }
 
 // Annotation is a text note.
@@ -189,6 +195,9 @@ type Condition struct {
 	Encounter          *Reference        `json:"encounter,omitempty"`
 	OnsetDateTime      string            `json:"onsetDateTime,omitempty"`
 	RecordedDate       string            `json:"recordedDate,omitempty"`
+
+	OnsetPeriod *Period     `json:"onsetPeriod,omitempty"`
+	Extension   []Extension `json:"extension,omitempty"`
 }
 
 // OperationOutcome is how a FHIR server explains an error.
@@ -202,4 +211,29 @@ type OperationOutcomeIssue struct {
 	Severity    string `json:"severity"`
 	Code        string `json:"code"`
 	Diagnostics string `json:"diagnostics,omitempty"`
+}
+
+// Extension is a FHIR extension: a value (or nested extensions) under a
+// URL that says what it means. vitals writes its own (see URLSetting and
+// friends) so that exports read back to the same readings.
+type Extension struct {
+	URL          string      `json:"url"`
+	ValueBoolean *bool       `json:"valueBoolean,omitempty"`
+	ValueInteger *int64      `json:"valueInteger,omitempty"`
+	ValueDecimal *float64    `json:"valueDecimal,omitempty"`
+	ValueCode    string      `json:"valueCode,omitempty"`
+	ValueString  string      `json:"valueString,omitempty"`
+	Extension    []Extension `json:"extension,omitempty"`
+}
+
+// HumanName is a person's name; vitals only writes its text.
+type HumanName struct {
+	Text string `json:"text,omitempty"`
+}
+
+// Patient is the subject of an exported bundle, reduced to its name.
+type Patient struct {
+	ResourceType string      `json:"resourceType"`
+	ID           string      `json:"id,omitempty"`
+	Name         []HumanName `json:"name,omitempty"`
 }
