@@ -33,6 +33,22 @@ type Redirect struct {
 	State  string    // the state sent with the authorization request
 	Pasted io.Reader // optional: where a person pastes the redirected URL
 	Notes  io.Writer // optional: where to say why a pasted URL was not taken
+
+	// NoCode accepts a redirect without an authorization code, for flows
+	// that only report an outcome (1upHealth's connect page).
+	NoCode bool
+	// StateOptional also accepts a redirect that carries no state at all
+	// (one with another state is still refused), for a provider that may
+	// not echo it: 1upHealth documents no state for its connect page.
+	StateOptional bool
+}
+
+// stateOK reports whether a redirect's query belongs to this attempt.
+func (r Redirect) stateOK(q url.Values) bool {
+	if r.StateOptional && !q.Has("state") {
+		return true
+	}
+	return q.Get("state") == r.State
 }
 
 // Loopback reports whether the redirect URL is one Wait listens on.
@@ -117,7 +133,7 @@ func (r Redirect) callback(path string, offer func(url.Values) bool) http.Handle
 			return
 		}
 		q := req.URL.Query()
-		if q.Get("state") != r.State {
+		if !r.stateOK(q) {
 			w.WriteHeader(http.StatusBadRequest)
 			page(w, "This link attempt does not match", "The page that sent you here belongs to another attempt. Start again with vitals link.")
 			return
@@ -163,7 +179,7 @@ func (r Redirect) readPasted(offer func(url.Values) bool) {
 			continue
 		}
 		q := u.Query()
-		if q.Get("state") != r.State {
+		if !r.stateOK(q) {
 			r.note("That URL belongs to another link attempt (its state does not match); paste the one from this attempt.")
 			continue
 		}
@@ -188,7 +204,7 @@ func (r Redirect) result(q url.Values) (url.Values, error) {
 			return nil, fmt.Errorf("the provider refused the authorization: %s (%s)", truncate(e, 100), truncate(desc, 200))
 		}
 		return nil, fmt.Errorf("the provider refused the authorization: %s", truncate(e, 100))
-	case q.Get("code") == "":
+	case q.Get("code") == "" && !r.NoCode:
 		return nil, fmt.Errorf("the redirect carries no authorization code")
 	}
 	return q, nil

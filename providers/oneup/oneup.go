@@ -1,0 +1,168 @@
+// Package oneup is the 1upHealth client: user management (server to
+// server, with the application's client secret), the OAuth code exchange
+// and refresh, the lists of devices and health systems a person can
+// connect and the connect link for one, and a providers.Source that reads
+// the person's FHIR R4 Observations and atrial-fibrillation Conditions.
+//
+// 1upHealth gathers data from the systems a person connected (wearables,
+// scales, health systems' records) into one FHIR store. Each reading
+// records the system it came from: its Origin is the system's name and
+// its Setting home for devices, office for health systems.
+//
+// Secrets stay out of errors and logs: the client secret travels in form
+// bodies or query strings that are never quoted, and the connect link,
+// which carries the person's access token, prints masked (see ConnectLink).
+package oneup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"vitals/config"
+	"vitals/providers"
+)
+
+// UserCallsPerHour is the vendor's limit on user-management calls.
+const UserCallsPerHour = 300
+
+// Errors callers branch on.
+var (
+	// ErrUserExists is the vendor's "this user already exists".
+	ErrUserExists = errors.New("this user already exists")
+	// ErrNoUser means user management knows no such user.
+	ErrNoUser = errors.New("no such 1upHealth user")
+	// ErrBadClient means 1upHealth refused the application's client_id or
+	// client_secret: the configuration is wrong, not the account.
+	ErrBadClient = errors.New("1upHealth refused the client_id or client_secret: check the [oneup] section of the configuration")
+	// ErrNotLinked means the profile has no 1upHealth account yet.
+	ErrNotLinked = errors.New("no 1upHealth account is linked to this profile: run `vitals link oneup` first")
+)
+
+// Client talks to 1upHealth for one application (client id and secret).
+// Safe for concurrent use.
+type Client struct {
+	cfg   config.OneUp
+	http  *http.Client
+	users *rate.Limiter
+	now   func() time.Time
+}
+
+// Option changes a Client.
+type Option func(*Client)
+
+// WithClock sets the clock that dates token expiries.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithUserLimit replaces the user-management limiter (UserCallsPerHour,
+// with bursts of 10, by default).
+func WithUserLimit(l *rate.Limiter) Option { return func(c *Client) { c.users = l } }
+
+// New returns a client. hc nil means http.DefaultClient.
+func New(cfg config.OneUp, hc *http.Client, opts ...Option) *Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := &Client{
+		cfg:   cfg,
+		http:  hc,
+		users: rate.NewLimiter(rate.Every(time.Hour/UserCallsPerHour), 10),
+		now:   time.Now,
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// apiURL joins a path to the API base.
+func (c *Client) apiURL(path string) string {
+	return strings.TrimRight(c.cfg.APIURL, "/") + path
+}
+
+// credentials are the application's client id and secret as parameters.
+func (c *Client) credentials() url.Values {
+	return url.Values{"client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret}}
+}
+
+// postForm sends a form and returns the 2xx response, or the error
+// Classify makes of anything else.
+func (c *Client) postForm(ctx context.Context, op, target string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, scrub(err))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err := providers.Classify(op, resp, err); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// get sends a GET and returns the 2xx response.
+func (c *Client) get(ctx context.Context, op, target string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, scrub(err))
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err := providers.Classify(op, resp, err); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// scrub drops the URL from a *url.Error, which may carry a secret in its
+// query (the system lists and connect links do).
+func scrub(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s request: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+// decode reads a JSON body and closes it.
+func decode(op string, body io.ReadCloser, v any) error {
+	defer body.Close()
+	return providers.DecodeJSON(op, body, v)
+}
+
+// flexString is a JSON string or number, kept as a string: the vendor
+// writes ids as numbers in some answers and strings in others.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "null" {
+		*f = ""
+		return nil
+	}
+	if unq, err := strconv.Unquote(s); err == nil {
+		*f = flexString(unq)
+		return nil
+	}
+	if _, err := strconv.ParseFloat(s, 64); err != nil {
+		return fmt.Errorf("want a string or a number, got %s", truncate(s, 20))
+	}
+	*f = flexString(s)
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

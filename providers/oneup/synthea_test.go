@@ -1,0 +1,96 @@
+package oneup_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vitals/fhir"
+	"vitals/health"
+	"vitals/providers/oneup/oneupsim"
+	"vitals/store"
+)
+
+// syntheaDir is ../shared/testdata/fhir-synthea from the repository root.
+func syntheaDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("repository root not found")
+		}
+		dir = parent
+	}
+	d := filepath.Join(dir, "..", "shared", "testdata", "fhir-synthea")
+	if _, err := os.Stat(d); err != nil {
+		t.Skipf("no FHIR test bundles at %s: skipping", d)
+	}
+	return d
+}
+
+// A bundle served as a connected health system arrives with the same
+// readings, kind by kind, as a file import of the same bundle.
+func TestSyntheaBundleServedMatchesFileImport(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob(filepath.Join(syntheaDir(t), "*.json"))
+	if len(files) == 0 {
+		t.Skip("no bundles in the test data folder")
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			imported, _, err := fhir.MapBundle(data, fhir.Options{Origin: "file"})
+			if err != nil {
+				t.Fatalf("map the file: %v", err)
+			}
+			want := imported.Counts()
+			if len(want) == 0 {
+				t.Fatalf("the file maps to no readings")
+			}
+			b, err := oneupsim.LoadBundle(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newEnv(t, oneupsim.Options{Bundle: b})
+			acct := e.link(oneupsim.EpicTestSite)
+			got := e.syncAll(e.source(acct), acct)
+			for _, k := range append(health.Kinds, health.KindCondition) {
+				if got.counts[k] != want[k] {
+					t.Errorf("%s: %d arrived, the file import maps %d", k, got.counts[k], want[k])
+				}
+			}
+			// And stored: the same number of rows as importing the file.
+			fileAcct, err := e.db.LocalAccount(e.ctx, e.profile.ID, store.ProviderFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.db.Upsert(e.ctx, e.profile.ID, fileAcct.ID, imported); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range append(health.Kinds, health.KindCondition) {
+				synced, _ := e.db.Count(e.ctx, k, store.Filter{ProfileID: e.profile.ID, AccountID: acct.ID})
+				fromFile, _ := e.db.Count(e.ctx, k, store.Filter{ProfileID: e.profile.ID, AccountID: fileAcct.ID})
+				if synced != fromFile {
+					t.Errorf("%s: %d stored from 1upHealth, %d from the file", k, synced, fromFile)
+				}
+			}
+			office, _ := e.db.BloodPressures(e.ctx, store.Filter{ProfileID: e.profile.ID, AccountID: acct.ID, Place: store.OfficeOnly})
+			if len(office) != want[health.KindBloodPressure] {
+				t.Errorf("%d of %d blood pressures marked office", len(office), want[health.KindBloodPressure])
+			}
+			t.Logf("%v", want)
+		})
+	}
+}

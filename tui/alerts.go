@@ -1,0 +1,159 @@
+package tui
+
+import (
+	"fmt"
+	"time"
+
+	"vitals/health"
+	"vitals/store"
+)
+
+// alertKind orders alerts: what needs action first.
+type alertKind int
+
+const (
+	alertRelink alertKind = iota
+	alertSevere
+	alertRepeated
+	alertAFib
+	alertIrregular
+	alertQuiet
+	alertCondition
+)
+
+// mark is the alert's symbol, which carries its meaning without colour.
+func (k alertKind) mark() string {
+	switch k {
+	case alertRelink:
+		return "✗"
+	case alertSevere:
+		return "!!"
+	case alertRepeated, alertAFib, alertIrregular:
+		return "⚠"
+	case alertQuiet:
+		return "○"
+	}
+	return "•"
+}
+
+// alert is one thing the alerts screen explains.
+type alert struct {
+	kind   alertKind
+	title  string
+	detail string
+}
+
+// The sentences the clinical rules ask for wherever a rhythm flag shows.
+const (
+	afibCaveat      = "A monitor's AFib flag is a screening result, not a diagnosis: confirm it with an ECG."
+	irregularCaveat = "An irregular-heartbeat flag is a screening result, not a diagnosis: confirm it with an ECG if it recurs."
+	severeAdvice    = "Rest 5 minutes and measure again. If it stays above 180/120, or comes with chest pain, shortness of breath, weakness or vision changes, seek care now."
+)
+
+// buildAlerts lists what the period's readings and the sources call for.
+func buildAlerts(s *snapshot, set settings) []alert {
+	var out []alert
+	now := set.now()
+	for _, a := range s.accounts {
+		if a.State == store.StateNeedsRelink {
+			out = append(out, alert{
+				kind:  alertRelink,
+				title: a.Title() + " needs relinking",
+				detail: fmt.Sprintf("The provider refused the saved credentials, so syncing stopped. Press r on Sources (7), or run `vitals link %s`.",
+					a.Provider),
+			})
+		}
+	}
+	for _, r := range s.bp.readings {
+		if r.HasPressures() && health.Severe(r.Systolic.Or(0), r.Diastolic.Or(0)) {
+			out = append(out, alert{
+				kind:   alertSevere,
+				title:  fmt.Sprintf("Above 180/120 · %s · %s mmHg%s", s.period.when(r.Local()), pressure(r.Systolic, r.Diastolic), where(r.Meta)),
+				detail: severeAdvice,
+			})
+		}
+	}
+	if g := s.general; g.RepeatedFlags {
+		out = append(out, alert{
+			kind:   alertRepeated,
+			title:  "Repeated rhythm flags from " + s.period.when(g.RepeatedFlagsAt),
+			detail: "Two or more of three consecutive readings were flagged: a stronger signal than a single flag. Talk to a clinician about an ECG.",
+		})
+	}
+	for _, r := range s.bp.readings {
+		if !r.Flagged() {
+			continue
+		}
+		a := alert{kind: alertIrregular, detail: irregularCaveat}
+		name := "Irregular heartbeat"
+		if r.PossibleAFib {
+			a.kind, a.detail, name = alertAFib, afibCaveat, "Possible AFib"
+			if r.IrregularHeartbeat {
+				name += " + irregular heartbeat"
+			}
+		}
+		values := pressure(r.Systolic, r.Diastolic) + " mmHg"
+		if !r.HasPressures() {
+			values += " (not measured)"
+		}
+		if p, ok := r.Pulse.Get(); ok {
+			values += fmt.Sprintf(", pulse %.0f", p)
+		}
+		a.title = fmt.Sprintf("%s · %s · %s%s", name, s.period.when(r.Local()), values, where(r.Meta))
+		out = append(out, a)
+	}
+	quiet := time.Duration(set.quietDays) * 24 * time.Hour
+	for _, a := range s.accounts {
+		if !a.Syncs() || a.State == store.StateNeedsRelink {
+			continue
+		}
+		since := a.newest
+		what := "newest reading " + ago(now, a.newest)
+		if since.IsZero() {
+			since, what = a.CreatedAt, "no readings since it was linked "+ago(now, a.CreatedAt)
+		}
+		if since.IsZero() || now.Sub(since) < quiet {
+			continue
+		}
+		out = append(out, alert{
+			kind:  alertQuiet,
+			title: fmt.Sprintf("%s has gone quiet: %s", a.Title(), what),
+			detail: fmt.Sprintf("No new data for %d days or more (display.quiet_days). Check that the device still syncs with its app and that the connection works.",
+				set.quietDays),
+		})
+	}
+	for _, c := range s.conditions {
+		origin := c.Origin
+		if origin == "" {
+			origin = "a health record"
+		}
+		status := ""
+		if c.Status != "" {
+			status = " (" + c.Status + ")"
+		}
+		out = append(out, alert{
+			kind:   alertCondition,
+			title:  fmt.Sprintf("Atrial fibrillation recorded by %s%s, %s", origin, status, c.Local().Format(fmtDayYear)),
+			detail: "A diagnosis in a health record, unlike a monitor's screening flag.",
+		})
+	}
+	return out
+}
+
+// where names a reading's device or origin, and marks office readings.
+func where(m health.Meta) string {
+	s := m.Device
+	if s == "" {
+		s = m.Origin
+	}
+	if m.Setting == health.SettingOffice {
+		if s == "" {
+			return " · office"
+		}
+		return " · office, " + s
+	}
+	if s == "" {
+		return ""
+	}
+	return " · " + s
+}

@@ -1,0 +1,203 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"vitals/health"
+)
+
+// The fixture's numbers worked by hand (see fixture_test.go). The period
+// of 30 days is 14 Feb – 15 Mar 2026.
+//
+// Blood pressure: each routine day holds 136/86, 132/84 (07:30, 07:32),
+// 124/78, 120/76 (20:15, 20:17), each shifted by the day's delta, which
+// runs −3 … +3 over every seven days, so a day means 128/81 plus its
+// delta. The 30 days are four whole weeks (deltas sum to 0) plus 14 and
+// 15 Feb (+2, +3); the gap days 20 Feb (+1), 3 Mar (−2) and 4 Mar (−1)
+// have no readings: net delta +7 a slot, ×4 slots = +28 over 108 readings.
+//
+//	systolic  108·128 + 28 = 13 852, + 142 + 128 + 186 = 14 308 / 111 = 128.90 → 128.9
+//	diastolic 108·81  + 28 =  8 776, +  92 +  80 + 122 =  9 070 / 111 =  81.71 →  81.7
+//	morning (04:00–11:59): 55 readings, 134.4/85.4
+//	evening (18:00–23:59): 56 readings, 123.5/78.1; ME-dif 134.4 − 123.5 = +10.9
+//	ACC/AHA categories: Normal 10, Elevated 34, Stage 1 65, Stage 2 1
+//	(142/92), crisis 1 (186/122) of 111: 9 %, 31 %, 59 %, 1 %, 1 %.
+//
+// The last 7 days (9–15 Mar) hold 28 routine readings, whose deltas cancel
+// (exactly 128/81), plus the three specials: (28·128 + 456) / 31 =
+// 4 040 / 31 = 130.32 → 130.3 and (28·81 + 294) / 31 = 2 562 / 31 = 82.645
+// → 82.6.
+//
+// The protocol (review) discards the first day, 14 Feb (4 readings): 107
+// readings on 26 days; morning 134.3/85.3 (53), evening 123.5/78.1 (54).
+//
+// Steps: day k of the fixture (k = 0 on 16 Nov 2025) counts
+// 4 000 + (1 237·k mod 8 000). 15 Mar is k = 119: 4 000 + (147 203 mod
+// 8 000) = 7 203. The last seven days: 7 203 + 5 966 + 4 729 + 11 492 +
+// 10 255 + 9 018 + 7 781 = 56 444 / 7 = 8 063.4. Over 30 days: mean 7 933,
+// 14 days at or above 8 000, best 11 989 on Sat 21 Feb, bands 4 sedentary,
+// 10 low active, 8 somewhat active, 8 active; 0.75 m a step: 178.5 km.
+//
+// Weight: 84.0 − 0.02·k kg until 4 Mar. 14 Feb is k = 90: 82.2 kg; 4 Mar
+// is k = 108: 81.84 kg; change −0.36 → −0.4 kg; BMI 81.84 / 1.75² = 26.72
+// → 26.7 (Overweight, WHO).
+func TestScreenFacts(t *testing.T) {
+	fx := newFixture(t)
+	m := loaded(t, fx, 120, 36)
+	tests := []struct {
+		tab  Tab
+		want []string
+	}{
+		{TabOverview, []string{
+			"123/79 mmHg · pulse 64", "△ Elevated (ACC/AHA 2017/2025)",
+			"128.9/81.7 mmHg (111 readings)", "▲ at or above the home threshold 130/80 (AHA/ACC 2025)",
+			"Possible AFib on 2 readings (12 Mar), irregular heartbeat on 1 (10 Mar)",
+			"A monitor's flag is a screening result, not a diagnosis: confirm with an ECG.",
+			"186/122 mmHg on Sat 14 Mar 21:05",
+			"81.8 kg · BMI 26.7 △ Overweight (WHO)", "−0.4 kg over 30 days (82.2 → 81.8)",
+			"today 7,203 of 8,000 △ Low active", "7-day average 8,063",
+			"✗ 1upHealth", "needs relinking",
+		}},
+		{TabBP, []string{
+			"Home mean 128.9/81.7 mmHg (111 readings)", "▲ ≥ 130/80",
+			"morning 134.4/85.4 (55)", "evening 123.5/78.1 (56)", "ME-dif +10.9",
+			"✓ Normal 9%", "△ Elevated 31%", "▲ Stage 1 59%", "▲▲ Stage 2 1%", "!! Hypertensive crisis 1%",
+			"office mean 142.0/91.0 (1)",
+		}},
+		{TabWeight, []string{"change over 30 days −0.4 kg (82.2 → 81.8)", "BMI 26.7 △ Overweight (WHO)"}},
+		{TabActivity, []string{
+			"14 of 30 days at or above the goal of 8,000", "mean 7,933 steps a day △ Somewhat active",
+			"best 11,989 (Sat 21 Feb)", "distance 178.5 km",
+			"Sedentary 4, Low active 10, Somewhat active 8, Active 8", "Hourly steps on Sun 15 Mar: 7,203 steps",
+		}},
+		{TabVitals, []string{"latest 37.2 on Thu 12 Mar 08:00 · highest 37.9", "SpO2 (%): latest 93 on Sun 15 Mar 08:05 · lowest 93"}},
+		{TabAlerts, []string{
+			"✗ 1upHealth needs relinking", "!! Above 180/120 · Sat 14 Mar 21:05 · 186/122 mmHg",
+			"⚠ Repeated rhythm flags from Thu 12 Mar 07:40",
+			"⚠ Possible AFib · Thu 12 Mar 07:40 · —/— mmHg (not measured), pulse 96",
+			"A monitor's AFib flag is a screening result, not a diagnosis: confirm it with an ECG.",
+			"Rhythm flags a week (flagged/readings): week of 07 Mar 3/31",
+		}},
+		{TabReview, []string{
+			"107 readings on 26 days", "first day (14 Feb, 4 readings) left out",
+			"morning 134.3/85.3 (53)", "evening 123.5/78.1 (54)", "ME-dif +10.8 mmHg",
+			"Sustained hypertension",
+		}},
+	}
+	for _, tc := range tests {
+		m.tab = tc.tab
+		got := screen(m)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: want %q on screen:\n%s", tc.tab, w, got)
+			}
+		}
+	}
+
+	// Scrolled down, the alerts list the rest.
+	m.tab = TabAlerts
+	press(t, m, "down", "down", "down", "down", "down")
+	for _, w := range []string{"○ Omron scale has gone quiet: newest reading 11 days ago", "• Atrial fibrillation recorded by Riverside Clinic (active)"} {
+		if got := screen(m); !strings.Contains(got, w) {
+			t.Errorf("alerts scrolled: want %q:\n%s", w, got)
+		}
+	}
+}
+
+// TestSevenDays checks the 7-day means and that changing the period
+// changes every number.
+func TestSevenDays(t *testing.T) {
+	fx := newFixture(t)
+	m := loaded(t, fx, 120, 36)
+	press(t, m, "-") // 30 days → 7 days
+	got := screen(m)
+	for _, w := range []string{"7 days: 09 Mar – 15 Mar 2026", "130.3/82.6 mmHg (31 readings)"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("want %q:\n%s", w, got)
+		}
+	}
+	// The week before has the routine only, on five days (3 and 4 Mar
+	// are gaps): deltas −3 (2 Mar), 0, +1, +2, +3 sum to +3 a slot, so
+	// systolic (20·128 + 4·3) / 20 = 128.6 and diastolic
+	// (20·81 + 12) / 20 = 81.6: below 130 but at or above 80.
+	press(t, m, "left")
+	got = screen(m)
+	for _, w := range []string{"7 days: 02 Mar – 08 Mar 2026", "128.6/81.6 mmHg (20 readings)", "▲ at or above the home threshold 130/80", "−0.1 kg over 7 days (81.9 → 81.8)"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("week before: want %q:\n%s", w, got)
+		}
+	}
+}
+
+// TestUnits draws weight, distance and temperature in pounds, miles and
+// degrees Fahrenheit.
+func TestUnits(t *testing.T) {
+	fx := newFixture(t)
+	fx.options.Units = health.Units{Weight: health.Pounds, Temperature: health.Fahrenheit, Distance: health.Miles}
+	m := loaded(t, fx, 120, 36)
+	for tab, want := range map[Tab][]string{
+		// 81.84 kg / 0.45359237 = 180.43 lb; 82.2 kg = 181.22 lb.
+		TabOverview: {"180.4 lb", "−0.8 lb over 30 days (181.2 → 180.4)"},
+		TabWeight:   {"Weight (lb)", "latest 180.4 lb"},
+		// 178 496 m / 1 609.344 = 110.9 mi.
+		TabActivity: {"distance 110.9 mi"},
+		// 37.2 °C = 98.96 °F, 37.9 °C = 100.22 °F.
+		TabVitals: {"Temperature (°F): latest 99.0", "highest 100.2"},
+	} {
+		m.tab = tab
+		got := screen(m)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: want %q:\n%s", tab, w, got)
+			}
+		}
+	}
+}
+
+// TestESHRulebook names the ESH guideline and thresholds wherever the
+// rulebook speaks.
+func TestESHRulebook(t *testing.T) {
+	fx := newFixture(t)
+	fx.options.Rulebook = health.ESH2023
+	m := loaded(t, fx, 120, 36)
+	got := screen(m)
+	// 128.9/81.7 is below 135/85: the ESH home threshold.
+	for _, w := range []string{"rulebook ESH 2023", "✓ below the home threshold 135/85 (ESH 2023)", "(ESH 2023)"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("want %q:\n%s", w, got)
+		}
+	}
+	m.tab = TabBP
+	if got := screen(m); !strings.Contains(got, "ESH 2023: ") {
+		t.Errorf("the category shares must name ESH 2023:\n%s", got)
+	}
+}
+
+// TestFlaggedReadingsAlwaysMarked: the table marks every flagged reading,
+// shows a blanked reading's pressures as dashes, and never shows 0.
+func TestFlaggedReadingsAlwaysMarked(t *testing.T) {
+	fx := newFixture(t)
+	m := loaded(t, fx, 120, 60)
+	m.tab = TabBP
+	press(t, m, "-") // 7 days: every reading of the week fits
+	got := screen(m)
+	var blank, afib, irregular bool
+	for _, l := range strings.Split(got, "\n") {
+		if strings.Contains(l, "Thu 12 Mar 07:40") {
+			blank = strings.Contains(l, "—/—") && strings.Contains(l, "⚠ AFib") && strings.Contains(l, "not measured")
+		}
+		if strings.Contains(l, "Thu 12 Mar 07:44") {
+			afib = strings.Contains(l, "142/92") && strings.Contains(l, "⚠ AFib, irregular")
+		}
+		if strings.Contains(l, "Tue 10 Mar 20:30") {
+			irregular = strings.Contains(l, "⚠ irregular")
+		}
+		if strings.Contains(l, " 0/0") || strings.Contains(l, "0/—") {
+			t.Errorf("a zero shown as a reading: %q", l)
+		}
+	}
+	if !blank || !afib || !irregular {
+		t.Errorf("flagged rows not marked (blank %v, afib %v, irregular %v):\n%s", blank, afib, irregular, got)
+	}
+}

@@ -1,0 +1,88 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key the dashboard answers to: the only place keys are
+// defined. The help overlay and the hint line are generated from it.
+type KeyMap struct {
+	NextTab, PrevTab, Tabs key.Binding
+
+	Longer, Shorter key.Binding // period length
+	Earlier, Later  key.Binding // move the period in time
+	Today           key.Binding
+
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	DayBefore, DayAfter                     key.Binding // the activity screen's chosen day
+
+	Sync, SyncOne                 key.Binding
+	Link, Connect, Relink, Unlink key.Binding
+	Copy                          key.Binding
+
+	Profile key.Binding
+	Select  key.Binding
+	Back    key.Binding
+	Help    key.Binding
+	Quit    key.Binding
+
+	// Hints that stand for pairs above on the one-line help.
+	PeriodHint, MoveHint key.Binding
+}
+
+// DefaultKeyMap returns the dashboard's keys.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, help, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		NextTab: b([]string{"tab"}, "tab", "next screen"),
+		PrevTab: b([]string{"shift+tab"}, "shift+tab", "previous screen"),
+		Tabs:    b([]string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1-8", "screens"),
+
+		Longer:  b([]string{"+", "="}, "+", "longer period"),
+		Shorter: b([]string{"-", "_"}, "-", "shorter period"),
+		Earlier: b([]string{"left", "h"}, "←/h", "earlier"),
+		Later:   b([]string{"right", "l"}, "→/l", "later"),
+		Today:   b([]string{"t"}, "t", "latest readings"),
+
+		Up:        b([]string{"up", "k"}, "↑/k", "up"),
+		Down:      b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:    b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown:  b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+		Top:       b([]string{"home", "g"}, "g", "first"),
+		Bottom:    b([]string{"end", "G"}, "G", "last"),
+		DayBefore: b([]string{",", "<"}, ",", "day before (activity)"),
+		DayAfter:  b([]string{".", ">"}, ".", "day after (activity)"),
+
+		Sync:    b([]string{"s"}, "s", "sync"),
+		SyncOne: b([]string{"S"}, "S", "sync the chosen account"),
+		Link:    b([]string{"a"}, "a", "link an account"),
+		Connect: b([]string{"c"}, "c", "connect a system"),
+		Relink:  b([]string{"r"}, "r", "relink"),
+		Unlink:  b([]string{"x", "delete"}, "x", "unlink"),
+		Copy:    b([]string{"y"}, "y", "copy the address"),
+
+		Profile: b([]string{"p"}, "p", "profile"),
+		Select:  b([]string{"enter"}, "enter", "choose"),
+		Back:    b([]string{"esc"}, "esc", "close"),
+		Help:    b([]string{"?"}, "?", "help"),
+		Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+
+		PeriodHint: b([]string{"-", "+"}, "-/+", "period"),
+		MoveHint:   b([]string{"left", "right"}, "←/→", "earlier/later"),
+	}
+}
+
+// ShortHelp is the hint line at the bottom of the screen.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Help, k.Quit, k.Tabs, k.PeriodHint, k.MoveHint, k.Sync, k.Profile}
+}
+
+// FullHelp is the help overlay, one column a group.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Tabs, k.NextTab, k.PrevTab, k.Profile, k.Help, k.Back, k.Quit},
+		{k.Shorter, k.Longer, k.Earlier, k.Later, k.Today, k.DayBefore, k.DayAfter},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Select},
+		{k.Sync, k.SyncOne, k.Link, k.Connect, k.Relink, k.Unlink, k.Copy},
+	}
+}

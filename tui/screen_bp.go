@@ -1,0 +1,203 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"vitals/health"
+)
+
+// bpLayout is how the blood-pressure screen divides its height.
+type bpLayout struct {
+	chartH, statsH, tableRows int
+}
+
+// bpLayoutFor computes the layout for a body of w×h; the model uses it to
+// page through the table.
+func bpLayoutFor(w, h int) bpLayout {
+	l := bpLayout{statsH: 4}
+	if w >= 120 {
+		l.statsH = 3
+	}
+	l.chartH = min(max(h/2, 10), 22)
+	l.tableRows = max(h-1-l.chartH-l.statsH-1, 1)
+	return l
+}
+
+func (f frame) bpChartTitle() string {
+	d := f.d.bp
+	if d.chartOffice {
+		return fmt.Sprintf("Blood pressure, daily means of %s (no home readings in this period)", plural(d.charted, "office reading", "office readings"))
+	}
+	return fmt.Sprintf("Blood pressure, daily means of %s", plural(d.charted, "home reading", "home readings"))
+}
+
+// bpChart is the period's systolic, diastolic and (optionally) pulse,
+// with the threshold that applies to what is charted.
+func (f frame) bpChart(withPulse bool) lineChart {
+	d, st, rb := f.d.bp, f.st, f.set.rulebook
+	t, what := rb.HomeThreshold(), "home"
+	if d.chartOffice {
+		t, what = rb.OfficeThreshold(), "office"
+	}
+	c := lineChart{
+		start: f.d.period.Start, days: f.d.period.Days(), refColor: st.threshold,
+		refs: []ref{{t.Systolic, fmt.Sprintf("%s threshold %s (%s)", what, t, rb.Name())}, {t.Diastolic, ""}},
+	}
+	if withPulse && !d.pulse.empty() {
+		c.lines = append(c.lines, line{data: d.pulse, name: "pulse", mark: "··", chars: dottedLine, color: st.pulse})
+	}
+	c.lines = append(c.lines,
+		line{data: d.dia, name: "diastolic", mark: "══", chars: doubleLine, color: st.dia},
+		line{data: d.sys, name: "systolic", mark: "──", chars: solidLine, color: st.sys},
+	)
+	// The diastolic threshold line needs no legend of its own.
+	c.refs[1].name = ""
+	return c
+}
+
+func (f frame) bloodPressure(w, h int) string {
+	st, d := f.st, f.d.bp
+	if len(d.readings) == 0 {
+		return f.emptyPeriod("blood-pressure", d.latest != nil, w)
+	}
+	l := f.bpLayout // computed when the terminal was resized
+	title := st.title.Render(f.bpChartTitle())
+	if w >= 110 {
+		title += st.muted.Render(fmt.Sprintf(" · morning %s, evening %s", health.SlotMorning.Hours(), health.SlotEvening.Hours()))
+	}
+	out := []string{title}
+	if d.sys.empty() {
+		out = append(out, block(st.muted.Render("No reading in this period has both pressures to chart (rhythm-flagged readings without values are listed below)."), w, l.chartH))
+	} else {
+		out = append(out, f.bpChart(true).render(st, w, l.chartH))
+	}
+	stats := flow(f.bpStats(), w)
+	for len(stats) < l.statsH {
+		stats = append(stats, "")
+	}
+	out = append(out, stats[:l.statsH]...)
+	out = append(out, f.bpTable(w, l.tableRows))
+	return strings.Join(out, "\n")
+}
+
+// bpStats are the period's statistics, as items to flow into lines.
+func (f frame) bpStats() []string {
+	st, g, d := f.st, f.d.general, f.d.bp
+	var items []string
+	if g.Mean.Valid() {
+		items = append(items, fmt.Sprintf("Home mean %s mmHg (%s)", st.value.Render(g.Mean.String()), plural(g.Readings, "reading", "readings")))
+		if g.AboveThreshold {
+			items = append(items, st.bad.Render(fmt.Sprintf("▲ ≥ %s", g.HomeThreshold)))
+		} else {
+			items = append(items, st.good.Render(fmt.Sprintf("✓ < %s", g.HomeThreshold)))
+		}
+	}
+	if g.Morning.Valid() {
+		items = append(items, fmt.Sprintf("morning %s (%d)", g.Morning, g.Morning.N))
+	}
+	if g.Evening.Valid() {
+		items = append(items, fmt.Sprintf("evening %s (%d)", g.Evening, g.Evening.N))
+	}
+	if x, ok := g.MEDif.Get(); ok {
+		s := fmt.Sprintf("ME-dif %s", signed(x, 1))
+		if g.MEDifHigh {
+			s = st.bad.Render("▲ "+s) + st.muted.Render(fmt.Sprintf(" (≥ %.0f: extra risk, J-HOP)", health.MEDifRisk))
+		}
+		items = append(items, s)
+	}
+	if g.Office.Valid() {
+	}
+	if len(d.shares) > 0 {
+		// One item a category, so that the shares wrap between them.
+		for i, s := range d.shares {
+			item := st.category(s.cat) + " " + percent(s.n, d.charted)
+			if i == 0 {
+				item = s.cat.Guideline.Name() + ": " + item
+			}
+			items = append(items, item)
+		}
+	}
+	if g.Office.Valid() {
+		items = append(items, fmt.Sprintf("office mean %s (%d)", g.Office, g.Office.N))
+	}
+	if n := d.flags.flagged; n > 0 {
+		items = append(items, st.banner.Render(fmt.Sprintf("⚠ %s with rhythm flags", plural(n, "reading", "readings"))))
+	}
+	if n := len(g.Severe); n > 0 {
+		items = append(items, st.bannerBad.Render(fmt.Sprintf("!! %d above 180/120", n)))
+	}
+	return items
+}
+
+// bpTable lists the period's readings, newest first, from the scroll
+// position: only the rows on screen are formatted.
+func (f frame) bpTable(w, rows int) string {
+	st, rs := f.st, f.d.bp.readings
+	n := len(rs)
+	off := min(max(f.bpOffset, 0), max(n-rows, 0))
+	g := f.set.rulebook.Guideline()
+	flagsW, irregular := 12, "irreg."
+	if w >= 100 {
+		flagsW, irregular = 17, "irregular"
+	}
+	// The source column's title says where the list stands.
+	pos := fmt.Sprintf("%d–%d/%d", off+1, min(off+rows, n), n)
+	sourceTitle := "Source · " + pos
+	if w < 100 {
+		sourceTitle = pos
+	}
+	t := table{sel: -1, cols: []column{
+		{title: "When", width: len(f.when(f.now))},
+		{title: "mmHg", width: 7, right: true},
+		{title: "Pulse", width: 5, right: true},
+		{title: "Category", width: 22},
+		{title: "Flags", width: flagsW},
+		{title: sourceTitle, width: 8, grow: true},
+	}}
+	for i := off; i < min(off+rows, n); i++ {
+		r := rs[n-1-i]
+		cat := st.muted.Render("— not measured")
+		if c, ok := r.Category(g); ok {
+			cat = st.category(c)
+		}
+		flags := ""
+		switch {
+		case r.PossibleAFib && r.IrregularHeartbeat:
+			flags = "⚠ AFib, " + irregular
+		case r.PossibleAFib:
+			flags = "⚠ AFib"
+		case r.IrregularHeartbeat:
+			flags = "⚠ " + irregular
+		}
+		src := strings.TrimPrefix(where(r.Meta), " · ")
+		if r.Manual {
+			src = strings.TrimSpace("typed in " + src)
+		}
+		t.rows = append(t.rows, []string{
+			f.when(r.Local()),
+			pressure(r.Systolic, r.Diastolic),
+			num(r.Pulse, 0),
+			cat,
+			st.banner.Render(flags),
+			st.muted.Render(src),
+		})
+	}
+	return t.render(st, w)
+}
+
+// emptyPeriod explains an empty screen and how to find data.
+func (f frame) emptyPeriod(what string, older bool, w int) string {
+	p := f.d.period
+	lines := []string{fmt.Sprintf("No %s readings in this period (%s).", what, periodLabel(p))}
+	if older {
+		lines = append(lines, "Older readings exist: press ← to go back, + for a longer period, or t for the latest.")
+	} else {
+		lines = append(lines, "Link an account on Sources (7), or import files with `vitals import FILE`.")
+	}
+	return f.st.muted.Render(strings.Join(wrapLines(lines, w), "\n"))
+}
+
+// when writes a reading's wall-clock time as the period needs it.
+func (f frame) when(t time.Time) string { return f.d.period.when(t) }

@@ -1,0 +1,349 @@
+package tui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+
+	"vitals/health"
+	"vitals/store"
+)
+
+// alertsHeader is the number of lines above the alerts list.
+const alertsHeader = 3
+
+func (f frame) alertsScreen(w, h int) string {
+	st, d := f.st, f.d
+	as := d.alerts
+	off := min(max(f.alertOffset, 0), max(len(as)-1, 0))
+	out := []string{st.title.Render(fmt.Sprintf("Alerts, %s: %s", d.period.Range, plural(len(as), "alert", "alerts")))}
+	out = append(out, wrapLines([]string{f.weeklyFlags()}, w)...)
+	out = append(out, "")
+	if len(as) == 0 {
+		out = append(out, wrap(st.good.Render("✓ Nothing to flag in this period: no rhythm flags, no reading above 180/120, and every linked source is current."), w)...)
+		return strings.Join(out, "\n")
+	}
+	// Whole alerts only: each is its title and its explanation.
+	shown := off
+	for _, a := range as[off:] {
+		style := st.banner
+		switch a.kind {
+		case alertRelink, alertSevere:
+			style = st.bannerBad
+		case alertQuiet, alertCondition:
+			style = st.bold
+		}
+		var lines []string
+		for i, l := range wrap(a.kind.mark()+" "+a.title, w-3) {
+			if i > 0 {
+				l = "   " + l
+			}
+			lines = append(lines, style.Render(l))
+		}
+		for _, l := range wrap(a.detail, w-3) {
+			lines = append(lines, "   "+st.muted.Render(l))
+		}
+		if len(out)+len(lines) > h-1 && shown > off {
+			break
+		}
+		out = append(out, lines...)
+		shown++
+	}
+	if rest := len(as) - shown; rest > 0 || off > 0 {
+		more := fmt.Sprintf(" alerts %d–%d of %d · ↑/↓ scroll ", off+1, shown, len(as))
+		out = append(out, st.selected.Render(more))
+	}
+	return strings.Join(out, "\n")
+}
+
+// weeklyFlags is the rate of rhythm flags per week of the period, for the
+// weeks that had any.
+func (f frame) weeklyFlags() string {
+	g := f.d.general
+	var flagged []string
+	quiet, readings := 0, 0
+	for _, wk := range g.Weeks {
+		readings += wk.Readings
+		if wk.Flagged == 0 {
+			if wk.Readings > 0 {
+				quiet++
+			}
+			continue
+		}
+		flagged = append(flagged, fmt.Sprintf("week of %s %d/%d", shortDay(wk.From), wk.Flagged, wk.Readings))
+	}
+	if readings == 0 {
+		return f.st.muted.Render("No home blood-pressure readings in this period.")
+	}
+	text := "Rhythm flags a week (flagged/readings): "
+	if len(flagged) == 0 {
+		text += "none"
+	} else {
+		text += strings.Join(flagged, ", ")
+	}
+	if quiet > 0 {
+		text += fmt.Sprintf("; none in %s", plural(quiet, "other week", "other weeks"))
+	}
+	return f.st.muted.Render(text)
+}
+
+// sourceRowAt maps a line of the sources screen to an account's row.
+func sourceRowAt(line int) int { return line - 2 }
+
+func (f frame) sources(w, h int) string {
+	st, d := f.st, f.d
+	out := []string{st.title.Render("Sources: linked accounts, connected systems and imports")}
+	if len(d.accounts) == 0 {
+		out = append(out, "", "No sources yet.")
+		out = append(out, wrapLines(f.sourceHelp(), w)...)
+		return strings.Join(out, "\n")
+	}
+	t := table{sel: f.sourceSel, cols: []column{
+		{title: "State", width: 12},
+		{title: "Source", width: 22},
+		{title: "Last sync", width: 14},
+		{title: "Readings", width: 9, right: true},
+		{title: "Newest reading", width: 16, grow: true},
+	}}
+	for _, a := range d.accounts {
+		state := "• local"
+		switch {
+		case a.State == store.StateNeedsRelink:
+			state = st.bad.Render("✗ relink")
+		case a.Syncs() && a.LastError != "":
+			state = st.bad.Render("✗ failing")
+		case a.Syncs():
+			state = st.good.Render("✓ active")
+		}
+		last := dash
+		if a.Syncs() {
+			last = ago(f.now, a.LastSyncAt)
+		}
+		newest := dash
+		if !a.newest.IsZero() {
+			newest = ago(f.now, a.newest)
+		}
+		t.rows = append(t.rows, []string{state, a.Title(), last, thousands(float64(a.total)), newest})
+	}
+	out = append(out, t.render(st, w))
+	out = append(out, "")
+	if f.sourceSel < len(d.accounts) {
+		out = append(out, f.sourceDetail(d.accounts[f.sourceSel], w)...)
+	}
+	out = append(out, "")
+	out = append(out, wrapLines(f.sourceHelp(), w)...)
+	return strings.Join(out, "\n")
+}
+
+func (f frame) sourceDetail(a accountInfo, w int) []string {
+	st := f.st
+	head := a.Title()
+	if a.ExternalID != "" {
+		head += st.muted.Render(" · user " + a.ExternalID)
+	}
+	head += st.muted.Render(" · added " + a.CreatedAt.In(f.set.loc).Format(fmtDayYear))
+	out := []string{st.bold.Render(head)}
+	if a.Syncs() {
+		line := "last sync " + ago(f.now, a.LastSyncAt)
+		if !a.LastSuccessAt.IsZero() {
+			line += " · last success " + a.LastSuccessAt.In(f.set.loc).Format(fmtDateTime)
+		}
+		out = append(out, line)
+		if a.LastError != "" {
+			out = append(out, st.bad.Render("last error: "+a.LastError))
+		}
+		if a.State == store.StateNeedsRelink {
+			out = append(out, st.bad.Render("The provider refused the saved credentials: relink to sync again."))
+		}
+	}
+	var kinds []string
+	for _, k := range append(health.Kinds, health.KindCondition) {
+		if n := a.counts[k]; n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s %s", strings.ToLower(k.Label()), thousands(float64(n))))
+		}
+	}
+	if len(kinds) == 0 {
+		out = append(out, st.muted.Render("no readings yet"))
+	} else {
+		out = append(out, "readings: "+strings.Join(kinds, " · "))
+	}
+	if !a.newest.IsZero() {
+		out = append(out, "newest reading "+a.newest.In(f.set.loc).Format(fmtDateTime)+" ("+ago(f.now, a.newest)+")")
+	}
+	for _, s := range a.systems {
+		out = append(out, fmt.Sprintf("  ↳ %s (%s), connected %s", s.Name, s.Kind, s.ConnectedAt.In(f.set.loc).Format(fmtDayYear)))
+	}
+	return wrapLines(out, w)
+}
+
+func (f frame) sourceHelp() []string {
+	st, k := f.st, f.keys
+	key := func(b key.Binding) string {
+		return st.helpKey.Render(b.Help().Key) + " " + st.helpDesc.Render(b.Help().Desc)
+	}
+	if f.actions && !f.static {
+		lines := []string{
+			strings.Join([]string{key(k.Link), key(k.Connect) + st.helpDesc.Render(" (1upHealth)"), key(k.Relink), key(k.Unlink)}, "  "),
+		}
+		second := []string{st.helpKey.Render("↑/↓") + " " + st.helpDesc.Render("choose")}
+		if f.engine {
+			second = append(second, key(k.SyncOne), key(k.Sync)+st.helpDesc.Render(" all"))
+		}
+		return append(lines, strings.Join(second, "  "))
+	}
+	return []string{
+		st.muted.Render("From a shell: `vitals link omron` or `vitals link oneup` links an account, `vitals connect` a health system, `vitals unlink` removes one, `vitals sync` syncs them, `vitals import FILE` reads exports."),
+	}
+}
+
+// review is the clinician's screen: the protocol's summary of the
+// period, a chart with mornings and evenings apart, office beside home,
+// and the flagged readings. It scrolls as one page when the terminal is
+// shorter than its content.
+func (f frame) review(w, h int) string {
+	lines := f.reviewLines(w, h)
+	if len(lines) <= h {
+		return strings.Join(lines, "\n")
+	}
+	off := min(max(f.reviewOffset, 0), len(lines)-h)
+	view := slices.Clone(lines[off : off+h])
+	more := fmt.Sprintf(" ↓ %d more lines (↑/↓ scroll) ", len(lines)-h-off)
+	if off+h == len(lines) {
+		more = fmt.Sprintf(" ↑ %d lines above ", off)
+	}
+	view[h-1] = f.st.selected.Render(more)
+	return strings.Join(view, "\n")
+}
+
+// reviewScroll is the largest useful scroll position of the review.
+func (f frame) reviewScroll(w, h int) int { return max(len(f.reviewLines(w, h))-h, 0) }
+
+func (f frame) reviewLines(w, h int) []string {
+	st, s, p := f.st, f.d.protocol, f.d.period
+	rb := f.set.rulebook
+	out := []string{st.title.Render(fit(fmt.Sprintf("Home blood-pressure review, %s · rulebook %s", periodLabel(p), rb.Name()), w))}
+	if p.Range != Range7d {
+		out = append(out, st.muted.Render(fit("The protocol covers 7 days: choose a week with - and ← →.", w)))
+	}
+	if s.Readings == 0 && len(s.Entries) == 0 {
+		out = append(out, "")
+		out = append(out, wrapLines([]string{
+			"No home readings in this period to review.",
+			"The protocol: two readings a minute apart, morning (before medication and breakfast) and evening (before dinner), for 7 days; at least 3 days. Choose the week with - and + (7 days) and ← →.",
+		}, w)...)
+		if s.Office.Valid() {
+			out = append(out, "")
+			out = append(out, wrap(fmt.Sprintf("Office mean %s mmHg (%s) against the office threshold %s (%s).", s.Office, plural(s.Office.N, "reading", "readings"), s.OfficeThreshold, rb.Name()), w)...)
+		}
+		return out
+	}
+
+	var items []string
+	items = append(items, fmt.Sprintf("%s on %s", plural(s.Readings, "reading", "readings"), plural(s.Days, "day", "days")))
+	if !s.FirstDay.IsZero() {
+		items = append(items, fmt.Sprintf("first day (%s, %s) left out", shortDay(s.FirstDay), plural(s.FirstDayReadings, "reading", "readings")))
+	}
+	if s.MinimumMet {
+		items = append(items, st.good.Render(fmt.Sprintf("✓ protocol minimum met (%d days, %d readings)", health.MinimumDays, health.MinimumReadings)))
+	} else {
+		items = append(items, st.warn.Render(fmt.Sprintf("△ below the protocol minimum (%d days, %d readings): provisional", health.MinimumDays, health.MinimumReadings)))
+	}
+	if s.WithoutValues > 0 {
+		items = append(items, fmt.Sprintf("%s without values", plural(s.WithoutValues, "reading", "readings")))
+	}
+	out = append(out, flow(items, w)...)
+	if s.Mean.Valid() {
+		out = append(out, wrap("Mean "+st.value.Render(s.Mean.String())+" mmHg  "+f.thresholdVerdict(s.Mean, s.HomeThreshold, "home"), w)...)
+	}
+	var slot []string
+	if s.Morning.Valid() {
+		m := fmt.Sprintf("morning %s (%d)", s.Morning, s.Morning.N)
+		if s.MorningHypertension {
+			m += st.bad.Render(fmt.Sprintf(" ▲ morning hypertension (≥ %s)", health.MorningHypertension()))
+		}
+		slot = append(slot, m)
+	}
+	if s.Evening.Valid() {
+		slot = append(slot, fmt.Sprintf("evening %s (%d)", s.Evening, s.Evening.N))
+	}
+	if x, ok := s.MEDif.Get(); ok {
+		me := fmt.Sprintf("ME-dif %s mmHg", signed(x, 1))
+		if s.MEDifHigh {
+			me = st.bad.Render("▲ "+me) + st.muted.Render(fmt.Sprintf(" (≥ %.0f, %s)", health.MEDifRisk, health.JHOPCitation))
+		}
+		slot = append(slot, me)
+	}
+	if s.Highest.HasPressures() {
+		slot = append(slot, fmt.Sprintf("highest %s (%s)", pressure(s.Highest.Systolic, s.Highest.Diastolic), f.when(s.Highest.Local())))
+		slot = append(slot, fmt.Sprintf("lowest %s (%s)", pressure(s.Lowest.Systolic, s.Lowest.Diastolic), f.when(s.Lowest.Local())))
+	}
+	out = append(out, flow(slot, w)...)
+
+	out = append(out, st.title.Render("Morning and evening, daily means (systolic above, diastolic below)"))
+	mc, ec := st.morning, st.evening
+	c := lineChart{start: p.Start, days: p.Days(), refColor: st.threshold,
+		refs: []ref{{s.HomeThreshold.Systolic, fmt.Sprintf("home threshold %s", s.HomeThreshold)}, {s.HomeThreshold.Diastolic, ""}},
+		lines: []line{
+			{data: f.d.bp.eveningDia, chars: doubleLine, color: ec},
+			{data: f.d.bp.eveningSys, name: "evening 18:00–23:59", mark: "══", chars: doubleLine, color: ec},
+			{data: f.d.bp.morningDia, chars: solidLine, color: mc},
+			{data: f.d.bp.morningSys, name: "morning 04:00–11:59", mark: "──", chars: solidLine, color: mc},
+		}}
+	out = append(out, strings.Split(c.render(st, w, min(max(h/2, 12), 20)), "\n")...)
+
+	office := "No office readings in this period to compare with the home mean."
+	if text := s.OfficeHomeStatement(); text != "" {
+		office = text
+	} else if s.Office.Valid() {
+		office = fmt.Sprintf("Office mean %s mmHg (%s).", s.Office, plural(s.Office.N, "reading", "readings"))
+	}
+	out = append(out, wrap("Office vs home: "+office, w)...)
+	if n := len(s.OfficeReadings); n > 0 {
+		var items []string
+		for i, r := range s.OfficeReadings {
+			if i == 5 {
+				items = append(items, fmt.Sprintf("and %d more", n-5))
+				break
+			}
+			item := fmt.Sprintf("%s on %s", pressure(r.Systolic, r.Diastolic), f.when(r.Local()))
+			if src := cmp.Or(r.Origin, r.Device); src != "" {
+				item += " (" + src + ")"
+			}
+			if i == 0 {
+				item = "Office readings: " + item
+			}
+			items = append(items, item)
+		}
+		out = append(out, flow(items, w)...)
+	}
+
+	flagged := f.reviewFlagged()
+	if len(flagged) == 0 {
+		return append(out, st.good.Render("✓ No rhythm flags and no reading above 180/120 in this period."))
+	}
+	out = append(out, st.title.Render(fmt.Sprintf("Flagged readings (%d)", len(flagged))))
+	out = append(out, wrap(st.muted.Render(afibCaveat), w)...)
+	return append(out, flagged...)
+}
+
+// reviewFlagged lists the period's flagged and severe home readings.
+func (f frame) reviewFlagged() []string {
+	st := f.st
+	var out []string
+	for _, r := range f.d.bp.marked {
+		severe := r.HasPressures() && health.Severe(r.Systolic.Or(0), r.Diastolic.Or(0))
+		var marks []string
+		if r.Flagged() {
+			marks = append(marks, st.banner.Render("⚠ "+flagWords(r)))
+		}
+		if severe {
+			marks = append(marks, st.bannerBad.Render("!! above 180/120"))
+		}
+		out = append(out, fmt.Sprintf("  %s  %7s mmHg  pulse %3s  %s", f.when(r.Local()),
+			pressure(r.Systolic, r.Diastolic), num(r.Pulse, 0), strings.Join(marks, " ")))
+	}
+	return out
+}

@@ -1,0 +1,333 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"vitals/health"
+	"vitals/store"
+)
+
+// twoColumns sets two lists of lines side by side, each cut to its width.
+func twoColumns(left, right []string, w int) []string {
+	gap := 3
+	lw := (w - gap) / 2
+	rw := w - gap - lw
+	n := max(len(left), len(right))
+	out := make([]string, n)
+	for i := range n {
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		out[i] = fit(l, lw) + strings.Repeat(" ", gap) + fit(r, rw)
+	}
+	return out
+}
+
+// wrapLines wraps each line to w cells.
+func wrapLines(lines []string, w int) []string {
+	var out []string
+	for _, l := range lines {
+		out = append(out, wrap(l, w)...)
+	}
+	return out
+}
+
+// flow sets items one after another, separated by " · ", starting a new
+// line where the next item would not fit.
+func flow(items []string, w int) []string {
+	var out []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case ansi.StringWidth(cur)+3+ansi.StringWidth(it) <= w:
+			cur += " · " + it
+		default:
+			out = append(out, cur)
+			cur = it
+		}
+	}
+	if cur != "" {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// dateList writes up to n dates, then how many more.
+func dateList(ds []health.Date, n int) string {
+	var parts []string
+	for i, d := range ds {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("+%d more", len(ds)-n))
+			break
+		}
+		parts = append(parts, shortDay(d))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (f frame) overview(w, h int) string {
+	d := f.d
+	cols := w >= 70
+	colW := w
+	if cols {
+		colW = (w - 3) / 2
+	}
+	var out []string
+
+	bpLeft := wrapLines(f.latestBP(), colW)
+	bpRight := wrapLines(f.homeMean(w >= 100), colW)
+	if cols {
+		out = append(out, twoColumns(bpLeft, bpRight, w)...)
+	} else {
+		out = append(append(out, bpLeft...), bpRight...)
+	}
+	if banner := f.flagBanner(w); len(banner) > 0 {
+		out = append(out, "")
+		out = append(out, banner...)
+	}
+
+	out = append(out, "")
+	wl := wrapLines(f.weightSummary(), colW)
+	sl := wrapLines(f.stepsSummary(), colW)
+	if cols {
+		out = append(out, twoColumns(wl, sl, w)...)
+	} else {
+		out = append(append(out, wl...), sl...)
+	}
+
+	out = append(out, "")
+	out = append(out, f.st.title.Render("Sources"))
+	if len(d.accounts) == 0 {
+		out = append(out, wrap("No sources yet: link an account on Sources (7), or import files with `vitals import FILE`.", w)...)
+	}
+	for _, a := range d.accounts {
+		out = append(out, f.sourceLine(a, w))
+	}
+
+	// What is left below shows the period's blood pressure.
+	if rest := h - height(out) - 1; rest >= 10 && !d.bp.sys.empty() {
+		out = append(out, "", f.st.title.Render(f.bpChartTitle()))
+		out = append(out, f.bpChart(false).render(f.st, w, min(rest-1, 18)))
+	}
+	return strings.Join(out, "\n")
+}
+
+func (f frame) latestBP() []string {
+	st, d := f.st, f.d
+	out := []string{st.title.Render("Latest blood pressure")}
+	r := d.bp.latest
+	if r == nil {
+		return append(out, st.muted.Render("No blood-pressure readings yet."))
+	}
+	v := st.value.Render(pressure(r.Systolic, r.Diastolic)) + " mmHg"
+	if p, ok := r.Pulse.Get(); ok {
+		v += fmt.Sprintf(" · pulse %.0f", p)
+	}
+	out = append(out, v)
+	if c, ok := r.Category(f.set.rulebook.Guideline()); ok {
+		out = append(out, st.category(c)+" "+st.muted.Render("("+c.Guideline.Name()+")"))
+	} else {
+		out = append(out, st.muted.Render("Not classified: the monitor did not measure the pressures."))
+	}
+	if r.Flagged() {
+		out = append(out, st.banner.Render("⚠ "+flagWords(*r))+" "+st.muted.Render("(screening flag)"))
+	}
+	when := r.Local().Format("Mon 02 Jan 2006 15:04") + where(r.Meta)
+	if !d.period.Contains(health.DateOf(r.Local())) {
+		when += " (before this period)"
+	}
+	return append(out, st.muted.Render(when))
+}
+
+// flagWords names a reading's rhythm flags.
+func flagWords(r health.BloodPressure) string {
+	switch {
+	case r.PossibleAFib && r.IrregularHeartbeat:
+		return "Possible AFib, irregular heartbeat"
+	case r.PossibleAFib:
+		return "Possible AFib"
+	case r.IrregularHeartbeat:
+		return "Irregular heartbeat"
+	}
+	return ""
+}
+
+func (f frame) homeMean(wide bool) []string {
+	st, g := f.st, f.d.general
+	out := []string{st.title.Render("Home mean, " + f.d.period.Range.String())}
+	if !g.Mean.Valid() {
+		msg := "No home readings in this period."
+		if g.Office.Valid() {
+			msg += fmt.Sprintf(" Office mean %s mmHg (%s).", g.Office, plural(g.Office.N, "reading", "readings"))
+		}
+		return append(out, st.muted.Render(msg))
+	}
+	out = append(out, st.value.Render(g.Mean.String())+" mmHg ("+plural(g.Readings, "reading", "readings")+")")
+	out = append(out, f.thresholdVerdict(g.Mean, g.HomeThreshold, "home"))
+	if wide {
+		var slots []string
+		if g.Morning.Valid() {
+			slots = append(slots, "morning "+g.Morning.String())
+		}
+		if g.Evening.Valid() {
+			slots = append(slots, "evening "+g.Evening.String())
+		}
+		if len(slots) > 0 {
+			out = append(out, st.muted.Render(strings.Join(slots, " · ")))
+		}
+	}
+	return out
+}
+
+// thresholdVerdict says where a mean stands against a threshold, naming
+// the rulebook.
+func (f frame) thresholdVerdict(m health.BPMean, t health.Threshold, where string) string {
+	rb := f.set.rulebook.Name()
+	if m.Exceeds(t) {
+		return f.st.bad.Render(fmt.Sprintf("▲ at or above the %s threshold %s (%s)", where, t, rb))
+	}
+	return f.st.good.Render(fmt.Sprintf("✓ below the %s threshold %s (%s)", where, t, rb))
+}
+
+// flagBanner is the overview's warning about rhythm flags and readings
+// above 180/120 in the period.
+func (f frame) flagBanner(w int) []string {
+	st, fl := f.st, f.d.bp.flags
+	var out []string
+	if fl.afib+fl.irregular > 0 {
+		var what []string
+		if fl.afib > 0 {
+			what = append(what, fmt.Sprintf("Possible AFib on %s (%s)", plural(fl.afib, "reading", "readings"), dateList(fl.afibDays, 3)))
+		}
+		if fl.irregular > 0 {
+			what = append(what, fmt.Sprintf("irregular heartbeat on %d (%s)", fl.irregular, dateList(fl.irregularDays, 3)))
+		}
+		for _, l := range wrap(seeAlerts("⚠ "+strings.Join(what, ", ")+".", w), w) {
+			out = append(out, st.banner.Render(l))
+		}
+		for _, l := range wrap("A monitor's flag is a screening result, not a diagnosis: confirm with an ECG.", w) {
+			out = append(out, st.muted.Render(l))
+		}
+	}
+	if r := fl.worst; r != nil {
+		text := fmt.Sprintf("!! %s above 180/120: %s mmHg on %s.",
+			plural(fl.severe, "reading", "readings"), pressure(r.Systolic, r.Diastolic), f.when(r.Local()))
+		for _, l := range wrap(seeAlerts(text, w), w) {
+			out = append(out, st.bannerBad.Render(l))
+		}
+	}
+	return out
+}
+
+func appendDay(ds []health.Date, d health.Date) []health.Date {
+	if len(ds) > 0 && ds[len(ds)-1] == d {
+		return ds
+	}
+	return append(ds, d)
+}
+
+func (f frame) weightSummary() []string {
+	st, d := f.st, f.d.wt
+	out := []string{st.title.Render("Weight")}
+	if d.latest == nil {
+		return append(out, st.muted.Render("No weight readings yet."))
+	}
+	v, unit := f.set.units.Mass(d.latest.Weight)
+	line := st.value.Render(num(v, 1)) + " " + unit
+	if b := d.latestBMI; b != nil {
+		if x, ok := b.BMI.Get(); ok {
+			c := health.ClassifyBMI(x)
+			line += fmt.Sprintf(" · BMI %.1f ", x) + st.sev(c.Severity).Render(severityMark(c.Severity)+" "+c.Name) + st.muted.Render(" (WHO)")
+		}
+	}
+	out = append(out, line)
+	if d.first != nil && d.last != nil && d.first != d.last {
+		a, _ := f.set.units.Mass(d.first.Weight)
+		b, _ := f.set.units.Mass(d.last.Weight)
+		// The change between the values as shown, so the three agree.
+		x, y := health.Round(a.Or(0), 1), health.Round(b.Or(0), 1)
+		out = append(out, fmt.Sprintf("%s %s over %s (%.1f → %.1f)", signed(y-x, 1), unit, f.d.period.Range, x, y))
+	} else if !d.hasData {
+		out = append(out, st.muted.Render("None in this period; latest on "+d.latest.Local().Format(fmtDayYear)+"."))
+	} else {
+		out = append(out, st.muted.Render("One weighing in this period: no change to show."))
+	}
+	return out
+}
+
+func (f frame) stepsSummary() []string {
+	st, d, p := f.st, f.d.ac, f.d.period
+	out := []string{st.title.Render("Steps")}
+	if d.stepDays == 0 {
+		return append(out, st.muted.Render("No step counts in this period."))
+	}
+	end := p.End.Sub(p.Start)
+	day := "today"
+	if p.End != f.d.today {
+		day = "on " + dayLabel(p.End)
+	}
+	today := d.steps.day(end)
+	goal := float64(f.set.stepGoal)
+	line := day + " "
+	if math.IsNaN(today) { // no record that day
+		line += st.muted.Render("no count")
+	} else {
+		b := health.ClassifySteps(today)
+		mark := "✓ "
+		if today < goal {
+			mark = "△ "
+		}
+		line += st.value.Render(thousands(today)) + " of " + thousands(goal) + " " +
+			st.sev(b.Severity).Render(mark+b.Name)
+	}
+	out = append(out, line)
+	if n := d.steps.count(end-6, end+1); n > 0 {
+		avg := "7-day average " + thousands(d.steps.mean(end-6, end+1))
+		if n < 7 {
+			avg += fmt.Sprintf(" (%s with a count)", plural(n, "day", "days"))
+		}
+		out = append(out, avg)
+	}
+	return out
+}
+
+// sourceLine is one source with its state and freshness.
+func (f frame) sourceLine(a accountInfo, w int) string {
+	st := f.st
+	mark, state := "•", ""
+	switch {
+	case a.State == store.StateNeedsRelink:
+		mark, state = st.bad.Render("✗"), st.bad.Render("needs relinking")
+	case !a.Syncs():
+		state = st.muted.Render(plural(a.total, "reading", "readings"))
+	case a.LastError != "":
+		mark, state = st.bad.Render("✗"), st.bad.Render("last sync failed "+ago(f.now, a.LastSyncAt))
+	case a.LastSuccessAt.IsZero():
+		mark, state = st.warn.Render("…"), st.warn.Render("not synced yet")
+	default:
+		mark, state = st.good.Render("✓"), "synced "+ago(f.now, a.LastSuccessAt)
+	}
+	newest := "no readings"
+	if !a.newest.IsZero() {
+		newest = "newest reading " + ago(f.now, a.newest)
+	}
+	return fit(mark+" "+fit(a.Title(), 18)+" "+state+st.muted.Render(" · "+newest), w)
+}
+
+// seeAlerts points to the alerts screen when the line has room for it.
+func seeAlerts(s string, w int) string {
+	if t := s + " See Alerts (6)."; ansi.StringWidth(t) <= w {
+		return t
+	}
+	return s
+}

@@ -1,0 +1,299 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"vitals/health"
+)
+
+// The smallest terminal the screens are laid out for.
+const (
+	minWidth  = 80
+	minHeight = 24
+)
+
+// frame is what a screen needs to draw itself: the program context
+// (styles, settings, clock, keys), the snapshot, and the view state the
+// root model keeps for it. Screens are functions of a frame and a size.
+type frame struct {
+	st      styles
+	set     settings
+	keys    KeyMap
+	d       *snapshot
+	now     time.Time
+	engine  bool
+	actions bool
+	static  bool
+
+	bpOffset, alertOffset, reviewOffset, sourceSel int
+	actDay                                         health.Date
+	bpLayout                                       bpLayout
+}
+
+func (m *model) frame() frame {
+	return frame{
+		st: m.st, set: m.set, keys: m.keys, d: m.data, now: m.set.now(),
+		engine: m.opts.Engine != nil, actions: m.opts.Actions != nil, static: m.static,
+		bpOffset: m.bpOffset, alertOffset: m.alertOffset, reviewOffset: m.reviewOffset,
+		sourceSel: m.sourceSel, actDay: m.actDay, bpLayout: m.bpLayout,
+	}
+}
+
+// render draws the whole screen: tab bar, period bar, the current screen,
+// the status line and the key hints.
+func (m *model) render() string {
+	if m.width == 0 && m.height == 0 {
+		return "" // the terminal has not said its size yet
+	}
+	if m.width < minWidth || m.height < minHeight {
+		return m.tooSmall()
+	}
+	lines := []string{
+		m.tabBar().text,
+		m.periodBar(),
+		m.body(),
+		m.statusLine(),
+	}
+	if !m.static {
+		lines = append(lines, m.hintLine())
+	}
+	screen := strings.Join(lines, "\n")
+	if box := m.overlayBox(); box != "" {
+		x := max((m.width-lipgloss.Width(box))/2, 0)
+		y := max((m.height-lipgloss.Height(box))/2, 1)
+		screen = lipgloss.NewCompositor(
+			lipgloss.NewLayer(screen),
+			lipgloss.NewLayer(box).X(x).Y(y).Z(1),
+		).Render()
+		screen = block(screen, m.width, m.height) // the compositor trims line ends
+	}
+	return screen
+}
+
+func (m *model) tooSmall() string {
+	msg := fmt.Sprintf("The terminal is %d×%d: vitals needs at least %d×%d.\nEnlarge the window, or press q to quit.",
+		m.width, m.height, minWidth, minHeight)
+	w := max(m.width, 1)
+	lines := wrap(msg, w)
+	return lipgloss.Place(w, max(m.height, len(lines)), lipgloss.Center, lipgloss.Center, strings.Join(lines, "\n"))
+}
+
+// tabBarLayout is the tab bar and where each tab lies, for mouse clicks.
+type tabBarLayout struct {
+	text  string
+	spans [][2]int // [start, end) columns of each tab
+}
+
+func (m *model) tabBar() tabBarLayout {
+	badge := ""
+	if m.data != nil && len(m.data.alerts) > 0 {
+		badge = fmt.Sprintf(" ⚠%d", len(m.data.alerts))
+	}
+	type format struct {
+		short   bool
+		pad     string
+		sep     string
+		numOnly bool
+	}
+	formats := []format{{false, " ", "", false}, {true, " ", "", false}, {true, "", " ", false}, {true, "", " ", true}}
+	for i, f := range formats {
+		var parts []string
+		var spans [][2]int
+		x := 0
+		for t := range tabCount {
+			title := tabNames[t].title
+			if f.short {
+				title = tabNames[t].short
+			}
+			if t == TabAlerts {
+				title += badge
+			}
+			label := fmt.Sprintf("%d %s", t+1, title)
+			if f.numOnly && t != m.tab {
+				label = fmt.Sprint(t + 1)
+			}
+			label = f.pad + label + f.pad
+			w := ansi.StringWidth(label)
+			switch {
+			case t == m.tab && m.static:
+				label = "[" + strings.TrimSpace(label) + "]"
+				label = fit(label, max(w, ansi.StringWidth(label)))
+			case t == m.tab:
+				label = m.st.tabActive.Render(label)
+			default:
+				label = m.st.tabInactive.Render(label)
+			}
+			w = ansi.StringWidth(label)
+			spans = append(spans, [2]int{x, x + w})
+			parts = append(parts, label)
+			x += w + len(f.sep)
+		}
+		text := strings.Join(parts, f.sep)
+		if ansi.StringWidth(text) <= m.width || i == len(formats)-1 {
+			return tabBarLayout{text: fit(text, m.width), spans: spans}
+		}
+	}
+	return tabBarLayout{}
+}
+
+func (m *model) periodBar() string {
+	left := " " + m.st.bold.Render(m.profile.Title())
+	if m.data == nil {
+		return fit(left+m.st.muted.Render(" · loading readings…"), m.width)
+	}
+	p := m.data.period
+	left += " · " + p.Range.String() + ": " + periodLabel(p)
+	if p.Anchored {
+		left += m.st.warn.Render(" (ends on the newest reading)")
+	}
+	if m.loading {
+		left += m.st.muted.Render(" ⟳")
+	}
+	right := m.st.muted.Render("rulebook " + m.set.rulebook.Name() + " ")
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return fit(left, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (m *model) body() (out string) {
+	if m.data == nil {
+		msg := "Loading readings…"
+		if m.notice != "" && m.bad {
+			msg = "Nothing to show: the database could not be read."
+		}
+		return block(indent(m.st.muted.Render(msg)), m.width, m.bodyH)
+	}
+	f := m.frame()
+	w, h := m.bodyW, m.bodyH
+	var s string
+	// A screen that fails to draw says so in its place; the program, and
+	// the sync behind it, keep running.
+	defer func() {
+		if r := recover(); r != nil {
+			out = block(indent(m.st.statusErr.Render(fmt.Sprintf("✗ This screen could not be drawn (%v). Other screens still work; please report it.", r))), m.width, h)
+		}
+	}()
+	switch m.tab {
+	case TabOverview:
+		s = f.overview(w, h)
+	case TabBP:
+		s = f.bloodPressure(w, h)
+	case TabWeight:
+		s = f.weight(w, h)
+	case TabActivity:
+		s = f.activity(w, h)
+	case TabVitals:
+		s = f.vitals(w, h)
+	case TabAlerts:
+		s = f.alertsScreen(w, h)
+	case TabSources:
+		s = f.sources(w, h)
+	case TabReview:
+		s = f.review(w, h)
+	}
+	// A column of margin on each side.
+	return block(indent(block(s, w, h)), m.width, h)
+}
+
+// indent puts one space before every line.
+func indent(s string) string { return " " + strings.ReplaceAll(s, "\n", "\n ") }
+
+func (m *model) statusLine() string {
+	text, bad := m.statusText()
+	if bad {
+		if !strings.HasPrefix(text, "✗") {
+			text = "✗ " + text
+		}
+		return m.st.statusErr.Render(fit(" "+text, m.width))
+	}
+	return m.st.status.Render(fit(" "+text, m.width))
+}
+
+func (m *model) helpModel() help.Model {
+	h := help.New()
+	h.Styles.ShortKey, h.Styles.FullKey = m.st.helpKey, m.st.helpKey
+	h.Styles.ShortDesc, h.Styles.FullDesc = m.st.helpDesc, m.st.helpDesc
+	h.Styles.ShortSeparator, h.Styles.FullSeparator = m.st.helpSep, m.st.helpSep
+	h.Styles.Ellipsis = m.st.helpSep
+	h.SetWidth(m.width - 1)
+	return h
+}
+
+func (m *model) hintLine() string {
+	return fit(" "+m.helpModel().ShortHelpView(m.keys.ShortHelp()), m.width)
+}
+
+// overlayBox is the box drawn over the screen, if any.
+func (m *model) overlayBox() string {
+	st := m.st
+	boxW := min(m.width-4, 96)
+	switch m.overlay {
+	case overlayHelp:
+		h := m.helpModel()
+		h.SetWidth(boxW - 4)
+		groups := m.keys.FullHelp()
+		keys := h.FullHelpView(groups)
+		if lipgloss.Width(keys) > boxW-4 || strings.Contains(keys, "…") {
+			// Two groups a row when four do not fit side by side.
+			var rows []string
+			for i := 0; i < len(groups); i += 2 {
+				rows = append(rows, h.FullHelpView(groups[i:min(i+2, len(groups))]))
+			}
+			keys = strings.Join(rows, "\n\n")
+		}
+		body := st.title.Render("Keys") + "\n\n" + keys +
+			"\n\n" + st.muted.Render("Mouse: click a tab to open it; the wheel scrolls lists.") +
+			"\n" + st.muted.Render("? or esc closes this help.")
+		return st.box.Render(body)
+	case overlayPicker:
+		return st.box.Render(m.picker.render(st, min(boxW-4, 70)))
+	case overlayLinkMenu:
+		body := st.title.Render("Link an account") + "\n\n" +
+			st.helpKey.Render("o") + "  Omron Wellness (blood pressure, AFib flags, weight, activity…)\n" +
+			st.helpKey.Render("u") + "  1upHealth (health systems and devices, FHIR)\n\n" +
+			st.muted.Render("A browser opens for you to sign in. esc cancels.")
+		return st.box.Render(body)
+	case overlayConfirm:
+		a := m.confirm
+		body := st.title.Render("Unlink "+a.Title()+"?") + "\n\n" +
+			wrapJoin(fmt.Sprintf("vitals stops syncing it and forgets its tokens. It has delivered %s to this database.",
+				plural(a.total, "reading", "readings")), boxW-4) + "\n\n" +
+			st.helpKey.Render("y") + " unlink   " + st.helpKey.Render("n") + " keep it"
+		return st.box.Render(body)
+	case overlayAction:
+		a := m.action
+		if a == nil {
+			return ""
+		}
+		inner := boxW - 4
+		body := st.title.Render(a.title+"…") + "\n\n"
+		if a.url == "" {
+			body += st.muted.Render("Starting…")
+		} else {
+			body += wrapJoin("Open this address in a browser and sign in (vitals tried to open it for you):", inner) + "\n\n"
+			// The address is cut into lines of the box's width, never at
+			// its characters' meaning; y copies it whole.
+			body += st.link.Hyperlink(a.url).Render(ansi.Hardwrap(a.url, inner, false))
+		}
+		body += "\n\n"
+		if a.done {
+			body += st.muted.Render("Cancelling…")
+		} else {
+			body += st.helpKey.Render("y") + st.helpDesc.Render(" copy the address   ") +
+				st.helpKey.Render("esc") + st.helpDesc.Render(" cancel")
+		}
+		return st.box.Width(boxW).Render(body)
+	}
+	return ""
+}
+
+// wrapJoin wraps text to w cells.
+func wrapJoin(s string, w int) string { return strings.Join(wrap(s, w), "\n") }
