@@ -98,6 +98,11 @@ func TestAddRejects(t *testing.T) {
 		{[]string{"add", "weight", "1103", "--unit", "lb"}, "weight 1103 lb is out of range: want 4.4–1102.3 lb (2–500 kg)"},
 		{[]string{"add", "weight", "70", "--unit", "stone"}, `--unit "stone": want kg or lb`},
 		{[]string{"add", "weight", "heavy"}, "want a number such as 72.4"},
+		// strconv reads these as numbers; nobody measures them.
+		{[]string{"add", "bp", "NaN/80"}, "want SYSTOLIC/DIASTOLIC in mmHg"},
+		{[]string{"add", "bp", "120/Inf"}, "want SYSTOLIC/DIASTOLIC in mmHg"},
+		{[]string{"add", "weight", "NaN"}, "want a number such as 72.4"},
+		{[]string{"add", "weight", "infinity", "--unit", "lb"}, "want a number such as 72.4"},
 	} {
 		if _, _, err := runClinic(t, dir, nil, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
@@ -136,5 +141,23 @@ func TestAddWeight(t *testing.T) {
 		if got := ws[i].Weight.Or(0); got != want || !ws[i].Manual || ws[i].Origin != "Entered by hand" {
 			t.Errorf("weight %d = %v (manual %v), want %v", i, got, ws[i].Manual, want)
 		}
+	}
+}
+
+// TestAddInSkippedHour: 02:30 on the night New York's clocks skip from
+// 02:00 to 03:00 was 07:30 UTC by a clock not yet moved; it is kept there
+// (03:30 EDT), not an hour earlier.
+func TestAddInSkippedHour(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := runClinic(t, dir, nil, "add", "bp", "128/82", "--at", "2025-03-09 02:30", "--tz", "America/New_York"); err != nil {
+		t.Fatal(err)
+	}
+	db, p := openClinicDB(t, dir)
+	bps, err := db.BloodPressures(context.Background(), store.Filter{ProfileID: p.ID})
+	if err != nil || len(bps) != 1 {
+		t.Fatalf("%d readings, %v", len(bps), err)
+	}
+	if want := time.Date(2025, 3, 9, 7, 30, 0, 0, time.UTC); !bps[0].Time.Equal(want) || bps[0].Offset != -4*3600 {
+		t.Errorf("stored at %s offset %d, want %s offset -14400", bps[0].Time, bps[0].Offset, want)
 	}
 }

@@ -172,8 +172,11 @@ func TestImportBadFiles(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	if !strings.Contains(err.Error(), "4 of 4 files could not be imported") {
-		t.Errorf("error %q", err)
+	if msg := err.Error(); !strings.Contains(msg, "4 of 4 files could not be imported") || strings.Contains(msg, "the others were") {
+		t.Errorf("error %q, want 4 of 4 failed and no word of others", err)
+	}
+	if _, _, err := e.run(t, "", "import", paths[0]); err == nil || err.Error() != "the file could not be imported (see above)" {
+		t.Errorf("one bad file: error %v", err)
 	}
 
 	if _, _, err := e.run(t, "", "import", ieTZ); err != nil {
@@ -254,5 +257,26 @@ func TestPrintIgnored(t *testing.T) {
 	printIgnored(&buf, ignored, true)
 	if n := strings.Count(buf.String(), "\n"); n != len(ignored)+1 {
 		t.Errorf("--verbose printed %d lines, want %d:\n%s", n, len(ignored)+1, buf.String())
+	}
+}
+
+// TestImportWarnsAboveSevere: a reading above 180/120 gets a warning
+// wherever it appears, an import included; 180/120 itself does not.
+func TestImportWarnsAboveSevere(t *testing.T) {
+	t.Parallel()
+	e := newIEEnv(t)
+	csv := filepath.Join(e.dir, "week.csv")
+	data := "Date,Time,Systolic (mmHg),Diastolic (mmHg)\n" +
+		"Jan 13 2025,07:00,186,104\nJan 12 2025,07:00,180,120\nJan 12 2025,20:00,150,122\n"
+	if err := os.WriteFile(csv, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := e.run(t, "", "import", "--tz", "UTC", csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "  warning: 2 readings above 180/120 mmHg (150/122 on 2025-01-12 20:00, 186/104 on 2025-01-13 07:00): readings this high need prompt medical attention\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }
