@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,9 +15,6 @@ import (
 	"vitals/health"
 	"vitals/store"
 )
-
-// manualOrigin is the Origin of every reading typed in with vitals add.
-const manualOrigin = "Entered by hand"
 
 // entryFlags are the flags every vitals add subcommand takes.
 type entryFlags struct {
@@ -45,7 +43,9 @@ func (f *entryFlags) when(now time.Time) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, f.at)
 	if err != nil {
 		for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05"} {
-			if t, err = time.ParseInLocation(layout, f.at, loc); err == nil {
+			var wall time.Time
+			if wall, err = time.Parse(layout, f.at); err == nil {
+				t = health.AtWallClock(wall, loc) // a time in the hour clocks skip lands after it
 				break
 			}
 		}
@@ -70,7 +70,7 @@ func (f *entryFlags) meta(t time.Time, setting health.Setting, raw any) (health.
 		ProviderID: "manual-" + uuid.NewString(),
 		Time:       t.UTC(),
 		Offset:     health.OffsetOf(t),
-		Origin:     manualOrigin,
+		Origin:     health.OriginManual,
 		Setting:    setting,
 		Manual:     true,
 		Raw:        payload,
@@ -198,11 +198,15 @@ func parseBP(s string) (sys, dia float64, err error) {
 			dia, err = strconv.ParseFloat(strings.TrimSpace(b), 64)
 		}
 	}
-	if !ok || err != nil {
+	if !ok || err != nil || !finite(sys) || !finite(dia) {
 		return 0, 0, fmt.Errorf("blood pressure %q: want SYSTOLIC/DIASTOLIC in mmHg, e.g. 142/91", s)
 	}
 	return sys, dia, nil
 }
+
+// finite reports whether x is a number: strconv.ParseFloat accepts "NaN"
+// and "Inf", which no one weighs or measures.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 func manualBPText(sys, dia float64) string {
 	return health.Of(sys).String() + "/" + health.Of(dia).String()
@@ -287,7 +291,7 @@ func parseWeight(s, unit string) (float64, string, error) {
 		}
 	}
 	x, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || !finite(x) {
 		return 0, "", fmt.Errorf("weight %q: want a number such as 72.4 (kg) or 160lb", s)
 	}
 	switch strings.ToLower(unit) {

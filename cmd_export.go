@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -123,7 +122,7 @@ func (a *app) runExport(ctx context.Context, o exportOptions) error {
 	if format == "fhir" {
 		opt := fhir.ExportOptions{PatientID: profile.UID, PatientName: profile.Title()}
 		write := func(w io.Writer) error { return report.WriteFHIR(w, batch, opt) }
-		if err := a.writeOut(o.out, write); err != nil {
+		if err := writeOutput(a.stdout, o.out, write); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stderr, "exported %s as FHIR R4 to %s\n", describeCounts(counts), outName(o.out))
@@ -148,7 +147,7 @@ func (a *app) runExport(ctx context.Context, o exportOptions) error {
 			return err
 		}
 		write := func(w io.Writer) error { return report.WriteCSV(w, k, batch) }
-		if err := a.writeOut(path, write); err != nil {
+		if err := writeOutput(a.stdout, path, write); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stderr, "exported %d %s to %s\n", counts[k], readingsOf(k, counts[k]), outName(path))
@@ -249,40 +248,6 @@ func csvPath(out string, k health.Kind, multi bool) (string, error) {
 		ext = ".csv"
 	}
 	return stem + "-" + string(k) + ext, nil
-}
-
-// writeOut writes to standard output, or to path through a temporary file
-// renamed into place: readable by the owner only, and never half written.
-func (a *app) writeOut(path string, write func(io.Writer) error) error {
-	if path == "" || path == "-" {
-		var buf bytes.Buffer
-		if err := write(&buf); err != nil {
-			return err
-		}
-		_, err := a.stdout.Write(buf.Bytes())
-		return err
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w (does the folder exist and can you write to it?)", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 func outName(path string) string {

@@ -107,7 +107,12 @@ func (a *app) runImport(ctx context.Context, paths []string, opt files.Options, 
 		}
 		printImport(a.stdout, f, res, zoneFromFlag, verbose)
 	}
-	if failed > 0 {
+	switch {
+	case failed == 1 && len(paths) == 1:
+		return errors.New("the file could not be imported (see above)")
+	case failed == len(paths):
+		return fmt.Errorf("%d of %d files could not be imported (see above)", failed, len(paths))
+	case failed > 0:
 		return fmt.Errorf("%d of %d files could not be imported (see above); the others were", failed, len(paths))
 	}
 	return nil
@@ -147,7 +152,43 @@ func printImport(w io.Writer, f *files.File, res store.Result, zoneFromFlag, ver
 	if !stored {
 		fmt.Fprintln(w, "  no readings in this file")
 	}
+	warnSevere(w, f.Batch.BloodPressure)
 	printIgnored(w, f.Ignored, verbose)
+}
+
+// severeShown is how many readings above 180/120 a warning names.
+const severeShown = 3
+
+// warnSevere names a file's readings above 180/120 mmHg: clinical-rules.md
+// asks for a visible warning wherever such a reading appears, whatever the
+// rulebook, and an import is where a person first sees it.
+func warnSevere(w io.Writer, bps []health.BloodPressure) {
+	var severe []health.BloodPressure
+	for _, r := range bps {
+		if r.HasPressures() && health.Severe(r.Systolic.Or(0), r.Diastolic.Or(0)) {
+			severe = append(severe, r)
+		}
+	}
+	if len(severe) == 0 {
+		return
+	}
+	slices.SortFunc(severe, func(a, b health.BloodPressure) int { return a.Time.Compare(b.Time) })
+	var list []string
+	for _, r := range severe[:min(len(severe), severeShown)] {
+		list = append(list, fmt.Sprintf("%s/%s on %s", r.Systolic, r.Diastolic, r.Local().Format("2006-01-02 15:04")))
+	}
+	if rest := len(severe) - severeShown; rest > 0 {
+		list = append(list, fmt.Sprintf("%d more", rest))
+	}
+	fmt.Fprintf(w, "  warning: %d %s above 180/120 mmHg (%s): readings this high need prompt medical attention\n",
+		len(severe), plural(len(severe), "reading", "readings"), strings.Join(list, ", "))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // ignoredShown is how many lines of ignored things are listed without --verbose.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"vitals/health"
+	"vitals/report"
 	"vitals/store"
 )
 
@@ -183,7 +183,7 @@ ask on, it refuses unless --yes is given.`,
 			} else if err != nil {
 				return err
 			}
-			contents, err := db.Contents(ctx, p.ID)
+			summary, err := db.ProfileSummary(ctx, p.ID)
 			if err != nil {
 				return err
 			}
@@ -191,7 +191,7 @@ ask on, it refuses unless --yes is given.`,
 			if err != nil {
 				return err
 			}
-			what := describeProfile(p, contents, accounts)
+			what := describeProfile(summary, accounts)
 			if !yes {
 				if !attachedToTerminal(a.stdin) {
 					fmt.Fprint(a.stderr, what)
@@ -217,9 +217,9 @@ ask on, it refuses unless --yes is given.`,
 }
 
 // describeProfile says exactly what removing a profile deletes.
-func describeProfile(p store.Profile, c store.ProfileContents, accounts []store.Account) string {
+func describeProfile(s store.ProfileSummary, accounts []store.Account) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Removing profile %s (%s) deletes:\n", p.Name, p.Title())
+	fmt.Fprintf(&b, "Removing profile %s (%s) deletes:\n", s.Name, s.Title())
 	if len(accounts) == 0 {
 		b.WriteString("  no accounts\n")
 	}
@@ -233,26 +233,12 @@ func describeProfile(p store.Profile, c store.ProfileContents, accounts []store.
 		}
 		fmt.Fprintf(&b, "  account: %s\n", line)
 	}
-	total := 0
-	kinds := append(slices.Clone(health.Kinds), health.KindCondition)
-	for _, k := range kinds {
-		n := c.Readings[string(k)]
-		if n == 0 {
-			continue
+	for _, k := range report.CSVKinds() {
+		if n := s.Readings[k]; n > 0 {
+			fmt.Fprintf(&b, "  %d %s\n", n, readingsOf(k, n))
 		}
-		total += n
-		noun := strings.ToLower(k.Label()) + " readings"
-		switch {
-		case k == health.KindCondition && n == 1:
-			noun = "condition"
-		case k == health.KindCondition:
-			noun = "conditions"
-		case n == 1:
-			noun = strings.ToLower(k.Label()) + " reading"
-		}
-		fmt.Fprintf(&b, "  %d %s\n", n, noun)
 	}
-	if total == 0 {
+	if len(s.Readings) == 0 {
 		b.WriteString("  no readings\n")
 	}
 	b.WriteString("This cannot be undone.\n")

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -88,7 +86,7 @@ written readable by their owner only: they hold health data.`,
 			if err != nil {
 				return err
 			}
-			if err := writeReport(a.stdout, out, func(w io.Writer) error { return r.Write(w, f) }); err != nil {
+			if err := writeOutput(a.stdout, out, func(w io.Writer) error { return r.Write(w, f) }); err != nil {
 				return err
 			}
 			if out != "" && out != "-" {
@@ -137,38 +135,4 @@ func reportFormat(format, out string) (report.Format, error) {
 		return report.HTML, nil
 	}
 	return report.Markdown, nil
-}
-
-// writeReport writes to stdout when path is "" or "-", else to path
-// through a temporary file renamed into place: never half written, and
-// readable by its owner only (a report is health data).
-func writeReport(stdout io.Writer, path string, write func(io.Writer) error) error {
-	if path == "" || path == "-" {
-		var buf bytes.Buffer
-		if err := write(&buf); err != nil {
-			return err
-		}
-		_, err := stdout.Write(buf.Bytes())
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w (does the folder exist, and can you write to it?)", path, err)
-	}
-	defer os.Remove(tmp.Name()) // nothing left to remove after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

@@ -8,12 +8,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -130,4 +132,40 @@ func (a *app) currentProfile(ctx context.Context, db *store.DB) (store.Profile, 
 // notBuilt is what a command not built yet answers: it must not pretend.
 func notBuilt(name string) error {
 	return fmt.Errorf("%s is not available in this build yet", name)
+}
+
+// writeOutput writes what write produces to stdout when path is "" or
+// "-", else to the file at path: through a temporary file renamed into
+// place, so that a failure never leaves half a file, and readable by its
+// owner only, because exports and reports are health data.
+func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		// Buffered, so that a failure half way prints nothing.
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return err
+		}
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w (does the folder exist, and can you write to it?)", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename there is nothing left to remove
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

@@ -166,7 +166,7 @@ func Load(path string) (Config, error) {
 			return c, fmt.Errorf("config: %s: %w", path, err)
 		}
 		if und := md.Undecoded(); len(und) > 0 {
-			return c, fmt.Errorf("config: %s: unknown key %q (known keys are listed in `vitals config --help`)", path, und[0].String())
+			return c, fmt.Errorf("config: %s: unknown key %q: %s", path, und[0].String(), knownKeys(und[0]))
 		}
 		c.Path = path
 		if (c.Omron.ClientSecret != "" || c.OneUp.ClientSecret != "") && othersCanRead(path) {
@@ -178,6 +178,30 @@ func Load(path string) (Config, error) {
 	}
 	c.fillOmronURLs()
 	return c, c.check()
+}
+
+// knownKeys says which keys could have been meant by an unknown one: the
+// keys of its section, or the sections and top-level keys.
+func knownKeys(unknown toml.Key) string {
+	bySection := map[string][]string{}
+	var c Config
+	_ = walk(reflect.ValueOf(&c).Elem(), "", func(section, key string, _ reflect.Value) error {
+		bySection[section] = append(bySection[section], key)
+		return nil
+	})
+	if len(unknown) > 1 {
+		if keys, ok := bySection[unknown[0]]; ok {
+			return fmt.Sprintf("[%s] takes %s", unknown[0], strings.Join(keys, ", "))
+		}
+	}
+	var sections []string
+	for name := range bySection {
+		if name != "" {
+			sections = append(sections, "["+name+"]")
+		}
+	}
+	slices.Sort(sections)
+	return fmt.Sprintf("the top level takes %s and the sections %s", strings.Join(bySection[""], ", "), strings.Join(sections, ", "))
 }
 
 func othersCanRead(path string) bool {

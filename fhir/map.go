@@ -381,6 +381,7 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 	}
 	var set func(field, health.Value)
 	var accept func(field) bool
+	var check func() error // values a device could not have measured
 	var store func()
 	switch fam {
 	case familyWeight:
@@ -408,10 +409,12 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 			}
 		}
 		accept = func(f field) bool { return f == fieldPulse }
+		check = func() error { return r.CheckValues() } // not r.CheckValues: that would copy r before set fills it
 		store = func() { m.batch.SpO2 = append(m.batch.SpO2, r) }
 	case familyTemperature:
 		r := health.Temperature{Meta: meta}
 		set = func(_ field, v health.Value) { r.Celsius = v }
+		check = func() error { return r.CheckValues() } // not r.CheckValues: that would copy r before set fills it
 		store = func() { m.batch.Temperature = append(m.batch.Temperature, r) }
 	case familyHeartRate:
 		r := health.HeartRate{Meta: meta}
@@ -422,6 +425,12 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 	if reason := m.components(o.Component, accept, set); reason != "" {
 		m.skip(key, reason)
 		return nil
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			m.skip(key, err.Error())
+			return nil
+		}
 	}
 	store()
 	return nil
@@ -506,6 +515,16 @@ func (m *mapper) bloodPressure(o Observation, meta health.Meta, key string, fail
 		default:
 			m.ignore(describe("Observation", ccd, c.Code.Text) + " (component)")
 		}
+	}
+	if !bp.Systolic.Valid() && !bp.Diastolic.Valid() && !bp.Pulse.Valid() && !bp.Flagged() {
+		// Nothing measured and nothing flagged: not a reading, and it
+		// must not pass for one a monitor blanked.
+		m.skip(key, "no value")
+		return nil
+	}
+	if err := bp.CheckValues(); err != nil {
+		m.skip(key, err.Error())
+		return nil
 	}
 	m.batch.BloodPressure = append(m.batch.BloodPressure, bp)
 	return nil

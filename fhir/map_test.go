@@ -251,6 +251,12 @@ func TestMapIgnores(t *testing.T) {
 		obs("h", "8884-9", when+`,"valueCodeableConcept":{"coding":[{"system":"http://snomed.info/sct","code":"361137007"}]}`),
 		obs("i", "8310-5", when+`,"valueQuantity":{"value":37,"unit":"K"}`),
 		obs("j", "85354-9", when),
+		// Values no device could measure: a typo, or a unit mix-up.
+		obs("k", "85354-9", when+`,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":1200,"code":"mm[Hg]"}},{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":80,"code":"mm[Hg]"}}]`),
+		obs("l", "8310-5", when+`,"valueQuantity":{"value":98.6,"code":"Cel"}`),
+		obs("m", "59408-5", when+`,"valueQuantity":{"value":0.97,"code":"%"}`),
+		// A panel whose every component is absent holds no reading.
+		obs("n", "85354-9", when+`,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"dataAbsentReason":{"text":"x"}},{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"dataAbsentReason":{"text":"x"}}]`),
 		`{"resource":{"resourceType":"Claim","id":"x"}}`,
 		`{"resource":{"resourceType":"Claim","id":"y"}}`,
 		`{"resource":{"resourceType":"Condition","id":"z","code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006","display":"Diabetes"}]},"onsetDateTime":"2010-01-01"}}`,
@@ -275,6 +281,10 @@ func TestMapIgnores(t *testing.T) {
 		"Observation 8884-9 D (skipped: irregular, but no blood-pressure reading within a minute)": 1,
 		"Observation 8310-5 D (skipped: unit \"K\" not understood)":                                1,
 		"Observation 85354-9 D (skipped: no components)":                                           1,
+		"Observation 85354-9 D (skipped: systolic 1200 mmHg is out of range: want 50–300 mmHg)":    1,
+		"Observation 8310-5 D (skipped: temperature 98.6 °C is out of range: want 25–45 °C)":       1,
+		"Observation 59408-5 D (skipped: SpO2 0.97 % is out of range: want 50–100 %)":              1,
+		"Observation 85354-9 D (skipped: no value)":                                                1,
 		"Claim":                           2,
 		"Condition 44054006 Diabetes":     1,
 		"Condition 49436004 AF (refuted)": 1,

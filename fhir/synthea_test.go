@@ -7,34 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"vitals/fhir/fhirtest"
 	"vitals/health"
 )
-
-// syntheaFiles returns the public Synthea bundles that sit beside the
-// project (../shared/testdata/fhir-synthea from the repository root), or
-// skips the test when they are not there.
-func syntheaFiles(t *testing.T) []string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test's folder; cannot find ../shared/testdata")
-		}
-		dir = parent
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "..", "shared", "testdata", "fhir-synthea", "*.json"))
-	if len(files) == 0 {
-		t.Skipf("no Synthea bundles in %s: skipping the tests on public sample data", filepath.Join(dir, "..", "shared", "testdata", "fhir-synthea"))
-	}
-	return files
-}
 
 // plainObservation is what the independent count reads of an Observation.
 type plainObservation struct {
@@ -78,7 +53,7 @@ func (o plainObservation) has(codes ...string) bool {
 // Observation, and their values against the file's.
 func TestSyntheaCounts(t *testing.T) {
 	t.Parallel()
-	for _, path := range syntheaFiles(t) {
+	for _, path := range fhirtest.SyntheaFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Parallel()
 			data, err := os.ReadFile(path)

@@ -9,14 +9,14 @@ func TestClassifyACCAHA(t *testing.T) {
 		want     string
 	}{
 		{119, 79, "Normal"},
-		{120, 79, "Elevated"},  // systolic 120 leaves normal
-		{129, 79, "Elevated"},  // top of elevated
-		{119, 80, "Stage 1"},   // diastolic 80 is stage 1 even with a normal systolic
-		{130, 79, "Stage 1"},   // systolic 130
-		{139, 89, "Stage 1"},   // top of stage 1
-		{140, 70, "Stage 2"},   // systolic 140
-		{120, 90, "Stage 2"},   // diastolic 90: the higher category wins
-		{180, 120, "Stage 2"},  // 180/120 is not yet a crisis: the rule is > 180 and/or > 120
+		{120, 79, "Elevated"}, // systolic 120 leaves normal
+		{129, 79, "Elevated"}, // top of elevated
+		{119, 80, "Stage 1"},  // diastolic 80 is stage 1 even with a normal systolic
+		{130, 79, "Stage 1"},  // systolic 130
+		{139, 89, "Stage 1"},  // top of stage 1
+		{140, 70, "Stage 2"},  // systolic 140
+		{120, 90, "Stage 2"},  // diastolic 90: the higher category wins
+		{180, 120, "Stage 2"}, // 180/120 is not yet a crisis: the rule is > 180 and/or > 120
 		{181, 100, "Hypertensive crisis"},
 		{150, 121, "Hypertensive crisis"},
 		{129.5, 79.9, "Elevated"}, // means are not integers

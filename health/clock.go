@@ -100,9 +100,33 @@ func ParseDate(s string) (Date, error) {
 	return DateOf(t), nil
 }
 
-// In returns midnight at the start of the day in loc.
+// In returns the first instant of the day in loc: midnight, or the end of
+// the gap where clocks skip midnight (Havana, Santiago, Beirut).
 func (d Date) In(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+	return AtWallClock(time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC), loc)
+}
+
+// AtWallClock returns the instant a wall clock in loc showed wall's date
+// and time of day (wall's own zone is ignored). A time the clocks skipped
+// (02:30 on the night they go forward) is read with the offset in force
+// before the skip, so it lands after it, as RFC 5545 does: 02:30 becomes
+// 03:30 summer time, not 01:30, and never another day. A time the clocks
+// showed twice (the hour repeated in autumn) is its first occurrence.
+func AtWallClock(wall time.Time, loc *time.Location) time.Time {
+	y, mo, d := wall.Date()
+	h, mi, s := wall.Clock()
+	ns := wall.Nanosecond()
+	t := time.Date(y, mo, d, h, mi, s, ns, loc)
+	ty, tmo, td := t.Date()
+	th, tmi, ts := t.Clock()
+	if ty == y && tmo == mo && td == d && th == h && tmi == mi && ts == s {
+		return t // the time exists: time.Date already took the first of two
+	}
+	// In a gap. The offset a day earlier is the one before the gap: zones
+	// never change their offset twice within a day and a half.
+	naive := time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+	_, before := naive.Add(-24 * time.Hour).In(loc).Zone()
+	return naive.Add(-time.Duration(before) * time.Second).In(loc)
 }
 
 // AddDays returns the date n days later (earlier for negative n).

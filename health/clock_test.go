@@ -72,3 +72,51 @@ func TestDate(t *testing.T) {
 		t.Error("bad date accepted")
 	}
 }
+
+// TestAtWallClock: times the clocks skipped land after the skip, read with
+// the offset before it (RFC 5545); repeated times take their first
+// occurrence; ordinary times are what time.Date gives.
+func TestAtWallClock(t *testing.T) {
+	load := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skipf("zone %s: %v", name, err)
+		}
+		return loc
+	}
+	wall := func(s string) time.Time {
+		w, err := time.Parse("2006-01-02 15:04", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	for _, tc := range []struct {
+		zone, wall string
+		want       string // the instant in UTC
+		offset     int
+	}{
+		// New York goes from 02:00 EST to 03:00 EDT on 9 March 2025:
+		// 02:30 EST is 07:30 UTC, which the clocks showed as 03:30 EDT.
+		{"America/New_York", "2025-03-09 02:30", "2025-03-09T07:30:00Z", -4 * 3600},
+		{"America/New_York", "2025-03-09 01:59", "2025-03-09T06:59:00Z", -5 * 3600},
+		{"America/New_York", "2025-03-09 03:00", "2025-03-09T07:00:00Z", -4 * 3600},
+		// 1:30 happened twice on 2 November 2025: the first is EDT.
+		{"America/New_York", "2025-11-02 01:30", "2025-11-02T05:30:00Z", -4 * 3600},
+		// Berlin skips 02:00–03:00 CET on 30 March 2025.
+		{"Europe/Berlin", "2025-03-30 02:15", "2025-03-30T01:15:00Z", 2 * 3600},
+		// Havana skips midnight (00:00 CST to 01:00 CDT) on 9 March 2025:
+		// 00:30 stays on the 9th, at 01:30 CDT.
+		{"America/Havana", "2025-03-09 00:30", "2025-03-09T05:30:00Z", -4 * 3600},
+	} {
+		got := AtWallClock(wall(tc.wall), load(tc.zone))
+		if got.UTC().Format(time.RFC3339) != tc.want || OffsetOf(got) != tc.offset {
+			t.Errorf("%s %s = %s (offset %d), want %s (offset %d)", tc.zone, tc.wall, got.UTC().Format(time.RFC3339), OffsetOf(got), tc.want, tc.offset)
+		}
+	}
+	// The first instant of a day whose midnight was skipped is 01:00.
+	havana := load("America/Havana")
+	if got := (Date{2025, time.March, 9}).In(havana); got.Format("2006-01-02 15:04") != "2025-03-09 01:00" {
+		t.Errorf("start of 9 March 2025 in Havana = %s, want 2025-03-09 01:00", got.Format("2006-01-02 15:04 -07:00"))
+	}
+}

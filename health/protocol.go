@@ -510,22 +510,27 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// clean returns copies of the readings in which a pressure or pulse of
-// zero or less is missing: such a number is a device's placeholder, not a
-// measurement.
+// clean returns copies of the readings, cleaned.
 func clean(rs []BloodPressure) []BloodPressure {
 	out := make([]BloodPressure, len(rs))
+	for i, r := range rs {
+		out[i] = cleaned(r)
+	}
+	return out
+}
+
+// cleaned returns r with a pressure or pulse of zero or less missing: such
+// a number is a device's placeholder (Omron zeroes a possible-AFib
+// measurement), not a measurement.
+func cleaned(r BloodPressure) BloodPressure {
 	positive := func(v Value) Value {
 		if x, ok := v.Get(); ok && x <= 0 {
 			return Missing
 		}
 		return v
 	}
-	for i, r := range rs {
-		r.Systolic, r.Diastolic, r.Pulse = positive(r.Systolic), positive(r.Diastolic), positive(r.Pulse)
-		out[i] = r
-	}
-	return out
+	r.Systolic, r.Diastolic, r.Pulse = positive(r.Systolic), positive(r.Diastolic), positive(r.Pulse)
+	return r
 }
 
 func dateSpan(rs []BloodPressure) (first, last Date) {

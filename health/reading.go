@@ -74,6 +74,10 @@ const (
 	SettingOffice  Setting = "office" // a clinic or hospital measurement
 )
 
+// OriginManual is the Origin of readings a person typed in: screens and
+// reports name them by it, and the account they are kept in is called so.
+const OriginManual = "Entered by hand"
+
 // Meta is what every reading keeps besides its values.
 type Meta struct {
 	ID         int64  // the store's row id; 0 before it is stored

@@ -10,7 +10,8 @@ import (
 const SessionWindow = 10 * time.Minute
 
 // A Session is the readings of one sitting. Its value is the mean of the
-// readings that have pressures; flags are carried over from any reading.
+// readings that have pressures (a zero is a device's placeholder, never
+// averaged); flags are carried over from any reading.
 type Session struct {
 	Readings     []BloodPressure
 	Systolic     Value
@@ -50,9 +51,9 @@ func newSession(rs []BloodPressure) Session {
 	s := Session{Readings: rs}
 	var sys, dia, pulse Mean
 	for _, r := range rs {
-		if r.HasPressures() {
-			sys.Add(r.Systolic.Or(0))
-			dia.Add(r.Diastolic.Or(0))
+		if c := cleaned(r); c.HasPressures() {
+			sys.Add(c.Systolic.Or(0))
+			dia.Add(c.Diastolic.Or(0))
 		}
 		if p, ok := r.Pulse.Get(); ok && p > 0 {
 			pulse.Add(p)

@@ -14,7 +14,7 @@ func TestSessions(t *testing.T) {
 	rs := []BloodPressure{
 		reading(t0.Add(time.Minute), 130, 84), // out of order on purpose
 		reading(t0, 134, 86),
-		reading(t0.Add(10*time.Minute), 126, 80),            // exactly 10 minutes after the first: same sitting
+		reading(t0.Add(10*time.Minute), 126, 80),             // exactly 10 minutes after the first: same sitting
 		reading(t0.Add(10*time.Minute+time.Second), 120, 78), // just over: a new sitting
 		{Meta: Meta{Time: t0.Add(12 * time.Minute)}, PossibleAFib: true},
 		reading(t0.Add(12*time.Hour), 140, 90),
@@ -36,6 +36,13 @@ func TestSessions(t *testing.T) {
 	}
 	if only := Sessions([]BloodPressure{{Meta: Meta{Time: t0}, PossibleAFib: true}}); only[0].Systolic.Valid() {
 		t.Error("a session of blanked readings has a value")
+	}
+	// A monitor that zeroes a flagged reading's values: the zeros are not
+	// averaged, so the sitting's mean is the other reading's 128/82.
+	zeroed := reading(t0.Add(time.Minute), 0, 0)
+	zeroed.PossibleAFib = true
+	if s := Sessions([]BloodPressure{reading(t0, 128, 82), zeroed}); s[0].Systolic.Or(0) != 128 || s[0].Diastolic.Or(0) != 82 {
+		t.Errorf("session with a zeroed reading = %v/%v, want 128/82", s[0].Systolic, s[0].Diastolic)
 	}
 }
 

@@ -1,6 +1,7 @@
 package health
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -42,7 +43,7 @@ func FahrenheitFromCelsius(c float64) float64 { return c*9/5 + 32 }
 func MilesFromMetres(m float64) float64 { return m / metresPerMi }
 
 // ErrUnknownUnit is returned for a unit a conversion does not know.
-var ErrUnknownUnit = fmt.Errorf("unknown unit")
+var ErrUnknownUnit = errors.New("unknown unit")
 
 // normUnit folds the spellings feeds use for the same unit.
 func normUnit(u string) string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"vitals/fhir"
+	"vitals/fhir/fhirtest"
 	"vitals/health"
 	"vitals/providers/files"
 	"vitals/report"
@@ -111,32 +112,6 @@ func TestWriteFHIRReadsBack(t *testing.T) {
 	}
 }
 
-// syntheaFiles returns the public Synthea bundles beside the project
-// (../shared/testdata/fhir-synthea from the repository root), or skips.
-func syntheaFiles(t *testing.T) []string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test's folder; cannot find ../shared/testdata")
-		}
-		dir = parent
-	}
-	want := filepath.Join(dir, "..", "shared", "testdata", "fhir-synthea")
-	files, _ := filepath.Glob(filepath.Join(want, "*.json"))
-	if len(files) == 0 {
-		t.Skipf("no Synthea bundles in %s: skipping the tests on public sample data", want)
-	}
-	return files
-}
-
 func openDB(t *testing.T, name string) (*store.DB, store.Profile) {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), name), store.Options{})
@@ -186,7 +161,7 @@ func exportCSV(t *testing.T, db *store.DB, p store.Profile) map[health.Kind][]by
 func TestSyntheaRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	paths := syntheaFiles(t)
+	paths := fhirtest.SyntheaFiles(t)
 	db1, p1 := openDB(t, "first.db")
 	for _, path := range paths {
 		importFile(t, db1, p1, path)

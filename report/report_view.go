@@ -216,6 +216,9 @@ func summaryItems(s health.Summary, keptFirstDay bool, when func(time.Time) stri
 	add("Irregular heartbeat flags", flags(s.Irregular), s.Irregular.N > 0)
 	var weeks []string
 	for _, w := range s.Weeks {
+		if w.Readings == 0 {
+			continue // "0 of 0" says nothing, and a long period has many such weeks
+		}
 		weeks = append(weeks, fmt.Sprintf("%s to %s: %d of %s", w.From, w.To, w.Flagged, count(w.Readings, "reading")))
 	}
 	if len(weeks) > 0 {
@@ -315,7 +318,7 @@ func deviceText(d Device) string {
 	if d.Setting != health.SettingUnknown {
 		parts = append(parts, string(d.Setting))
 	}
-	if d.Manual && d.Origin != "Entered by hand" {
+	if d.Manual && d.Origin != health.OriginManual { // the name says so already
 		parts = append(parts, "entered by hand")
 	}
 	text := d.Name

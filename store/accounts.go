@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"vitals/health"
 )
 
 // Provider names the kind of source an account is.
@@ -55,7 +57,7 @@ func (a Account) Title() string {
 	case ProviderFile:
 		return "File imports"
 	case ProviderManual:
-		return "Entered by hand"
+		return health.OriginManual
 	}
 	return string(a.Provider)
 }

@@ -119,42 +119,19 @@ func (db *DB) RenameProfile(ctx context.Context, oldName, newName string) error 
 	if !profileName.MatchString(newName) {
 		return fmt.Errorf("store: profile %q: %w", newName, ErrBadProfileName)
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE profiles SET name = ? WHERE name = ?`, newName, oldName)
+	// OR IGNORE turns a taken name into "no row changed", told apart from
+	// a missing profile below, instead of an error to parse.
+	res, err := db.w.ExecContext(ctx, `UPDATE OR IGNORE profiles SET name = ? WHERE name = ?`, newName, oldName)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return fmt.Errorf("store: rename profile %q to %q: %w", oldName, newName, ErrProfileExists)
-		}
 		return fmt.Errorf("store: rename profile %q: %w", oldName, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: rename profile %q: %w", oldName, ErrNotFound)
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
 	}
-	return nil
-}
-
-// ProfileContents counts what a profile holds, so that removing it can say
-// what it deletes.
-type ProfileContents struct {
-	Accounts int
-	Readings map[string]int // by kind
-}
-
-// Contents counts a profile's accounts and readings.
-func (db *DB) Contents(ctx context.Context, profileID int64) (ProfileContents, error) {
-	c := ProfileContents{Readings: map[string]int{}}
-	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE profile_id = ?`, profileID).Scan(&c.Accounts); err != nil {
-		return c, fmt.Errorf("store: count accounts: %w", err)
+	if _, err := db.Profile(ctx, oldName); err != nil {
+		return err // ErrNotFound, named
 	}
-	for _, t := range allTables {
-		var n int
-		if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+t.name+` WHERE profile_id = ?`, profileID).Scan(&n); err != nil {
-			return c, fmt.Errorf("store: count %s: %w", t.kind, err)
-		}
-		if n > 0 {
-			c.Readings[string(t.kind)] = n
-		}
-	}
-	return c, nil
+	return fmt.Errorf("store: rename profile %q to %q: %w", oldName, newName, ErrProfileExists)
 }
 
 // RemoveProfile deletes a profile with its accounts, secrets, cursors and

@@ -32,14 +32,38 @@ func (db *DB) ProfileSummaries(ctx context.Context) ([]ProfileSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	return db.summarize(ctx, profiles, 0)
+}
+
+// ProfileSummary returns one profile's summary: what removing it would
+// delete, or its line in a list.
+func (db *DB) ProfileSummary(ctx context.Context, profileID int64) (ProfileSummary, error) {
+	p, err := db.ProfileByID(ctx, profileID)
+	if err != nil {
+		return ProfileSummary{}, err
+	}
+	out, err := db.summarize(ctx, []Profile{p}, profileID)
+	if err != nil {
+		return ProfileSummary{}, err
+	}
+	return out[0], nil
+}
+
+// summarize counts the accounts and readings of the given profiles; only
+// is the one profile to count (0: every profile).
+func (db *DB) summarize(ctx context.Context, profiles []Profile, only int64) ([]ProfileSummary, error) {
 	out := make([]ProfileSummary, len(profiles))
 	index := make(map[int64]*ProfileSummary, len(profiles))
 	for i, p := range profiles {
 		out[i] = ProfileSummary{Profile: p, Readings: map[health.Kind]int{}}
 		index[p.ID] = &out[i]
 	}
+	where, args := "", []any(nil)
+	if only != 0 {
+		where, args = " WHERE profile_id = ?", []any{only}
+	}
 
-	rows, err := db.r.QueryContext(ctx, `SELECT profile_id, count(*) FROM accounts GROUP BY profile_id`)
+	rows, err := db.r.QueryContext(ctx, `SELECT profile_id, count(*) FROM accounts`+where+` GROUP BY profile_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: count accounts: %w", err)
 	}
@@ -59,14 +83,19 @@ func (db *DB) ProfileSummaries(ctx context.Context) ([]ProfileSummary, error) {
 	}
 	rows.Close()
 
-	// utc_offset is a bare column beside max(): SQLite takes it from the
-	// row holding the maximum, which is the newest reading's offset.
+	// Counts and newest times come from the (profile_id, taken_at) index
+	// alone; only the newest reading's row is read, for its offset. A
+	// bare utc_offset beside max() would read every row of the table.
 	var parts []string
+	var partArgs []any
 	for _, t := range allTables {
-		parts = append(parts, fmt.Sprintf(
-			"SELECT profile_id, '%s', count(*), max(taken_at), utc_offset FROM %s GROUP BY profile_id", t.kind, t.name))
+		parts = append(parts, fmt.Sprintf(`SELECT g.profile_id, '%[1]s', g.n, g.last,
+			(SELECT utc_offset FROM %[2]s x WHERE x.profile_id = g.profile_id AND x.taken_at = g.last LIMIT 1)
+			FROM (SELECT profile_id, count(*) AS n, max(taken_at) AS last FROM %[2]s%[3]s GROUP BY profile_id) g`,
+			t.kind, t.name, where))
+		partArgs = append(partArgs, args...)
 	}
-	rows, err = db.r.QueryContext(ctx, strings.Join(parts, " UNION ALL "))
+	rows, err = db.r.QueryContext(ctx, strings.Join(parts, " UNION ALL "), partArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("store: count readings: %w", err)
 	}
@@ -80,7 +109,7 @@ func (db *DB) ProfileSummaries(ctx context.Context) ([]ProfileSummary, error) {
 		}
 		s := index[id]
 		if s == nil {
-			continue // a profile added since the first query
+			continue // a profile added since the profiles were listed
 		}
 		s.Readings[kind] = n
 		if kind == health.KindCondition {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -99,6 +100,32 @@ func TestProfileSummaries(t *testing.T) {
 	}
 }
 
+func TestProfileSummaryOfOne(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	day0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	seedProfiles(t, db, 10, day0)
+	p6, _ := db.Profile(ctx, "p-0006")
+	s, err := db.ProfileSummary(ctx, p6.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Profile 6: 6 blood pressures a day apart from day0+1 at offset
+	// (6 % 3) h = 0, a weight and a condition (6 % 3 == 0), one account.
+	if s.Name != "p-0006" || s.Accounts != 1 || s.Total != 7 || s.Readings[health.KindBloodPressure] != 6 ||
+		s.Readings[health.KindWeight] != 1 || s.Readings[health.KindCondition] != 1 ||
+		!s.LastReading.Equal(day0.AddDate(0, 0, 6)) || s.LastOffset != 0 {
+		t.Errorf("summary of p-0006 = %+v", s)
+	}
+	empty, _ := db.Profile(ctx, "p-0000")
+	if s, err := db.ProfileSummary(ctx, empty.ID); err != nil || s.Accounts != 0 || s.Total != 0 || len(s.Readings) != 0 {
+		t.Errorf("summary of an empty profile = %+v, %v", s, err)
+	}
+	if _, err := db.ProfileSummary(ctx, 9999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("summary of no profile: %v, want ErrNotFound", err)
+	}
+}
+
 // The list with per-profile queries, as a caller would write it without
 // ProfileSummaries: the baseline of the benchmark.
 func profileListNPlusOne(ctx context.Context, db *DB) (int, error) {
@@ -108,7 +135,7 @@ func profileListNPlusOne(ctx context.Context, db *DB) (int, error) {
 	}
 	total := 0
 	for _, p := range ps {
-		c, err := db.Contents(ctx, p.ID)
+		accounts, err := db.Accounts(ctx, p.ID)
 		if err != nil {
 			return 0, err
 		}
@@ -119,7 +146,7 @@ func profileListNPlusOne(ctx context.Context, db *DB) (int, error) {
 			}
 			total += sp.N
 		}
-		total += c.Accounts
+		total += len(accounts)
 	}
 	return total, nil
 }
@@ -148,6 +175,41 @@ func BenchmarkProfileListNPlusOne(b *testing.B) {
 	db, ctx := profilesBenchDB(b), context.Background()
 	for b.Loop() {
 		if _, err := profileListNPlusOne(ctx, db); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProfileSummariesYears lists 100 profiles with two years of
+// twice-daily blood pressures each (146,000 readings): the list must not
+// read every reading's row.
+func BenchmarkProfileSummariesYears(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "vitals.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	day0 := time.Date(2024, 1, 1, 7, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		p, err := db.AddProfile(ctx, fmt.Sprintf("p-%04d", i), "", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a, err := db.LocalAccount(ctx, p.ID, ProviderFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var batch health.Batch
+		for r := range 2 * 730 {
+			batch.BloodPressure = append(batch.BloodPressure, bp(fmt.Sprint(r), day0.Add(time.Duration(r)*12*time.Hour), 120, 80))
+		}
+		if _, err := db.Upsert(ctx, p.ID, a.ID, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, err := db.ProfileSummaries(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -70,6 +70,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if !opt.ReadOnly {
 		if err := db.migrate(ctx); err != nil {
 			db.Close()
+			if notADatabase(err) {
+				return nil, fmt.Errorf("store: %s is not a vitals database (SQLite cannot read it): check the path, or move the file aside", path)
+			}
 			return nil, fmt.Errorf("store: %s: %w", path, err)
 		}
 	}
@@ -81,6 +84,12 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		db.keyring = newOSKeyring()
 	}
 	return db, nil
+}
+
+// notADatabase reports SQLite's SQLITE_NOTADB: the file is something else.
+func notADatabase(err error) bool {
+	var ce interface{ Code() int }
+	return errors.As(err, &ce) && ce.Code() == 26
 }
 
 // dsn builds the driver's connection string: WAL so readers never wait for

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -331,8 +332,20 @@ func TestProfilesAndAccounts(t *testing.T) {
 	if s, err := db.LoadSecret(ctx, acc.ID); err != nil || string(s) != `{"access_token":"x"}` {
 		t.Errorf("secret = %q, %v", s, err)
 	}
+	if _, err := db.AddProfile(ctx, "p-1043", "", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RenameProfile(ctx, "p-1042", "p-1043"); !errors.Is(err, ErrProfileExists) {
+		t.Errorf("rename onto a taken name: %v, want ErrProfileExists", err)
+	}
+	if err := db.RenameProfile(ctx, "p-9999", "p-2001"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("rename of no profile: %v, want ErrNotFound", err)
+	}
 	if err := db.RenameProfile(ctx, "p-1042", "p-2000"); err != nil {
 		t.Fatal(err)
+	}
+	if p, err := db.Profile(ctx, "p-2000"); err != nil || p.Title() != "Ada Lovelace" {
+		t.Errorf("renamed profile = %+v, %v", p, err)
 	}
 	if err := db.RemoveProfile(ctx, "p-2000"); err != nil {
 		t.Fatal(err)
@@ -384,5 +397,19 @@ func TestSecretsPreferKeyringAndFallBack(t *testing.T) {
 	}
 	if s, err := db.LoadSecret(ctx, acc.ID); err != nil || string(s) != "tok2" {
 		t.Errorf("after fallback load = %q, %v", s, err)
+	}
+}
+
+func TestOpenRefusesAnotherFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.db")
+	if err := os.WriteFile(path, []byte("shopping list: milk, eggs, bread, and a great deal more text than a header\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path, Options{})
+	if err == nil || !strings.Contains(err.Error(), path+" is not a vitals database") {
+		t.Errorf("opening a text file: %v", err)
+	}
+	if data, _ := os.ReadFile(path); !strings.HasPrefix(string(data), "shopping list") {
+		t.Error("the file was changed")
 	}
 }

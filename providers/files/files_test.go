@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vitals/fhir"
+	"vitals/fhir/fhirtest"
 	"vitals/health"
 	"vitals/store"
 )
@@ -267,6 +268,12 @@ func TestReadBadInput(t *testing.T) {
 			line: 3, column: "Systolic (mmHg)", text: `"12a" is not a number`},
 		{name: "negative pressure", data: us + "Jan 12 2025,08:12,114,-74,47,-,-,-,-\n",
 			line: 2, column: "Diastolic (mmHg)", text: "negative"},
+		{name: "infinite pressure", data: us + "Jan 12 2025,08:12,Inf,74,47,-,-,-,-\n",
+			line: 2, column: "Systolic (mmHg)", text: `"Inf" is not a number`},
+		{name: "systolic no monitor measures", data: us + "Jan 12 2025,08:12,114,74,47,-,-,-,-\nJan 12 2025,08:14,1200,76,49,-,-,-,-\n",
+			line: 3, column: "Systolic (mmHg)", text: "systolic 1200 mmHg is out of range: want 50–300 mmHg"},
+		{name: "pulse no monitor measures", data: us + "Jan 12 2025,08:12,114,74,470,-,-,-,-\n",
+			line: 2, column: "Pulse (bpm)", text: "pulse 470 bpm is out of range"},
 		{name: "impossible date", data: us + "Jan 32 2025,08:12,114,74,47,-,-,-,-\n",
 			line: 2, column: "Date", text: `"Jan 32 2025 08:12" is not a date`},
 		{name: "ambiguous numeric date", data: us + "01/02/2025,08:12,114,74,47,-,-,-,-\n",
@@ -407,7 +414,7 @@ func TestSyntheaImports(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, p := openStore(t)
-	for _, path := range syntheaFiles(t) {
+	for _, path := range fhirtest.SyntheaFiles(t) {
 		f, err := ReadFile(path, nil, Options{})
 		if err != nil {
 			t.Fatalf("%v", err)
@@ -420,32 +427,6 @@ func TestSyntheaImports(t *testing.T) {
 			t.Errorf("%s: %d added, want %d", filepath.Base(path), got, want)
 		}
 	}
-}
-
-// syntheaFiles returns the public Synthea bundles beside the project
-// (../shared/testdata/fhir-synthea from the repository root), or skips.
-func syntheaFiles(t *testing.T) []string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test's folder; cannot find ../shared/testdata")
-		}
-		dir = parent
-	}
-	want := filepath.Join(dir, "..", "shared", "testdata", "fhir-synthea")
-	files, _ := filepath.Glob(filepath.Join(want, "*.json"))
-	if len(files) == 0 {
-		t.Skipf("no Synthea bundles in %s: skipping the tests on public sample data", want)
-	}
-	return files
 }
 
 func TestLocalZoneNamesTheZone(t *testing.T) {
@@ -484,4 +465,21 @@ func FuzzRead(f *testing.F) {
 			}
 		})
 	})
+}
+
+// TestSkippedHourMovesForward: a monitor whose clock still read standard
+// time at 02:30 on the night US clocks went forward took the reading at
+// 07:30 UTC (03:30 EDT), not an hour before the time it shows.
+func TestSkippedHourMovesForward(t *testing.T) {
+	t.Parallel()
+	data := "Date,Time,Systolic (mmHg),Diastolic (mmHg)\nMar 9 2025,02:30,121,80\n"
+	f, err := Read("dst.csv", []byte(data), Options{Zone: zone(t, "America/New_York")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Batch.BloodPressure[0]
+	if !got.Time.Equal(utc("2025-03-09T07:30:00Z")) || got.Offset != -4*3600 {
+		t.Errorf("02:30 on 9 March 2025 in New York = %s at offset %d, want 2025-03-09T07:30:00Z at -14400",
+			got.Time.Format(time.RFC3339), got.Offset)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -319,8 +320,17 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 		p.ignored["CSV row without a measurement"]++
 		return bp, false, nil
 	}
+	if err := bp.CheckValues(); err != nil {
+		var re *health.RangeError
+		if errors.As(err, &re) {
+			if c := columnOfField(re.Field); c != colUnknown {
+				return bp, false, colErr(c, err)
+			}
+		}
+		return bp, false, err
+	}
 
-	at := time.Date(local.Year(), local.Month(), local.Day(), local.Hour(), local.Minute(), local.Second(), 0, loc)
+	at := health.AtWallClock(local, loc)
 	id := "omron-csv:" + local.Format("2006-01-02T15:04:05")
 	if bp.Device != "" {
 		id += "/" + bp.Device
@@ -350,6 +360,20 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 		Raw:        append([]byte(nil), raw...),
 	}
 	return bp, true, nil
+}
+
+// columnOfField is the column of a field health.BloodPressure's
+// CheckValues names.
+func columnOfField(field string) column {
+	switch field {
+	case "systolic":
+		return colSystolic
+	case "diastolic":
+		return colDiastolic
+	case "pulse":
+		return colPulse
+	}
+	return colUnknown
 }
 
 // Date layouts, tried in order; "month first" and "day first" name the
@@ -468,7 +492,7 @@ func parseMeasure(s string) (health.Value, error) {
 		s = strings.Replace(s, ",", ".", 1)
 	}
 	x, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 		return health.Missing, fmt.Errorf("%q is not a number", s)
 	}
 	if x < 0 {
