@@ -70,4 +70,43 @@ type Event struct {
 
 	// Failed, NeedsRelink, Waiting: why. Never carries a secret.
 	Err error
+
+	// Trigger says why the round runs (every event of a round carries it).
+	Trigger Trigger
+	// Pages: PageStored, the pages this round has stored so far;
+	// Finished, Failed, NeedsRelink: the round's total.
+	Pages int
+	// Dropped counts the events this subscriber missed just before this
+	// one because its buffer was full (see Engine.Subscribe).
+	Dropped int
+}
+
+// Trigger is why a round runs.
+type Trigger int
+
+const (
+	// Scheduled: the account's interval passed.
+	Scheduled Trigger = iota
+	// Manual: someone asked (the dashboard's key, vitals sync).
+	Manual
+	// Notification: the provider said it has new data; only the notified
+	// streams are fetched, from a day before the notification.
+	Notification
+	// CatchUp: the daily pull of a notified account, for notifications
+	// that never arrived.
+	CatchUp
+)
+
+func (t Trigger) String() string {
+	switch t {
+	case Scheduled:
+		return "scheduled"
+	case Manual:
+		return "manual"
+	case Notification:
+		return "notification"
+	case CatchUp:
+		return "catch-up"
+	}
+	return "unknown"
 }

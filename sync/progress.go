@@ -1,0 +1,182 @@
+package sync
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"vitals/store"
+)
+
+// Progress shows a headless sync's events: on a terminal, one line per
+// account redrawn in place (one summary line when the accounts outnumber
+// the terminal's rows); elsewhere a plain log, a line per event. Feed it
+// every event with Handle, then call Close. Not safe for concurrent use.
+type Progress struct {
+	w      io.Writer
+	term   bool
+	width  int
+	single bool // one summary line instead of a line per account
+
+	lines []*progressLine
+	byID  map[int64]*progressLine
+	drawn bool
+}
+
+type progressLine struct {
+	label string
+	text  string
+	state EventKind
+	begun bool
+	c     struct{ added, updated, unchanged, pages int }
+}
+
+// NewProgress prepares the display of accounts' progress on w. names maps
+// profile ids to the names shown beside each account. On a terminal
+// (term true) width and height are its size in cells (0 when unknown).
+func NewProgress(w io.Writer, accounts []store.Account, names map[int64]string, term bool, width, height int) *Progress {
+	p := &Progress{w: w, term: term, width: width, byID: map[int64]*progressLine{}}
+	labelWidth := 0
+	for _, a := range accounts {
+		l := &progressLine{label: names[a.ProfileID] + " · " + a.Title(), text: "queued", state: -1}
+		labelWidth = max(labelWidth, ansi.StringWidth(l.label))
+		p.lines = append(p.lines, l)
+		p.byID[a.ID] = l
+	}
+	for _, l := range p.lines {
+		l.label += strings.Repeat(" ", labelWidth-ansi.StringWidth(l.label))
+	}
+	p.single = term && height > 0 && len(accounts) > height-2
+	return p
+}
+
+// Handle shows one event.
+func (p *Progress) Handle(ev Event) {
+	l := p.byID[ev.AccountID]
+	if l == nil {
+		return // an account this display was not asked about
+	}
+	msg := describe(l, ev)
+	if !p.term {
+		fmt.Fprintf(p.w, "%s: %s\n", strings.TrimRight(l.label, " "), msg)
+		return
+	}
+	l.text = msg
+	p.draw(l)
+}
+
+// describe updates a line's counts with ev and says what happened.
+func describe(l *progressLine, ev Event) string {
+	if ev.Kind == Started {
+		l.c = struct{ added, updated, unchanged, pages int }{}
+	}
+	l.state = ev.Kind
+	switch ev.Kind {
+	case Started:
+		l.begun = true
+		return fmt.Sprintf("syncing (%s)…", ev.Trigger)
+	case PageStored:
+		l.c.added += ev.Added
+		l.c.updated += ev.Updated
+		l.c.unchanged += ev.Unchanged
+		l.c.pages = ev.Pages
+		return fmt.Sprintf("%s: page %d stored; %s so far", ev.Stream, l.c.pages, counts(l.c.added, l.c.updated, l.c.unchanged))
+	case Waiting:
+		wait := ev.Until.Sub(ev.At).Round(time.Second)
+		if ev.RateLimited {
+			return fmt.Sprintf("%s: rate limited by the provider, resuming in %s (at %s)", ev.Stream, wait, ev.Until.Local().Format("15:04:05"))
+		}
+		return fmt.Sprintf("%s: %v; trying again in %s", ev.Stream, oneLine(ev.Err), max(wait, time.Second))
+	case Finished:
+		l.c.added, l.c.updated, l.c.unchanged = ev.Added, ev.Updated, ev.Unchanged
+		return "✓ done: " + counts(ev.Added, ev.Updated, ev.Unchanged)
+	case Failed:
+		return "✗ failed: " + oneLine(ev.Err)
+	case NeedsRelink:
+		return "✗ needs linking again: the provider refused its credentials"
+	}
+	return ev.Kind.String()
+}
+
+func counts(added, updated, unchanged int) string {
+	return fmt.Sprintf("%d new, %d updated, %d unchanged", added, updated, unchanged)
+}
+
+func oneLine(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// draw redraws one line in place: the cursor rests below the block of
+// lines, so a line is reached by moving up and back down.
+func (p *Progress) draw(changed *progressLine) {
+	if p.single {
+		p.drawSummary()
+		return
+	}
+	if !p.drawn {
+		for _, l := range p.lines {
+			fmt.Fprintf(p.w, "%s\n", p.fit(l.label+"  "+l.text))
+		}
+		p.drawn = true
+		return
+	}
+	for i, l := range p.lines {
+		if l != changed {
+			continue
+		}
+		up := len(p.lines) - i
+		fmt.Fprintf(p.w, "\x1b[%dA\r\x1b[2K%s\x1b[%dB\r", up, p.fit(l.label+"  "+l.text), up)
+	}
+}
+
+func (p *Progress) drawSummary() {
+	var done, failed, relink, running, added int
+	for _, l := range p.lines {
+		switch l.state {
+		case Finished:
+			done++
+		case Failed:
+			failed++
+		case NeedsRelink:
+			relink++
+		case Started, PageStored, Waiting:
+			running++
+		}
+		added += l.c.added
+	}
+	s := fmt.Sprintf("syncing %d accounts: %d done, %d running, %d failed, %d need linking again; %d new readings",
+		len(p.lines), done, running, failed, relink, added)
+	fmt.Fprintf(p.w, "\r\x1b[2K%s", p.fit(s))
+	p.drawn = true
+}
+
+// fit cuts a line to the terminal's width, so it never wraps and throws
+// the in-place redraw off.
+func (p *Progress) fit(s string) string {
+	if p.width <= 1 {
+		return s
+	}
+	return ansi.Truncate(s, p.width-1, "…")
+}
+
+// Close leaves the display complete: on a terminal, every line drawn and
+// the cursor below them.
+func (p *Progress) Close() {
+	if !p.term {
+		return
+	}
+	if p.single {
+		p.drawSummary()
+		fmt.Fprintln(p.w)
+		return
+	}
+	if !p.drawn {
+		p.draw(nil)
+	}
+}
