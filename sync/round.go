@@ -46,13 +46,18 @@ func (e *Engine) round(ctx context.Context, a *account, req request) Outcome {
 		return out
 	}
 	defer func() { <-a.busy }()
-	a.mu.Lock()
-	refused := a.relink
-	a.mu.Unlock()
-	if refused { // the round this one waited for found the credentials refused
-		out.Err = fmt.Errorf("%s: %w", acct.Title(), providers.ErrNeedsRelink)
-		out.Account.State = store.StateNeedsRelink
-		return out
+	// The stored state is the truth, read once this round holds the
+	// account: the round it waited for may have found the credentials
+	// refused, or someone may have linked the account again since.
+	if stored, err := e.db.Account(ctx, acct.ID); err == nil {
+		a.mu.Lock()
+		a.relink = stored.State == store.StateNeedsRelink
+		a.mu.Unlock()
+		if stored.State == store.StateNeedsRelink {
+			out.Err = fmt.Errorf("%s: %w", acct.Title(), providers.ErrNeedsRelink)
+			out.Account.State = store.StateNeedsRelink
+			return out
+		}
 	}
 	select {
 	case e.sem <- struct{}{}:
