@@ -307,15 +307,11 @@ func parseWeight(s, unit string) (float64, string, error) {
 // account and returns the profile's name.
 func (a *app) addManual(cmd *cobra.Command, b health.Batch) (string, error) {
 	ctx := cmd.Context()
-	db, err := a.openDB(ctx)
+	db, p, err := a.openProfile(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer db.Close()
-	p, err := a.currentProfile(ctx, db)
-	if err != nil {
-		return "", err
-	}
 	acc, err := db.LocalAccount(ctx, p.ID, store.ProviderManual)
 	if err != nil {
 		return "", err

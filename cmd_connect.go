@@ -78,15 +78,11 @@ func connectOneUp(cmd *cobra.Command, a *app, opt connectOptions) error {
 	if err := a.cfg.OneUpReady(); err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx)
+	db, prof, err := a.openProfile(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	prof, err := a.currentProfile(ctx, db)
-	if err != nil {
-		return err
-	}
 	acct, err := oneup.FindAccount(ctx, db, prof.ID)
 	linked := err == nil
 	switch {
@@ -171,42 +167,34 @@ func connectSystem(ctx context.Context, cmd *cobra.Command, a *app, db *store.DB
 	if !sys.Working() {
 		fmt.Fprintf(errOut, "vitals: warning: 1upHealth reports %s as %q: it may connect but deliver nothing.\n", sys.Name, sys.Status)
 	}
-	cn, err := client.NewConnect(ctx, client.Credentials(db, acct.ID), sys)
-	if err != nil {
-		return fmt.Errorf("connect: %w%s", err, oneUpAdvice(err, a))
-	}
-	rd := cn.Redirect(a.cfg.OneUp.RedirectURL, a.stdin, errOut)
-	ln, err := rd.Listen()
-	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
 	where := "health system"
 	if sys.Kind == oneup.KindDevice {
 		where = "device maker"
 	}
-	fmt.Fprintf(out, "To connect %s (%s) to profile %q, sign in at the %s's page and allow access.\n", sys.Name, sys.Kind, a.profile, where)
-	opened := false
-	if !opt.noBrowser {
-		if err := browser.OpenURL(cn.Link.Reveal()); err == nil {
-			opened = true
-			fmt.Fprintf(out, "Opened %s in your browser.\n", cn.Link) // masked: the token stays off the screen
-		} else {
-			fmt.Fprintln(errOut, "vitals: no browser could be opened; open the address below yourself.")
-		}
-	}
-	if !opened {
-		// Shown whole, once, because a person has to open it; it carries
-		// the access token, so it is not logged anywhere else.
-		fmt.Fprintf(out, "Open this address in a browser (it holds your access token: do not share it):\n\n  %s\n\n", cn.Link.Reveal())
-	}
-	if ln != nil {
-		fmt.Fprintf(out, "Waiting up to %s for the browser to come back to %s.\nIf the browser runs on another machine, paste the address it ends on here and press Enter.\n", opt.timeout, a.cfg.OneUp.RedirectURL)
-	} else {
-		fmt.Fprintf(out, "After you allow access the browser ends on %s... (the page may not load).\nPaste that whole address here and press Enter (waiting up to %s).\n", a.cfg.OneUp.RedirectURL, opt.timeout)
-	}
 	wait, cancel := context.WithTimeout(ctx, opt.timeout)
 	defer cancel()
-	q, err := rd.Wait(wait, ln)
+	err := connectFlow(wait, db, client, acct, sys, a.cfg.OneUp.RedirectURL, a.stdin, errOut, func(link oneup.ConnectLink, listening bool) {
+		fmt.Fprintf(out, "To connect %s (%s) to profile %q, sign in at the %s's page and allow access.\n", sys.Name, sys.Kind, a.profile, where)
+		opened := false
+		if !opt.noBrowser {
+			if err := browser.OpenURL(link.Reveal()); err == nil {
+				opened = true
+				fmt.Fprintf(out, "Opened %s in your browser.\n", link) // masked: the token stays off the screen
+			} else {
+				fmt.Fprintln(errOut, "vitals: no browser could be opened; open the address below yourself.")
+			}
+		}
+		if !opened {
+			// Shown whole, once, because a person has to open it; it carries
+			// the access token, so it is not logged anywhere else.
+			fmt.Fprintf(out, "Open this address in a browser (it holds your access token: do not share it):\n\n  %s\n\n", link.Reveal())
+		}
+		if listening {
+			fmt.Fprintf(out, "Waiting up to %s for the browser to come back to %s.\nIf the browser runs on another machine, paste the address it ends on here and press Enter.\n", opt.timeout, a.cfg.OneUp.RedirectURL)
+		} else {
+			fmt.Fprintf(out, "After you allow access the browser ends on %s... (the page may not load).\nPaste that whole address here and press Enter (waiting up to %s).\n", a.cfg.OneUp.RedirectURL, opt.timeout)
+		}
+	})
 	switch {
 	case errors.Is(err, providers.ErrAccessDenied):
 		return fmt.Errorf("connect: access to %s was declined, so nothing was connected; run `vitals connect --system %s` again to retry", sys.Name, sys.ID)
@@ -215,13 +203,7 @@ func connectSystem(ctx context.Context, cmd *cobra.Command, a *app, db *store.DB
 	case err != nil && ctx.Err() != nil:
 		return errors.New("connect: interrupted, nothing was connected")
 	case err != nil:
-		return fmt.Errorf("connect: %w", err)
-	}
-	if err := cn.Finish(q); err != nil {
-		return err
-	}
-	if err := cn.Save(ctx, db, acct.ID); err != nil {
-		return fmt.Errorf("connect: %w", err)
+		return fmt.Errorf("connect: %w%s", err, oneUpAdvice(err, a))
 	}
 	fmt.Fprintf(out, "\nConnected %s to the 1upHealth account of profile %q.\n1upHealth pulls its data in the background within a few minutes; `vitals sync` then fetches it.\n", sys.Name, a.profile)
 	return nil

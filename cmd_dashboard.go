@@ -3,10 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
+	"log/slog"
 	"time"
 
-	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"vitals/store"
@@ -23,20 +22,23 @@ func addDashboard(root *cobra.Command, a *app) {
   vitals show --tab bp        # one screen printed, without a terminal`
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
-		if demo {
-			return errors.New("--demo is not available in this build yet: import readings with `vitals import FILE`, then run `vitals`")
-		}
 		ctx := cmd.Context()
-		db, err := a.openDB(ctx)
+		if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
+			return errors.New("the dashboard needs a terminal: use `vitals show` to print a screen instead")
+		}
+		if demo {
+			return a.runDemo(ctx)
+		}
+		db, prof, err := a.openProfile(ctx)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		prof, err := a.currentProfile(ctx, db)
-		if err != nil {
-			return err
-		}
-		return a.runDashboard(ctx, db, prof, nil, nil)
+		// Every profile's linked accounts sync while the dashboard is open,
+		// so switching person shows current numbers; the engine's events
+		// say which account is syncing.
+		engine := a.newEngine(db, 0, slog.New(slog.DiscardHandler))
+		return a.runDashboardWithEngine(ctx, db, prof, engine, newDashboardActions(a.cfg, db, engine))
 	}
 }
 
@@ -44,9 +46,6 @@ func addDashboard(root *cobra.Command, a *app) {
 // then the dashboard shows what the database holds and says how to sync
 // and link from the command line.
 func (a *app) runDashboard(ctx context.Context, db *store.DB, prof store.Profile, engine tui.Engine, actions tui.Actions) error {
-	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
-		return errors.New("the dashboard needs a terminal: use `vitals show` to print a screen instead")
-	}
 	o, err := a.dashboardOptions(db, prof)
 	if err != nil {
 		return err
@@ -72,9 +71,4 @@ func (a *app) dashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 		Now:       time.Now,
 		Location:  time.Local,
 	}, nil
-}
-
-func isTerminal(f any) bool {
-	file, ok := f.(*os.File)
-	return ok && term.IsTerminal(file.Fd())
 }

@@ -101,15 +101,11 @@ func (a *app) runExport(ctx context.Context, o exportOptions) error {
 		return errors.New("a CSV file holds one type: name it with --type (e.g. --type bloodpressure), or give --out to write one file per type")
 	}
 
-	db, err := a.openDB(ctx)
+	db, profile, err := a.openProfile(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	profile, err := a.currentProfile(ctx, db)
-	if err != nil {
-		return err
-	}
 	batch, err := db.Batch(ctx, store.Filter{ProfileID: profile.ID, From: from, To: to})
 	if err != nil {
 		return err

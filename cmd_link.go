@@ -100,15 +100,11 @@ func linkOmron(cmd *cobra.Command, a *app) error {
 	if timeout <= 0 {
 		return errors.New("--timeout must be positive, such as 5m")
 	}
-	db, err := a.openDB(ctx)
+	db, prof, err := a.openProfile(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	prof, err := a.currentProfile(ctx, db)
-	if err != nil {
-		return err
-	}
 	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	client := omron.New(a.cfg.Omron, &http.Client{Timeout: omron.DefaultTimeout})
 	wait, cancel := context.WithTimeout(ctx, timeout)
@@ -169,15 +165,11 @@ func linkAdvice(err error) string {
 // listLinks prints the profile's linked accounts.
 func listLinks(cmd *cobra.Command, a *app) error {
 	ctx := cmd.Context()
-	db, err := a.openDB(ctx)
+	db, prof, err := a.openProfile(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	prof, err := a.currentProfile(ctx, db)
-	if err != nil {
-		return err
-	}
 	all, err := db.Accounts(ctx, prof.ID)
 	if err != nil {
 		return err

@@ -24,15 +24,11 @@ func linkOneUp(cmd *cobra.Command, a *app) error {
 	if err := a.cfg.OneUpReady(); err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx)
+	db, prof, err := a.openProfile(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	prof, err := a.currentProfile(ctx, db)
-	if err != nil {
-		return err
-	}
 	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	client := oneup.New(a.cfg.OneUp, &http.Client{Timeout: requestTimeout})
 	policy := providers.RetryPolicy{Initial: time.Second, Max: 10 * time.Second, Tries: 4, MaxRateWait: time.Minute}

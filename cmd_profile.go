@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"vitals/health"
@@ -193,7 +191,7 @@ ask on, it refuses unless --yes is given.`,
 			}
 			what := describeProfile(summary, accounts)
 			if !yes {
-				if !attachedToTerminal(a.stdin) {
+				if !isTerminal(a.stdin) {
 					fmt.Fprint(a.stderr, what)
 					return fmt.Errorf("not removing profile %s: there is no terminal to confirm on; add --yes to remove it", p.Name)
 				}
@@ -260,17 +258,4 @@ func argsOrUsage(n int, usage string) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// attachedToTerminal reports whether a stream is an interactive terminal.
-// A stream that knows the answer itself (a test's stand-in for one) says
-// so through an IsTerminal method.
-func attachedToTerminal(stream any) bool {
-	switch s := stream.(type) {
-	case interface{ IsTerminal() bool }:
-		return s.IsTerminal()
-	case *os.File:
-		return isatty.IsTerminal(s.Fd()) || isatty.IsCygwinTerminal(s.Fd())
-	}
-	return false
 }

@@ -69,19 +69,15 @@ written readable by their owner only: they hold health data.`,
 			if err != nil {
 				return err
 			}
-			if f == report.PDF && (out == "" || out == "-") && attachedToTerminal(a.stdout) {
+			if f == report.PDF && (out == "" || out == "-") && isTerminal(a.stdout) {
 				return errors.New("a PDF is not for the terminal: give --out FILE.pdf, or redirect the output to a file")
 			}
 
-			db, err := a.openDB(ctx)
+			db, p, err := a.openProfile(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			p, err := a.currentProfile(ctx, db)
-			if err != nil {
-				return err
-			}
 			r, err := report.Load(ctx, db, p, opt)
 			if err != nil {
 				return err

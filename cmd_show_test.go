@@ -87,7 +87,7 @@ func TestShowFlags(t *testing.T) {
 		{[]string{"show", "--tab", "charts"}, "overview, bp, weight, activity, vitals, alerts, sources, review"},
 		{[]string{"show", "--range", "2w"}, "want 7d, 30d, 90d, 1y or all"},
 		{[]string{"show", "--width", "60"}, "at least 80 columns by 24 lines"},
-		{[]string{"--demo"}, "not available in this build yet"},
+		{[]string{"--demo"}, "the dashboard needs a terminal"},
 	} {
 		_, err := runShow(t, db, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -5,15 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"vitals/health"
-	"vitals/providers/omron"
 	"vitals/store"
 )
 
@@ -53,15 +50,11 @@ func unlink(cmd *cobra.Command, a *app, args []string, yes bool) error {
 	if provider != store.ProviderOmron && provider != store.ProviderOneUp {
 		return fmt.Errorf("unlink: %q is not a provider vitals links: want omron or oneup", args[0])
 	}
-	db, err := a.openDB(ctx)
+	db, prof, err := a.openProfile(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	prof, err := a.currentProfile(ctx, db)
-	if err != nil {
-		return err
-	}
 	acct, err := pickAccount(ctx, db, prof, provider, args[1:])
 	if err != nil {
 		return err
@@ -73,7 +66,7 @@ func unlink(cmd *cobra.Command, a *app, args []string, yes bool) error {
 	}
 	fmt.Fprintf(out, "This forgets %s (account %d) of profile %q: its stored tokens, its sync positions and %s.\nReadings from other sources stay.\n", acct.Title(), acct.ID, prof.Name, held)
 	if !yes {
-		if !attachedToTerminal(a.stdin) {
+		if !isTerminal(a.stdin) {
 			return errors.New("unlink: nothing was changed: there is no terminal to confirm on; add --yes to unlink")
 		}
 		fmt.Fprint(out, "Unlink it? Type yes to confirm: ")
@@ -89,9 +82,7 @@ func unlink(cmd *cobra.Command, a *app, args []string, yes bool) error {
 			fmt.Fprintf(errOut, "vitals: the tokens were not revoked at Omron (%v); they are forgotten here and expire on their own.\n", err)
 			break
 		}
-		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		err := omron.New(a.cfg.Omron, &http.Client{Timeout: 15 * time.Second}).RevokeAccount(rctx, db, acct.ID)
-		cancel()
+		err := revokeOmron(ctx, a.cfg, db, acct.ID)
 		if err != nil {
 			fmt.Fprintf(errOut, "vitals: the tokens could not be revoked at Omron (%v); they are forgotten here and expire on their own.\n", err)
 		} else {

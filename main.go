@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"vitals/config"
@@ -129,9 +130,31 @@ func (a *app) currentProfile(ctx context.Context, db *store.DB) (store.Profile, 
 	return p, err
 }
 
-// notBuilt is what a command not built yet answers: it must not pretend.
-func notBuilt(name string) error {
-	return fmt.Errorf("%s is not available in this build yet", name)
+// openProfile opens the database and the profile --profile names. The
+// caller closes the database.
+func (a *app) openProfile(ctx context.Context) (*store.DB, store.Profile, error) {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, store.Profile{}, err
+	}
+	p, err := a.currentProfile(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, store.Profile{}, err
+	}
+	return db, p, nil
+}
+
+// isTerminal reports whether a stream is an interactive terminal; tests
+// stand in for one with a type that says it is.
+func isTerminal(stream any) bool {
+	switch s := stream.(type) {
+	case interface{ IsTerminal() bool }:
+		return s.IsTerminal()
+	case interface{ Fd() uintptr }:
+		return term.IsTerminal(s.Fd())
+	}
+	return false
 }
 
 // writeOutput writes what write produces to stdout when path is "" or
