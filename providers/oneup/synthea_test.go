@@ -7,43 +7,17 @@ import (
 	"testing"
 
 	"vitals/fhir"
+	"vitals/fhir/fhirtest"
 	"vitals/health"
 	"vitals/providers/oneup/oneupsim"
 	"vitals/store"
 )
 
-// syntheaDir is ../shared/testdata/fhir-synthea from the repository root.
-func syntheaDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "testdata", "fhir-synthea")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("no FHIR test bundles at %s: skipping", d)
-	}
-	return d
-}
-
 // A bundle served as a connected health system arrives with the same
 // readings, kind by kind, as a file import of the same bundle.
 func TestSyntheaBundleServedMatchesFileImport(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob(filepath.Join(syntheaDir(t), "*.json"))
-	if len(files) == 0 {
-		t.Skip("no bundles in the test data folder")
-	}
+	files := fhirtest.SyntheaFiles(t)
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
 			t.Parallel()
