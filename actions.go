@@ -75,7 +75,7 @@ type dashboardActions struct {
 }
 
 func newDashboardActions(cfg config.Config, db *store.DB, engine *sync.Engine) *dashboardActions {
-	return &dashboardActions{cfg: cfg, db: db, hc: providerClient(requestTimeout), engine: engine, open: browser.OpenURL}
+	return &dashboardActions{cfg: cfg, db: db, hc: providerClient(cfg.Sync.RequestTimeout.Duration), engine: engine, open: browser.OpenURL}
 }
 
 // started tells the engine about a new or renewed account.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"vitals/providers"
 	"vitals/providers/oneup/oneupsim"
@@ -41,7 +42,7 @@ func TestDashboardActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := providerClient(requestTimeout)
+	hc := providerClient(time.Second)
 	acts := newDashboardActions(sb.Config(omronRedirect), db, nil)
 	acts.open = visitor(hc)
 

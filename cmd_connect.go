@@ -93,7 +93,7 @@ func connectOneUp(cmd *cobra.Command, a *app, opt connectOptions) error {
 	case linked && acct.State == store.StateNeedsRelink && opt.systemID != "":
 		return fmt.Errorf("connect: 1upHealth no longer accepts the tokens of profile %q: run `vitals link oneup` again, then connect", prof.Name)
 	}
-	client := oneup.New(a.cfg.OneUp, &http.Client{Timeout: requestTimeout})
+	client := oneup.New(a.cfg.OneUp, &http.Client{Timeout: a.cfg.Sync.RequestTimeout.Duration})
 	var systems []oneup.System
 	if opt.kind != "" {
 		systems, err = client.Systems(ctx, opt.kind)

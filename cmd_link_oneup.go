@@ -30,7 +30,7 @@ func linkOneUp(cmd *cobra.Command, a *app) error {
 	}
 	defer db.Close()
 	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	client := oneup.New(a.cfg.OneUp, &http.Client{Timeout: requestTimeout})
+	client := oneup.New(a.cfg.OneUp, &http.Client{Timeout: a.cfg.Sync.RequestTimeout.Duration})
 	policy := providers.RetryPolicy{Initial: time.Second, Max: 10 * time.Second, Tries: 4, MaxRateWait: time.Minute}
 	acct, err := providers.Retry(ctx, policy, func(ctx context.Context) (store.Account, error) {
 		return client.Link(ctx, db, prof)

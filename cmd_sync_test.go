@@ -21,6 +21,7 @@ import (
 
 	"vitals/config"
 	"vitals/providers/omron"
+	"vitals/providers/omron/omronsim"
 	"vitals/providers/oneup"
 	"vitals/providers/oneup/oneupsim"
 	"vitals/sandbox"
@@ -398,4 +399,69 @@ func dumpDiff(a, b string) string {
 		}
 	}
 	return fmt.Sprintf("%d lines against %d", len(al), len(bl))
+}
+
+// Against servers that answer 20% of data requests with 429, 10% with 500
+// and hold 5% past the client's timeout (vitals sandbox --faults
+// 429:0.2,500:0.1,timeout:0.05), `vitals sync`, run again while a round
+// gives up, ends with exactly the readings a fault-free sync stores.
+func TestSyncCommandUnderFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out Retry-After and timeouts")
+	}
+	ctx := context.Background()
+	faults, err := sandbox.ParseFaults("429:0.2,500:0.1,timeout:0.05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	env := newSyncEnv(t, sandbox.Options{Seed: 5, Now: func() time.Time { return now }, Faults: faults,
+		Omron: func(o *omronsim.Options) { o.SlowDelay = 2 * time.Second },
+		OneUp: func(o *oneupsim.Options) { o.DataDelay = 0; o.Faults.Hang = 2 * time.Second },
+	})
+	// A held answer costs the client half a second, not the default 30.
+	env.cfg.Sync.RequestTimeout = config.Duration{Duration: 500 * time.Millisecond}
+	if err := config.Write(env.cfgPath, env.cfg); err != nil {
+		t.Fatal(err)
+	}
+	linked := env.link(t, "linked.db")
+	faulty := copyDB(t, linked, filepath.Join(env.dir, "faulty.db"))
+	clean := copyDB(t, linked, filepath.Join(env.dir, "clean.db"))
+
+	before := env.dataRequests(t)
+	runs := 0
+	for {
+		runs++
+		var stderr lockedBuffer
+		_, err := env.run(ctx, faulty, &stderr, "sync")
+		if err == nil {
+			break
+		}
+		if !strings.Contains(stderr.String(), "failed") {
+			t.Fatalf("run %d failed without saying so on stderr: %v\n%s", runs, err, stderr.String())
+		}
+		if runs == 20 {
+			t.Fatalf("still failing after %d runs: %v", runs, err)
+		}
+	}
+	faultyRequests := env.dataRequests(t) - before
+	if err := env.sb.Omron.SetFaults(omronsim.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.sb.OneUp.SetFaults(oneupsim.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	before = env.dataRequests(t)
+	if _, err := env.run(ctx, clean, nil, "sync"); err != nil {
+		t.Fatalf("fault-free sync: %v", err)
+	}
+	cleanRequests := env.dataRequests(t) - before
+	if faultyRequests <= cleanRequests {
+		t.Errorf("%d data requests under faults, %d without: the faults did not fire", faultyRequests, cleanRequests)
+	}
+	got, want := syncDump(t, faulty), syncDump(t, clean)
+	if got != want {
+		t.Errorf("after %d runs under faults the readings differ from a fault-free sync", runs)
+	}
+	t.Logf("%d run(s) of vitals sync under faults (%d data requests, %d without faults) ended with the fault-free readings", runs, faultyRequests, cleanRequests)
 }

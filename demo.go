@@ -120,7 +120,7 @@ func (a *app) startDemo(ctx context.Context) (d *demo, err error) {
 		}
 	}
 
-	hc := providerClient(requestTimeout)
+	hc := providerClient(cfg.Sync.RequestTimeout.Duration)
 	say("linking Omron Wellness through its sign-in page (approved at once)")
 	if err := linkDemoOmron(ctx, cfg, d.db, d.profile, hc); err != nil {
 		return d, fmt.Errorf("demo: %w", err)

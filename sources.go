@@ -14,10 +14,6 @@ import (
 	"vitals/sync"
 )
 
-// requestTimeout bounds one request to a provider, so that a server that
-// stops answering costs a retry, not a stuck sync.
-const requestTimeout = 30 * time.Second
-
 // providerClient is the HTTP client every Source of a run shares: one
 // connection pool, kept warm between pages, and a per-request timeout.
 func providerClient(timeout time.Duration) *http.Client {
@@ -64,5 +60,5 @@ func engineOptions(cfg config.Config, log *slog.Logger) sync.Options {
 func (a *app) newEngine(db *store.DB, profileID int64, log *slog.Logger) *sync.Engine {
 	opt := engineOptions(a.cfg, log)
 	opt.ProfileID = profileID
-	return sync.New(db, newSourceFunc(a.cfg, db, providerClient(requestTimeout)), opt)
+	return sync.New(db, newSourceFunc(a.cfg, db, providerClient(a.cfg.Sync.RequestTimeout.Duration)), opt)
 }

@@ -71,6 +71,9 @@ type Sync struct {
 	// notification and once a day to catch up on lost ones.
 	Notifications bool     `toml:"notifications"`
 	CatchUp       Duration `toml:"catch_up"` // the catch-up pull's period
+	// RequestTimeout bounds one request to a provider, so that a server
+	// that stops answering costs a retry, not a stuck sync.
+	RequestTimeout Duration `toml:"request_timeout"`
 }
 
 // Display holds how readings are shown.
@@ -133,6 +136,8 @@ func Default() Config {
 			Interval: Duration{30 * time.Minute},
 			Jitter:   Duration{3 * time.Minute},
 			CatchUp:  Duration{24 * time.Hour},
+
+			RequestTimeout: Duration{30 * time.Second},
 		},
 		Display: Display{Weight: "kg", Temperature: "C", Distance: "km", Rulebook: "aha2025", StepGoal: 8000, QuietDays: 7},
 		Serve:   Serve{Listen: "127.0.0.1:8080", NotifyPath: "/omron/notify"},
@@ -340,6 +345,9 @@ func (c Config) check() error {
 	}
 	if c.Sync.Interval.Duration < time.Minute {
 		return fmt.Errorf("config: sync.interval %s: want at least 1m", c.Sync.Interval)
+	}
+	if c.Sync.RequestTimeout.Duration <= 0 {
+		return fmt.Errorf("config: sync.request_timeout %s: want a positive duration such as 30s", c.Sync.RequestTimeout)
 	}
 	if c.Sync.Jitter.Duration < 0 {
 		return fmt.Errorf("config: sync.jitter %s: must not be negative", c.Sync.Jitter)
