@@ -342,3 +342,27 @@ func BenchmarkReport(b *testing.B) {
 		})
 	}
 }
+
+// A table that starts near the foot of a page moves whole to the next:
+// the week with one office reading puts the office table there, and once
+// drew its header alone on seven pages of their own.
+func TestPDFTableHeaderNeverStandsAlone(t *testing.T) {
+	home := readOmronCSV(t, filepath.Join("testdata", "omron-week-us.csv"), eastern)
+	office := []health.BloodPressure{{
+		Meta:     health.Meta{ProviderID: "office", Time: time.Date(2025, 1, 15, 15, 30, 0, 0, time.UTC), Offset: eastern, Origin: health.OriginManual, Setting: health.SettingOffice, Manual: true},
+		Systolic: health.Of(128), Diastolic: health.Of(79),
+	}}
+	r := New("me", "me", home, office, Options{
+		From: health.Date{Year: 2025, Month: time.January, Day: 12}, To: health.Date{Year: 2025, Month: time.January, Day: 18},
+		Rulebook: health.AHA2025, Now: time.Date(2025, 1, 20, 14, 30, 0, 0, time.UTC), Zone: time.UTC,
+	})
+	var b bytes.Buffer
+	if err := r.PDF(&b); err != nil {
+		t.Fatal(err)
+	}
+	// A summary page with the chart, then 1 office and 28 home rows: three
+	// A4 pages.
+	if n := len(regexp.MustCompile(`/Type /Page\b`).FindAll(b.Bytes(), -1)); n > 3 {
+		t.Errorf("%d pages for one office and 28 home readings, want at most 3", n)
+	}
+}

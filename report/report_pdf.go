@@ -203,19 +203,29 @@ const (
 // header (when given) is repeated at the top of each new page.
 func (p *pdfWriter) table(widths []float64, header []string, rows [][]string, st tableStyle) {
 	size := pdfBody
+	kindOf := func(i int) rowKind {
+		switch {
+		case i < len(st.alert) && st.alert[i]:
+			return rowAlert
+		case i < len(st.muted) && st.muted[i]:
+			return rowMuted
+		}
+		return rowPlain
+	}
 	if header != nil {
 		size = pdfSmall
+		// The header starts a page rather than stand alone at its foot.
+		p.font("", size)
+		first := 0.0
+		if len(rows) > 0 {
+			first = p.rowHeight(widths, rows[0], st, kindOf(0))
+		}
 		p.font("B", size)
+		p.need(p.rowHeight(widths, header, st, rowHeader) + first)
 		p.row(widths, header, st, rowHeader)
 	}
 	for i, cells := range rows {
-		kind := rowPlain
-		switch {
-		case i < len(st.alert) && st.alert[i]:
-			kind = rowAlert
-		case i < len(st.muted) && st.muted[i]:
-			kind = rowMuted
-		}
+		kind := kindOf(i)
 		p.font("", size)
 		_, pageH := p.f.GetPageSize()
 		if p.f.GetY()+p.rowHeight(widths, cells, st, kind) > pageH-pdfBottom {
@@ -270,6 +280,10 @@ func (p *pdfWriter) row(widths []float64, cells []string, st tableStyle, kind ro
 		text = rgb{120, 120, 120}
 	}
 	p.f.SetTextColor(int(text.R), int(text.G), int(text.B))
+	// Cells are placed line by line at absolute positions: a page break
+	// inside the row would scatter them over pages. Callers make room.
+	p.f.SetAutoPageBreak(false, pdfBottom)
+	defer p.f.SetAutoPageBreak(true, pdfBottom)
 	cx := x
 	for i, c := range cells {
 		align := "L"
