@@ -52,3 +52,18 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSourceStats is the part of a reload that summarises every
+// source: it walks the readings of all time, whatever the period.
+func BenchmarkSourceStats(b *testing.B) {
+	for _, days := range []int{30, 3650} {
+		fx := newFixtureAt(b, filepath.Join(b.TempDir(), "vitals.db"), days)
+		b.Run(fmt.Sprintf("%ddays", days), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := fx.db.SourceStats(b.Context(), fx.me.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -33,7 +33,9 @@ type line struct {
 	color asciigraph.AnsiColor
 }
 
-// ref is a horizontal reference line, such as a threshold.
+// ref is a horizontal reference line, such as a threshold. A ref without
+// a name belongs to the named one before it (the diastolic line of a
+// threshold): the legend names them together.
 type ref struct {
 	value float64
 	name  string
@@ -49,8 +51,11 @@ type lineChart struct {
 	start    health.Date
 	days     int
 	prec     int // decimals of the y labels
-	// floor and ceiling bound the y axis when it grows to fill its rows
-	// (0 and 0: no negative values, no ceiling).
+	// minSpan is the smallest range of values the y axis covers, so that
+	// small variation (a tenth of a degree) is not blown up into noise.
+	minSpan float64
+	// floor and ceiling bound the y axis (0 and 0: no negative values, no
+	// ceiling; SpO2 stops at 100).
 	floor, ceiling float64
 }
 
@@ -58,54 +63,131 @@ type lineChart struct {
 // labels and the legend.
 const chartRows = 3
 
-// render draws the chart in exactly w columns and h lines.
-func (c lineChart) render(st styles, w, h int) string {
-	lo, hi, ok := math.Inf(1), math.Inf(-1), false
+// maxChartLines caps a chart's height, axis and legend included: on a
+// tall terminal the rows left over go to tables and other sections.
+const maxChartLines = 20
+
+// yScale is a chart's vertical scale: rows lines, from lo on the bottom
+// row to hi on the top one, step apart.
+type yScale struct {
+	lo, hi, step float64
+	rows         int
+}
+
+// scale works out the y axis for at most maxRows lines: the data's range
+// with modest padding (and the reference lines near it), widened to the
+// chart's minimum span, on round steps. refs reports which reference
+// lines the axis holds; those far from the data are left off the chart.
+func (c lineChart) scale(maxRows int) (s yScale, refs []bool, ok bool) {
+	lo, hi, has := math.Inf(1), math.Inf(-1), false
 	for _, l := range c.lines {
-		if a, b, has := l.data.minMax(); has {
-			lo, hi, ok = min(lo, a), max(hi, b), true
+		if a, b, ok := l.data.minMax(); ok {
+			lo, hi, has = min(lo, a), max(hi, b), true
 		}
 	}
-	plotH := h - chartRows
-	if !ok || plotH < 2 || c.days <= 0 {
-		return block("", w, h)
+	if !has || maxRows < 2 {
+		return yScale{}, nil, false
 	}
-	for _, r := range c.refs {
-		lo, hi = min(lo, r.value), max(hi, r.value)
-	}
-	lo, hi, steps := yScale(lo, hi, plotH, c.prec)
-	// Round steps rarely fill the rows exactly: spread the rows left over
-	// above and below, within the floor and ceiling the values allow.
-	step := (hi - lo) / float64(steps)
-	for spare := plotH - steps - 1; spare > 0; spare-- {
-		up := spare%2 == 0 || lo-step < c.floor
-		if up && (c.ceiling == 0 || hi+step <= c.ceiling) {
-			hi += step
-		} else if lo-step >= c.floor {
-			lo -= step
-		} else if c.ceiling == 0 || hi+step <= c.ceiling {
-			hi += step
-		} else {
-			break
+	// A threshold near the data is drawn, so that the eye can tell which
+	// side of it the values are; one far away would squash the data
+	// into a few rows.
+	near := max(hi-lo, c.minSpan) / 2
+	refs = make([]bool, len(c.refs))
+	dlo, dhi := lo, hi
+	for i, r := range c.refs {
+		if r.value >= dlo-near && r.value <= dhi+near {
+			refs[i] = true
+			lo, hi = min(lo, r.value), max(hi, r.value)
 		}
-		steps++
+	}
+	if span := hi - lo; span < c.minSpan {
+		mid := (lo + hi) / 2
+		lo, hi = mid-c.minSpan/2, mid+c.minSpan/2
+		if c.ceiling != 0 && hi > c.ceiling {
+			lo, hi = c.ceiling-c.minSpan, c.ceiling
+		}
+		if lo < c.floor {
+			lo, hi = c.floor, c.floor+c.minSpan
+		}
+	}
+	pad := (hi - lo) * 0.03
+	plo, phi := max(lo-pad, c.floor), hi+pad
+	if c.ceiling != 0 {
+		phi = min(phi, c.ceiling)
+	}
+	s, ok = roundScale(plo, phi, lo, hi, maxRows, c.prec)
+	return s, refs, ok
+}
+
+// roundScale picks the smallest round step (1, 2, 2.5 or 5 times a power
+// of ten, and no finer than the labels' decimals) that fits [lo, hi] into
+// at most maxRows lines, with the bounds on multiples of it. [plo, phi]
+// is the range padded: the padding goes first when a finer step fits
+// without it.
+func roundScale(plo, phi, lo, hi float64, maxRows, prec int) (yScale, bool) {
+	unit := math.Pow10(-prec)
+	fits := func(lo, hi, step float64) (yScale, bool) {
+		l, h := math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step
+		n := int(math.Round((h - l) / step))
+		if n < 1 {
+			h, n = l+step, 1
+		}
+		return yScale{lo: l, hi: h, step: step, rows: n + 1}, n+1 <= maxRows
+	}
+	for mag := unit; mag < 1e12; mag *= 10 {
+		for _, m := range []float64{1, 2, 2.5, 5} {
+			step := mag * m
+			if units := step / unit; math.Abs(units-math.Round(units)) > 1e-9 {
+				continue // 0.25 cannot be written with one decimal
+			}
+			if s, ok := fits(plo, phi, step); ok {
+				return s, true
+			}
+			if s, ok := fits(lo, hi, step); ok {
+				return s, true
+			}
+		}
+	}
+	return yScale{}, false
+}
+
+// height is the number of lines the chart draws when given at most h:
+// its plot takes the rows its scale needs, no more.
+func (c lineChart) height(h int) int {
+	s, _, ok := c.scale(h - chartRows)
+	if !ok || c.days <= 0 {
+		return min(h, 1)
+	}
+	return s.rows + chartRows
+}
+
+// render draws the chart in exactly w columns and at most h lines: the
+// plot has the rows its scale needs (see height), so a tall terminal
+// does not stretch a narrow range of values.
+func (c lineChart) render(st styles, w, h int) string {
+	s, drawn, ok := c.scale(h - chartRows)
+	if !ok || c.days <= 0 {
+		return block("", w, min(h, 1))
 	}
 	yfmt := func(v float64) string { return fmt.Sprintf("%.*f", c.prec, v) }
-	labelW := max(len(yfmt(lo)), len(yfmt(hi)))
+	labelW := max(len(yfmt(s.lo)), len(yfmt(s.hi)))
 	const offset = 2 // the label's cell and the axis
 	leftPad := offset + labelW
 	cols := layColumns(c.days, w-leftPad-1)
 	if cols.cols < 2 {
-		return block("", w, h)
+		return block("", w, min(h, 1))
 	}
 
 	var data [][]float64
 	var chars []asciigraph.CharSet
 	var colors []asciigraph.AnsiColor
-	for _, r := range c.refs {
+	for i, r := range c.refs {
+		if !drawn[i] {
+			continue
+		}
 		v := make([]float64, cols.cols)
-		for i := range v {
-			v[i] = r.value
+		for j := range v {
+			v[j] = r.value
 		}
 		data, chars, colors = append(data, v), append(chars, refLine), append(colors, c.refColor)
 	}
@@ -113,7 +195,7 @@ func (c lineChart) render(st styles, w, h int) string {
 		data = append(data, l.data.resample(cols))
 		chars, colors = append(chars, l.chars), append(colors, l.color)
 	}
-	plot := plotExactly(data, plotH, steps, lo, hi, labelW, yfmt,
+	plot := plotExactly(data, s, labelW, yfmt,
 		asciigraph.SeriesChars(chars...), asciigraph.SeriesColors(colors...))
 
 	var b strings.Builder
@@ -124,52 +206,47 @@ func (c lineChart) render(st styles, w, h int) string {
 	b.WriteByte('\n')
 	b.WriteString(st.muted.Render(labels))
 	b.WriteByte('\n')
-	b.WriteString(c.legend(st, w))
-	return block(b.String(), w, h)
+	b.WriteString(c.legend(st, w, drawn))
+	return block(b.String(), w, s.rows+chartRows)
 }
 
-// plotExactly draws the plot with one line for each of steps+1 round
-// values from hi down to lo, and pads it to rows lines at the top. With
-// bounds on multiples of the step, asciigraph's rows fall exactly on them.
-func plotExactly(data [][]float64, rows, steps int, lo, hi float64, labelW int, yfmt func(float64) string, opts ...asciigraph.Option) string {
+// sideBySide draws two charts in two columns of w cells, at most h lines
+// high: the taller is given the height the shorter needs, and a chart
+// still shorter is pushed down, so that their axes and legends fall on
+// the same lines.
+func sideBySide(st styles, a, b lineChart, w, h int) string {
+	if n := min(a.height(h), b.height(h)); n > chartRows+1 {
+		h = n
+	}
+	cw := (w - 3) / 2
+	left := strings.Split(a.render(st, cw, h), "\n")
+	right := strings.Split(b.render(st, w-3-cw, h), "\n")
+	for len(left) < len(right) {
+		left = append([]string{""}, left...)
+	}
+	for len(right) < len(left) {
+		right = append([]string{""}, right...)
+	}
+	return strings.Join(twoColumns(left, right, w), "\n")
+}
+
+// plotExactly draws the plot with one line for each of the scale's round
+// values, from hi down to lo. With bounds on multiples of the step,
+// asciigraph's rows fall exactly on them.
+func plotExactly(data [][]float64, s yScale, labelW int, yfmt func(float64) string, opts ...asciigraph.Option) string {
 	base := []asciigraph.Option{
-		asciigraph.LowerBound(lo), asciigraph.UpperBound(hi), asciigraph.Offset(2), asciigraph.Height(steps),
+		asciigraph.LowerBound(s.lo), asciigraph.UpperBound(s.hi), asciigraph.Offset(2), asciigraph.Height(s.rows - 1),
 		asciigraph.YAxisValueFormatter(func(v float64) string { return fmt.Sprintf("%*s", labelW, yfmt(v)) }),
 	}
 	out := asciigraph.PlotMany(data, append(base, opts...)...)
 	lines := strings.Split(out, "\n")
-	if len(lines) > rows { // only if rounding ever disagreed
-		lines = lines[len(lines)-rows:]
+	if len(lines) > s.rows { // only if rounding ever disagreed
+		lines = lines[len(lines)-s.rows:]
 	}
-	for len(lines) < rows {
+	for len(lines) < s.rows {
 		lines = append([]string{""}, lines...)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// yScale picks the smallest round step that fits [lo, hi] into rows
-// lines, and the bounds on multiples of it.
-func yScale(lo, hi float64, rows, prec int) (float64, float64, int) {
-	base := 1.0
-	if prec > 0 {
-		base = 0.1
-	}
-	for mag := base; ; mag *= 10 {
-		for _, m := range []float64{1, 2, 2.5, 5} {
-			step := mag * m
-			if prec == 0 && step != math.Trunc(step) {
-				continue
-			}
-			l, h := math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step
-			if h <= l {
-				h = l + step
-			}
-			n := int(math.Round((h - l) / step))
-			if n+1 <= rows {
-				return l, h, n
-			}
-		}
-	}
 }
 
 // xAxis draws the axis line and its date labels, spaced so none overlap:
@@ -228,8 +305,9 @@ func xLabelFormat(days int) string {
 }
 
 // legend names each line by its own character; when it is too wide the
-// parenthesised parts of the names go first.
-func (c lineChart) legend(st styles, w int) string {
+// parenthesised parts of the names go first. A reference line left off
+// the chart (far from the data) is named as such.
+func (c lineChart) legend(st styles, w int, drawn []bool) string {
 	build := func(name func(string) string) string {
 		var parts []string
 		for i := len(c.lines) - 1; i >= 0; i-- {
@@ -237,9 +315,18 @@ func (c lineChart) legend(st styles, w int) string {
 				parts = append(parts, ansiFG(l.color).Render(l.mark)+" "+name(l.name))
 			}
 		}
-		for _, r := range c.refs {
-			if r.name != "" {
+		for i, r := range c.refs {
+			if r.name == "" {
+				continue
+			}
+			shown := false
+			for j := i; j < len(c.refs) && (j == i || c.refs[j].name == ""); j++ {
+				shown = shown || j < len(drawn) && drawn[j]
+			}
+			if shown {
 				parts = append(parts, ansiFG(c.refColor).Render("┄┄")+" "+name(r.name))
+			} else {
+				parts = append(parts, st.muted.Render(name(r.name)+": off the chart"))
 			}
 		}
 		return strings.Join(parts, "   ")
@@ -262,7 +349,8 @@ func ansiFG(c asciigraph.AnsiColor) lipgloss.Style {
 
 // barChart draws one bar a day (or a bucket of days) from zero, with a
 // goal line; bars at or above the goal are drawn full, those below in a
-// lighter shade, and a ✓ row marks the days that met the goal.
+// lighter shade, and a ✓ row marks the days that met the goal. A day (or
+// hour) without a count, or with a count of zero, has no bar.
 type barChart struct {
 	data   daySeries
 	goal   float64
@@ -272,27 +360,32 @@ type barChart struct {
 
 var eighths = []rune(" ▁▂▃▄▅▆▇█")
 
+// roundUp rounds x up to two significant digits (12,193 → 13,000), for the
+// top of a bar chart's axis.
+func roundUp(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	unit := math.Pow10(int(math.Floor(math.Log10(x))) - 1)
+	return math.Ceil(x/unit-1e-9) * unit
+}
+
 // render draws the chart in w columns and h lines: the plot, a ✓ row,
-// and the axis labels.
+// and the axis labels. The y axis is labelled at zero, at its top and at
+// the goal.
 func (c barChart) render(st styles, w, h int) string {
 	days := c.data.days()
-	lo, hi, ok := c.data.minMax()
-	_ = lo
 	plotH := h - 2 // the ✓ row and the labels
 	if c.goal == 0 {
 		plotH = h - 1
 	}
-	if !ok || plotH < 2 || days == 0 {
+	if c.data.empty() || plotH < 2 || days == 0 {
 		return block("", w, h)
 	}
-	top := max(hi, c.goal) * 1.05
-	yfmt := func(v float64) string {
-		if v >= 1000 {
-			return fmt.Sprintf("%.0fk", v/1000)
-		}
-		return fmt.Sprintf("%.0f", v)
-	}
-	labelW := max(len(yfmt(top)), len(yfmt(c.goal)), 1)
+	yfmt := func(v float64) string { return thousands(v) }
+	// The labels' width depends on the top, the top on the bars, and the
+	// bars on the width left: the goal's width is a close first guess.
+	labelW := max(len(yfmt(roundUp(max(c.data.hi, c.goal)))), len(yfmt(c.goal)), 1)
 	leftPad := labelW + 2
 	avail := w - leftPad - 1
 	// A gap between bars when there is room for one.
@@ -305,24 +398,39 @@ func (c barChart) render(st styles, w, h int) string {
 	if cols.perDay == 0 {
 		n = cols.cols
 	}
+	// The bars' values: a day's, or the mean of a bucket of days. The
+	// axis tops at the tallest bar shown, not at a day that a bucket
+	// averages away.
+	vals := make([]float64, n)
+	hi := 0.0
+	for i := range n {
+		a, b := i, i+1
+		if cols.perDay == 0 {
+			a, b = cols.span(i)
+		}
+		vals[i] = c.data.mean(a, b)
+		if !math.IsNaN(vals[i]) {
+			hi = max(hi, vals[i])
+		}
+	}
+	top := roundUp(max(hi, c.goal))
+	if top <= 0 {
+		top = 1 // every count is zero: no bars, and no division by zero
+	}
 	goalRow := -1
 	if c.goal > 0 {
-		goalRow = int(math.Round(c.goal / top * float64(plotH*8)))
+		goalRow = min(int(math.Round(c.goal/top*float64(plotH*8))), plotH*8-1)
 	}
 	grid := make([][]string, plotH)
 	for r := range grid {
 		grid[r] = make([]string, 0, n*(barW+gap))
 	}
 	met := make([]string, 0, n*(barW+gap))
-	for i := range n {
-		a, b := i, i+1
-		if cols.perDay == 0 {
-			a, b = cols.span(i)
-		}
-		v := c.data.mean(a, b)
+	for _, v := range vals {
 		eighthsTall := 0
-		if !math.IsNaN(v) {
-			eighthsTall = int(math.Round(v / top * float64(plotH*8)))
+		if !math.IsNaN(v) && v > 0 {
+			// At least an eighth: a small count is not no count.
+			eighthsTall = max(int(math.Round(v/top*float64(plotH*8))), 1)
 		}
 		good := c.goal > 0 && !math.IsNaN(v) && v >= c.goal
 		style := st.barLow
@@ -369,7 +477,7 @@ func (c barChart) render(st styles, w, h int) string {
 		case r == plotH-1:
 			label = "0"
 		}
-		b.WriteString(fitRight(label, labelW) + " ┤" + strings.Join(grid[r], "") + "\n")
+		b.WriteString(st.muted.Render(fitRight(label, labelW)+" ┤") + strings.Join(grid[r], "") + "\n")
 	}
 	if c.goal > 0 {
 		b.WriteString(strings.Repeat(" ", leftPad) + strings.Join(met, "") + "\n")

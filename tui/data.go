@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"vitals/health"
@@ -107,13 +108,18 @@ type activityData struct {
 	// byDay is one record per day of the period (the one with the most
 	// steps when several sources report the same day: adding them would
 	// count the same steps twice).
-	byDay    map[health.Date]health.Activity
-	days     []health.Date // days with a record, in order
-	steps    daySeries
-	distance float64 // metres, sum over the period
-	hasDist  bool
-	goalMet  int // days at or above the goal
-	stepDays int // days with a step count
+	byDay map[health.Date]health.Activity
+	days  []health.Date // days with a record, in order
+	// hourly is each day's record with an hourly breakdown: the one with
+	// the most steps in its hours, which need not be byDay's (a source
+	// that reports day totals only may count more that day).
+	hourly     map[health.Date]health.Activity
+	hourlyDays []health.Date // days with steps in some hour, in order
+	steps      daySeries
+	distance   float64 // metres, sum over the period
+	hasDist    bool
+	goalMet    int // days at or above the goal
+	stepDays   int // days with a step count
 }
 
 type vitalsData struct {
@@ -121,21 +127,41 @@ type vitalsData struct {
 	spo2      []health.SpO2
 	temp      daySeries
 	oxygen    daySeries
+	pulse     daySeries // the oximeter's pulse
 	latestT   *health.Temperature
 	latestO   *health.SpO2
 	minO      health.Value
 	maxT      health.Value
 	hasTemp   bool
 	hasOxygen bool
+	hasPulse  bool
+	// newestT and newestO are the own wall-clock times of the kind's
+	// newest readings of all (zero: none), for a period without any.
+	newestT, newestO time.Time
 }
 
 // accountInfo is a source with what it has delivered.
 type accountInfo struct {
 	store.Account
+	short   string // its name where space is short: the provider's, unless two accounts share it
 	systems []store.System
-	counts  map[health.Kind]int
-	total   int
-	newest  time.Time // its newest reading of any kind
+	// subs are the systems connected through it (1upHealth) and the other
+	// origins of its readings (imported files), each with what it
+	// delivered; readings from the provider itself are the account's.
+	subs   []sourceSub
+	counts map[health.Kind]int
+	total  int
+	newest time.Time // its newest reading of any kind
+}
+
+// sourceSub is one system or origin behind an account.
+type sourceSub struct {
+	name      string
+	kind      string    // "device" or "clinical" for a connected system; "" for another origin
+	connected time.Time // zero for an origin that is not a connected system
+	counts    map[health.Kind]int
+	total     int
+	newest    time.Time
 }
 
 // load reads and computes a snapshot. It is the only place screens'
@@ -146,36 +172,22 @@ func load(ctx context.Context, db *store.DB, q query, set settings) (*snapshot, 
 	s := &snapshot{profile: q.profile, today: set.today(), at: set.now()}
 
 	// The profile's first and last reading days decide "all" and whether
-	// the period must be anchored on old data.
-	var first, last time.Time
-	for _, k := range []health.Kind{health.KindBloodPressure, health.KindWeight, health.KindActivity, health.KindTemperature, health.KindSpO2} {
-		sp, err := db.Span(ctx, k, store.Filter{ProfileID: pid})
-		if err != nil {
-			return nil, err
-		}
-		if sp.N == 0 {
-			continue
-		}
-		if first.IsZero() || sp.First.Before(first) {
-			first = sp.First
-		}
-		if sp.Last.After(last) {
-			last = sp.Last
-		}
-	}
-	var firstDay, lastDay health.Date
-	if !first.IsZero() {
-		firstDay, lastDay = health.DateOf(first.In(set.loc)), health.DateOf(last.In(set.loc))
+	// the period must be anchored on old data. They are the readings' own
+	// wall-clock dates (a reading at 19:46 on 18 Jan at −05:00 belongs to
+	// 18 Jan, whatever the viewer's zone or UTC say).
+	firstDay, lastDay, err := readingDays(ctx, db, pid)
+	if err != nil {
+		return nil, err
 	}
 	s.period = resolvePeriod(q.rng, q.end, s.today, firstDay, lastDay)
 
-	// Readings keep their own wall clock, which may be a day off the
-	// viewer's: load a day more on each side, then keep the readings whose
-	// own date is in the period.
+	// Readings keep their own wall clock, which may be more than a day off
+	// the viewer's (−12:00 against +14:00): load two days more on each
+	// side, then keep the readings whose own date is in the period.
 	f := store.Filter{
 		ProfileID: pid,
-		From:      s.period.Start.In(set.loc).AddDate(0, 0, -1),
-		To:        s.period.End.In(set.loc).AddDate(0, 0, 2),
+		From:      s.period.Start.In(set.loc).AddDate(0, 0, -2),
+		To:        s.period.End.In(set.loc).AddDate(0, 0, 3),
 	}
 	in := func(m health.Meta) bool { return s.period.Contains(health.DateOf(m.Local())) }
 
@@ -207,6 +219,51 @@ func load(ctx context.Context, db *store.DB, q query, set settings) (*snapshot, 
 	return s, nil
 }
 
+// readingDays returns the own wall-clock dates of the profile's oldest
+// and newest readings of the kinds the screens chart (zero without
+// readings). Each is one indexed lookup, whatever the database holds.
+func readingDays(ctx context.Context, db *store.DB, pid int64) (first, last health.Date, err error) {
+	var days []health.Date
+	for _, q := range []func() ([]health.Date, error){
+		func() ([]health.Date, error) { return edgeDays(ctx, db.BloodPressures, pid) },
+		func() ([]health.Date, error) { return edgeDays(ctx, db.Weights, pid) },
+		func() ([]health.Date, error) { return edgeDays(ctx, db.Activities, pid) },
+		func() ([]health.Date, error) { return edgeDays(ctx, db.Temperatures, pid) },
+		func() ([]health.Date, error) { return edgeDays(ctx, db.SpO2s, pid) },
+	} {
+		ds, err := q()
+		if err != nil {
+			return first, last, err
+		}
+		days = append(days, ds...)
+	}
+	for _, d := range days {
+		if first.IsZero() || d.Before(first) {
+			first = d
+		}
+		if d.After(last) {
+			last = d
+		}
+	}
+	return first, last, nil
+}
+
+// edgeDays returns the own dates of the oldest and the newest reading a
+// query finds (none, or the same one twice).
+func edgeDays[T interface{ Local() time.Time }](ctx context.Context, q func(context.Context, store.Filter) ([]T, error), pid int64) ([]health.Date, error) {
+	var out []health.Date
+	for _, newest := range []bool{false, true} {
+		rs, err := q(ctx, store.Filter{ProfileID: pid, Newest: newest, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			out = append(out, health.DateOf(r.Local()))
+		}
+	}
+	return out, nil
+}
+
 // cleanBP makes a pressure or pulse of zero or less missing: Omron zeroes
 // the values of a possible-AFib measurement, and a zero is not a reading.
 func cleanBP(r health.BloodPressure) health.BloodPressure {
@@ -235,14 +292,31 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 		r := d.readings[n-1]
 		d.latest = &r
 	} else {
-		// Nothing in the period: the newest reading before it.
-		before, err := db.BloodPressures(ctx, store.Filter{ProfileID: f.ProfileID, To: f.From, Newest: true, Limit: 1})
+		// Nothing in the period: the newest reading before it, by its own
+		// date (the query's margin may hold a few from after the period).
+		before, err := db.BloodPressures(ctx, store.Filter{ProfileID: f.ProfileID, To: f.To, Newest: true, Limit: 20})
 		if err != nil {
 			return err
 		}
-		if len(before) > 0 {
-			r := cleanBP(before[0])
-			d.latest = &r
+		for _, r := range before {
+			if !health.DateOf(r.Local()).After(s.period.End) {
+				r := cleanBP(r)
+				d.latest = &r
+				break
+			}
+		}
+		if d.latest == nil && len(before) == 20 {
+			// Many readings in the margin: before the first instant of the
+			// next day anywhere (UTC+14), every reading is dated in time.
+			safe := s.period.End.AddDays(1).In(time.UTC).Add(-14 * time.Hour)
+			older, err := db.BloodPressures(ctx, store.Filter{ProfileID: f.ProfileID, To: safe, Newest: true, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(older) > 0 {
+				r := cleanBP(older[0])
+				d.latest = &r
+			}
 		}
 	}
 
@@ -381,6 +455,7 @@ func (s *snapshot) loadActivity(ctx context.Context, db *store.DB, f store.Filte
 	}
 	d := &s.ac
 	d.byDay = map[health.Date]health.Activity{}
+	d.hourly = map[health.Date]health.Activity{}
 	for _, r := range all {
 		if !in(r.Meta) {
 			continue
@@ -390,7 +465,14 @@ func (s *snapshot) loadActivity(ctx context.Context, db *store.DB, f store.Filte
 		if !seen || r.Steps.Or(-1) > old.Steps.Or(-1) {
 			d.byDay[day] = r
 		}
+		if n := hourlySteps(r); n > 0 && n > hourlySteps(d.hourly[day]) {
+			d.hourly[day] = r
+		}
 	}
+	for day := range d.hourly {
+		d.hourlyDays = append(d.hourlyDays, day)
+	}
+	slices.SortFunc(d.hourlyDays, func(a, b health.Date) int { return a.Sub(b) })
 	steps := newDayAcc(s.period)
 	for day, r := range d.byDay {
 		d.days = append(d.days, day)
@@ -411,6 +493,15 @@ func (s *snapshot) loadActivity(ctx context.Context, db *store.DB, f store.Filte
 	return nil
 }
 
+// hourlySteps is the sum of a record's hourly steps.
+func hourlySteps(r health.Activity) float64 {
+	n := 0.0
+	for _, h := range r.Hourly {
+		n += max(h.Steps.Or(0), 0)
+	}
+	return n
+}
+
 func (s *snapshot) loadVitals(ctx context.Context, db *store.DB, f store.Filter, in func(health.Meta) bool) error {
 	temps, err := db.Temperatures(ctx, f)
 	if err != nil {
@@ -421,7 +512,7 @@ func (s *snapshot) loadVitals(ctx context.Context, db *store.DB, f store.Filter,
 		return err
 	}
 	d := &s.vt
-	t, o := newDayAcc(s.period), newDayAcc(s.period)
+	t, o, p := newDayAcc(s.period), newDayAcc(s.period), newDayAcc(s.period)
 	var maxT, minO health.Mean
 	for i, r := range temps {
 		if !in(r.Meta) || !r.Celsius.Valid() {
@@ -437,13 +528,36 @@ func (s *snapshot) loadVitals(ctx context.Context, db *store.DB, f store.Filter,
 			continue
 		}
 		d.spo2 = append(d.spo2, r)
-		o.add(health.DateOf(r.Local()), r.Percent)
+		day := health.DateOf(r.Local())
+		o.add(day, r.Percent)
+		p.add(day, r.Pulse)
 		minO.AddValue(r.Percent)
 		d.latestO = &ox[i]
 	}
-	d.temp, d.oxygen = t.series(), o.series()
-	d.hasTemp, d.hasOxygen = len(d.temps) > 0, len(d.spo2) > 0
+	d.temp, d.oxygen, d.pulse = t.series(), o.series(), p.series()
+	d.hasTemp, d.hasOxygen, d.hasPulse = len(d.temps) > 0, len(d.spo2) > 0, !d.pulse.empty()
 	d.maxT, d.minO = maxT.Max(), minO.Min()
+
+	// A kind without readings in the period says when its newest is.
+	newest := store.Filter{ProfileID: f.ProfileID, Newest: true, Limit: 1}
+	if !d.hasTemp {
+		rs, err := db.Temperatures(ctx, newest)
+		if err != nil {
+			return err
+		}
+		if len(rs) > 0 {
+			d.newestT = rs[0].Local()
+		}
+	}
+	if !d.hasOxygen {
+		rs, err := db.SpO2s(ctx, newest)
+		if err != nil {
+			return err
+		}
+		if len(rs) > 0 {
+			d.newestO = rs[0].Local()
+		}
+	}
 	return nil
 }
 
@@ -456,11 +570,26 @@ func (s *snapshot) loadSources(ctx context.Context, db *store.DB) error {
 	if err != nil {
 		return err
 	}
+	names := map[string]int{}
 	for _, a := range accounts {
-		info := accountInfo{Account: a, counts: map[health.Kind]int{}}
+		names[shortTitle(a)]++
+	}
+	for _, a := range accounts {
+		info := accountInfo{Account: a, short: shortTitle(a), counts: map[health.Kind]int{}}
+		if names[info.short] > 1 {
+			info.short = a.Title() // two of a kind: the labels tell them apart
+		}
 		if info.systems, err = db.Systems(ctx, a.ID); err != nil {
 			return err
 		}
+		subs := map[string]*sourceSub{}
+		for _, sys := range info.systems {
+			info.subs = append(info.subs, sourceSub{name: sys.Name, kind: sys.Kind, connected: sys.ConnectedAt, counts: map[health.Kind]int{}})
+		}
+		for i := range info.subs {
+			subs[info.subs[i].name] = &info.subs[i]
+		}
+		own := store.Account{Provider: a.Provider}.Title()
 		for _, st := range stats {
 			if st.AccountID != a.ID {
 				continue
@@ -470,10 +599,37 @@ func (s *snapshot) loadSources(ctx context.Context, db *store.DB) error {
 			if st.Last.After(info.newest) {
 				info.newest = st.Last
 			}
+			if st.Origin == "" || st.Origin == own {
+				continue
+			}
+			sub := subs[st.Origin]
+			if sub == nil {
+				info.subs = append(info.subs, sourceSub{name: st.Origin, counts: map[health.Kind]int{}})
+				// The slice may have moved: point the map at its elements again.
+				for i := range info.subs {
+					subs[info.subs[i].name] = &info.subs[i]
+				}
+				sub = subs[st.Origin]
+			}
+			sub.counts[st.Kind] += st.N
+			sub.total += st.N
+			if st.Last.After(sub.newest) {
+				sub.newest = st.Last
+			}
 		}
 		s.accounts = append(s.accounts, info)
 	}
 	return nil
+}
+
+// shortTitle is an account's name without what its label adds in
+// parentheses: "Omron Wellness" for "Omron Wellness (someone@example.com)".
+func shortTitle(a store.Account) string {
+	t := a.Title()
+	if i := strings.Index(t, " ("); i > 0 && strings.HasSuffix(t, ")") {
+		return t[:i]
+	}
+	return t
 }
 
 // loadProfiles lists every profile, for the switcher.

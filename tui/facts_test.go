@@ -56,7 +56,7 @@ func TestScreenFacts(t *testing.T) {
 			"A monitor's flag is a screening result, not a diagnosis: confirm with an ECG.",
 			"186/122 mmHg on Sat 14 Mar 21:05",
 			"81.8 kg · BMI 26.7 △ Overweight (WHO)", "−0.4 kg over 30 days (82.2 → 81.8)",
-			"today 7,203 of 8,000 △ Low active", "7-day average 8,063",
+			"today so far 7,203 of 8,000", "7-day average 8,063",
 			"✗ 1upHealth", "needs relinking",
 		}},
 		{TabBP, []string{
@@ -71,7 +71,9 @@ func TestScreenFacts(t *testing.T) {
 			"best 11,989 (Sat 21 Feb)", "distance 178.5 km",
 			"Sedentary 4, Low active 10, Somewhat active 8, Active 8", "Hourly steps on Sun 15 Mar: 7,203 steps",
 		}},
-		{TabVitals, []string{"latest 37.2 on Thu 12 Mar 08:00 · highest 37.9", "SpO2 (%): latest 93 on Sun 15 Mar 08:05 · lowest 93"}},
+		// SpO2 reading i is taken on 24 Feb + i days: i = 19 is 15 Mar
+		// (February 2026 has 28 days), 93 % (i mod 5 = 4), pulse 70.
+		{TabVitals, []string{"latest 37.2 on Thu 12 Mar 08:00 · highest 37.9", "SpO2 (%): latest 93 (pulse 70) on Sun 15 Mar 08:05 · lowest 93"}},
 		{TabAlerts, []string{
 			"✗ 1upHealth needs relinking", "!! Above 180/120 · Sat 14 Mar 21:05 · 186/122 mmHg",
 			"⚠ Repeated rhythm flags from Thu 12 Mar 07:40",

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"vitals/health"
@@ -188,6 +189,16 @@ func wrap(s string, w int) []string {
 	const nbHyphen = "\u2011"
 	s = ansi.Wrap(strings.ReplaceAll(s, "-", nbHyphen), w, "")
 	return strings.Split(strings.ReplaceAll(s, nbHyphen, "-"), "\n")
+}
+
+// wrapStyled wraps text to w cells and styles each line: a style laid
+// over text that is wrapped afterwards would not reach the later lines.
+func wrapStyled(style lipgloss.Style, text string, w int) []string {
+	lines := wrap(text, w)
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return lines
 }
 
 // height is the number of lines of the blocks, each of which may hold

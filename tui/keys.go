@@ -34,9 +34,9 @@ func DefaultKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
-		NextTab: b([]string{"tab"}, "tab", "next screen"),
-		PrevTab: b([]string{"shift+tab"}, "shift+tab", "previous screen"),
-		Tabs:    b([]string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1-8", "screens"),
+		NextTab: b([]string{"tab"}, "tab", "next tab"),
+		PrevTab: b([]string{"shift+tab"}, "shift+tab", "previous tab"),
+		Tabs:    b([]string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1-8", "tabs"),
 
 		Longer:  b([]string{"+", "="}, "+", "longer period"),
 		Shorter: b([]string{"-", "_"}, "-", "shorter period"),
@@ -68,7 +68,7 @@ func DefaultKeyMap() KeyMap {
 		Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
 
 		PeriodHint: b([]string{"-", "+"}, "-/+", "period"),
-		MoveHint:   b([]string{"left", "right"}, "←/→", "earlier/later"),
+		MoveHint:   b([]string{"left", "right"}, "←/→", "move period"),
 	}
 }
 

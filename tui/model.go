@@ -11,6 +11,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"vitals/health"
 	"vitals/store"
@@ -157,7 +158,27 @@ func (m *model) resize(w, h int) {
 		chrome = 3
 	}
 	m.bodyH = max(h-chrome, 0)
-	m.bpLayout = bpLayoutFor(m.bodyW, m.bodyH)
+	m.layout()
+}
+
+// layout divides the screens that share their height between a chart
+// and a list. It depends on the size and on the data (a chart takes the
+// rows its values need), so it runs on a resize and on new data, never
+// while drawing a frame.
+func (m *model) layout() {
+	var chart func(int) int
+	stats := 4
+	if m.data != nil && len(m.data.bp.readings) > 0 {
+		f := m.frame()
+		if d := m.data.bp; d.sys.empty() {
+			chart = func(int) int { return 2 } // a sentence instead
+		} else {
+			c := f.bpChart(true)
+			chart = c.height
+		}
+		stats = len(flow(f.bpStats(), m.bodyW))
+	}
+	m.bpLayout = bpLayoutFor(m.bodyH, chart, stats)
 }
 
 func (m *model) query() query { return query{profile: m.profile, rng: m.rng, end: m.end} }
@@ -215,9 +236,13 @@ func (m *model) applySnapshot(s *snapshot) {
 	if prev == nil || prev.period != s.period || prev.profile.ID != s.profile.ID {
 		m.bpOffset, m.alertOffset, m.reviewOffset = 0, 0, 0
 	}
-	if !s.period.Contains(m.actDay) || s.ac.byDay[m.actDay].Steps == (health.Value{}) {
+	if _, ok := s.ac.byDay[m.actDay]; !ok || !s.period.Contains(m.actDay) {
+		// The latest day with an hourly breakdown: today, just begun,
+		// would show a few empty hours.
 		m.actDay = s.period.End
-		if n := len(s.ac.days); n > 0 {
+		if n := len(s.ac.hourlyDays); n > 0 {
+			m.actDay = s.ac.hourlyDays[n-1]
+		} else if n := len(s.ac.days); n > 0 {
 			m.actDay = s.ac.days[n-1]
 		}
 	}
@@ -230,6 +255,7 @@ func (m *model) applySnapshot(s *snapshot) {
 		}
 	}
 	m.sourceSel = min(m.sourceSel, max(len(s.accounts)-1, 0))
+	m.layout()
 	m.clampScroll()
 }
 
@@ -605,7 +631,7 @@ func (m *model) onClick(mouse tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if m.tab == TabSources && m.data != nil {
-		if i := sourceRowAt(mouse.Y - 2); i >= 0 && i < len(m.data.accounts) {
+		if i := sourceRowAt(m.data.accounts, mouse.Y-2); i >= 0 {
 			m.sourceSel = i
 		}
 	}
@@ -880,22 +906,42 @@ func (m *model) View() tea.View {
 	return v
 }
 
-// statusText is the status line's text and whether it reports a problem.
-func (m *model) statusText() (string, bool) {
+// statusText is the status line's text for a line w cells wide, and
+// whether it reports a problem. It says every account's state: when the
+// full sentences do not fit, it drops counts and words before accounts.
+func (m *model) statusText(w int) (string, bool) {
 	if m.notice != "" {
 		return m.notice, m.bad
 	}
+	var text string
+	bad := false
+	for level := range 4 {
+		text, bad = m.syncSummary(level)
+		if ansi.StringWidth(text) <= w {
+			break
+		}
+	}
+	return text, bad
+}
+
+// syncSummary writes the accounts' sync states: tersely from level 1 on,
+// from level 2 with only the marks and names of the accounts that are
+// well, and at level 3 without "Offline".
+func (m *model) syncSummary(level int) (string, bool) {
 	now := m.set.now()
 	var parts []string
 	bad := false
 	for _, id := range m.syncOrder() {
 		st := m.syncs[id]
+		name := m.accountName(id, st.title)
 		switch st.kind {
 		case sync.Started:
-			parts = append(parts, "⟳ "+st.title+": syncing…")
+			parts = append(parts, "⟳ "+name+": syncing…")
 		case sync.PageStored:
-			s := fmt.Sprintf("⟳ %s: %s, page %d", st.title, st.stream, st.pages)
-			if st.added > 0 {
+			s := fmt.Sprintf("⟳ %s: %s, page %d", name, st.stream, st.pages)
+			if level > 0 {
+				s = fmt.Sprintf("⟳ %s: %s p%d", name, st.stream, st.pages)
+			} else if st.added > 0 {
 				s += fmt.Sprintf(", %s new", thousands(float64(st.added)))
 			}
 			parts = append(parts, s)
@@ -904,44 +950,95 @@ func (m *model) statusText() (string, bool) {
 			if st.rateLimited {
 				why = "rate-limited"
 			}
-			parts = append(parts, fmt.Sprintf("… %s: %s, waiting until %s", st.title, why, st.until.In(m.set.loc).Format("15:04:05")))
+			until := st.until.In(m.set.loc).Format("15:04:05")
+			if level > 0 {
+				parts = append(parts, fmt.Sprintf("… %s: %s until %s", name, why, until))
+			} else {
+				parts = append(parts, fmt.Sprintf("… %s: %s, waiting until %s", name, why, until))
+			}
 		case sync.Finished:
-			s := fmt.Sprintf("✓ %s synced %s", st.title, ago(now, st.at))
-			if st.added > 0 {
+			s := fmt.Sprintf("✓ %s synced %s", name, ago(now, st.at))
+			if level > 1 {
+				s = "✓ " + name
+			} else if level > 0 {
+				s = fmt.Sprintf("✓ %s %s", name, ago(now, st.at))
+			} else if st.added > 0 {
 				s += fmt.Sprintf(" (%s new)", thousands(float64(st.added)))
 			}
 			parts = append(parts, s)
 		case sync.Failed:
-			parts = append(parts, fmt.Sprintf("✗ %s: %s", st.title, st.err))
+			parts = append(parts, fmt.Sprintf("✗ %s: %s", name, st.err))
 			bad = true
 		case sync.NeedsRelink:
-			parts = append(parts, fmt.Sprintf("✗ %s needs relinking (Sources, r)", st.title))
+			if level > 0 {
+				parts = append(parts, fmt.Sprintf("✗ %s needs relinking", name))
+			} else {
+				parts = append(parts, fmt.Sprintf("✗ %s needs relinking (Sources, r)", name))
+			}
 			bad = true
 		}
 	}
 	if len(parts) > 0 {
 		return strings.Join(parts, " · "), bad
 	}
-	// No events yet: the database's own record of the last syncs.
-	var last []string
+	// No events yet: the database's record of each account.
 	if m.data != nil {
 		for _, a := range m.data.accounts {
-			if a.Syncs() {
-				last = append(last, a.Title()+" "+ago(now, a.LastSuccessAt))
+			if !a.Syncs() {
+				continue
 			}
+			var s string
+			switch {
+			case a.State == store.StateNeedsRelink:
+				s = "✗ " + a.short + " needs relinking"
+			case a.LastError != "" && level > 0:
+				s = "✗ " + a.short + " failed " + ago(now, a.LastSyncAt)
+			case a.LastError != "":
+				s = "✗ " + a.short + " last sync failed " + ago(now, a.LastSyncAt)
+			case a.LastSuccessAt.IsZero():
+				s = "… " + a.short + " not synced yet"
+			case level > 1:
+				s = "✓ " + a.short
+			case level > 0:
+				s = "✓ " + a.short + " " + ago(now, a.LastSuccessAt)
+			default:
+				s = "✓ " + a.short + " synced " + ago(now, a.LastSuccessAt)
+			}
+			parts = append(parts, s)
 		}
 	}
 	prefix := "Syncing in the background"
 	if m.opts.Engine == nil {
 		prefix = "Offline: showing the database"
 	}
-	if len(last) == 0 {
+	if len(parts) == 0 {
 		if m.opts.Engine == nil {
 			return prefix + " · no linked accounts", false
 		}
 		return "No linked accounts: link one on Sources (7)", false
 	}
-	return prefix + " · last synced: " + strings.Join(last, ", "), false
+	if level > 0 {
+		// "Offline" stays while there is room: the engine's absence is
+		// worth a word; its presence is the normal case.
+		if m.opts.Engine != nil || level == 3 {
+			return strings.Join(parts, " · "), false
+		}
+		prefix = "Offline"
+	}
+	return prefix + " · " + strings.Join(parts, " · "), false
+}
+
+// accountName is the short name of an account, for the status line;
+// title is what the engine called it.
+func (m *model) accountName(id int64, title string) string {
+	if m.data != nil {
+		for _, a := range m.data.accounts {
+			if a.ID == id {
+				return a.short
+			}
+		}
+	}
+	return shortTitle(store.Account{Label: title})
 }
 
 func (m *model) syncOrder() []int64 { return slices.Sorted(maps.Keys(m.syncs)) }

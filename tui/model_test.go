@@ -145,7 +145,7 @@ func TestHelpOverlay(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	press(t, m, "?")
 	got = screen(m)
-	for _, w := range []string{"copy the address", "day after (activity)", "previous screen", "page down"} {
+	for _, w := range []string{"copy the address", "day after (activity)", "previous tab", "page down"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("80x24 help lacks %q:\n%s", w, got)
 		}
@@ -268,9 +268,21 @@ func TestOfflineSaysHowFromTheCommandLine(t *testing.T) {
 		lines := strings.Split(screen(m), "\n")
 		return lines[len(lines)-2]
 	}
-	if !strings.Contains(status(), "Offline: showing the database · last synced: Omron Wellness 30 min ago") {
-		t.Errorf("offline status: %q", status())
+	// Every account's state fits, in fewer words as the line narrows.
+	for _, tc := range []struct {
+		width int
+		want  string
+	}{
+		{200, "Offline: showing the database · ✓ Omron Wellness synced 30 min ago · ✓ Omron scale synced 30 min ago · ✗ 1upHealth needs relinking"},
+		{120, "Offline · ✓ Omron Wellness 30 min ago · ✓ Omron scale 30 min ago · ✗ 1upHealth needs relinking"},
+		{80, "Offline · ✓ Omron Wellness · ✓ Omron scale · ✗ 1upHealth needs relinking"},
+	} {
+		m.Update(tea.WindowSizeMsg{Width: tc.width, Height: 36})
+		if got := strings.TrimSpace(status()); got != tc.want {
+			t.Errorf("offline status at %d columns: %q, want %q", tc.width, got, tc.want)
+		}
 	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})
 	press(t, m, "s")
 	if !strings.Contains(status(), "Run `vitals sync`") {
 		t.Errorf("s offline: %q", status())
@@ -604,18 +616,24 @@ func TestTableScrolling(t *testing.T) {
 	m := loaded(t, fx, 120, 36)
 	press(t, m, "2")
 	// 113 readings in 30 days (111 with values, the blanked AFib one and
-	// the office one); 10 rows fit at 120x36.
+	// the office one); the rows the chart leaves fit at 120x36, ten or
+	// more.
+	n := m.bpLayout.tableRows
+	if n < 10 {
+		t.Fatalf("%d table rows at 120x36, want 10 or more", n)
+	}
+	pos := func(from int) string { return fmt.Sprintf("Source · %d–%d/113", from, from+n-1) }
 	for _, s := range []struct {
 		key  string
 		want string
 	}{
-		{"", "Source · 1–10/113"},
-		{"down", "Source · 2–11/113"},
-		{"pgdown", "Source · 11–20/113"},
-		{"G", "Source · 104–113/113"},
-		{"down", "Source · 104–113/113"},
-		{"g", "Source · 1–10/113"},
-		{"up", "Source · 1–10/113"},
+		{"", pos(1)},
+		{"down", pos(2)},
+		{"pgdown", pos(2 + n - 1)}, // a page keeps one row of the last
+		{"G", pos(114 - n)},
+		{"down", pos(114 - n)},
+		{"g", pos(1)},
+		{"up", pos(1)},
 	} {
 		if s.key != "" {
 			press(t, m, s.key)
@@ -625,7 +643,7 @@ func TestTableScrolling(t *testing.T) {
 		}
 	}
 	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown, Y: 20})
-	if got := screen(m); !strings.Contains(got, "Source · 4–13/113") {
+	if got := screen(m); !strings.Contains(got, pos(4)) {
 		t.Fatalf("wheel:\n%s", got)
 	}
 }

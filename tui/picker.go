@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
+	"github.com/charmbracelet/x/ansi"
 
 	"vitals/store"
 )
@@ -116,6 +117,16 @@ func (p *picker) chosen() (pickItem, bool) {
 	return p.items[p.match[p.sel]], true
 }
 
+// width is the picker's width for a box of at most w: its longest line,
+// and room to type.
+func (p *picker) width(w int) int {
+	n := max(ansi.StringWidth(p.title), 48)
+	for _, it := range p.items {
+		n = max(n, ansi.StringWidth(it.title)+ansi.StringWidth(it.detail)+4)
+	}
+	return min(n, w)
+}
+
 func (p *picker) render(st styles, w int) string {
 	var b strings.Builder
 	b.WriteString(st.title.Render(p.title) + "\n\n")
@@ -143,7 +154,9 @@ func (p *picker) render(st styles, w int) string {
 		b.WriteString(st.muted.Render("nothing matches") + "\n")
 		shown = 1
 	}
-	b.WriteString(strings.Repeat("\n", pickerRows-shown))
+	// As many lines as the whole list needs, up to pickerRows, so that
+	// the box keeps its size while a search narrows the list.
+	b.WriteString(strings.Repeat("\n", max(min(pickerRows, len(p.items))-shown, 0)))
 	b.WriteString("\n" + st.muted.Render(fmt.Sprintf("%d of %d · ↑/↓ choose · enter open · esc close", len(p.match), len(p.items))))
 	return b.String()
 }

@@ -1,9 +1,13 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"vitals/health"
 )
@@ -57,33 +61,34 @@ func (f frame) weight(w, h int) string {
 	items = append(items, plural(len(d.readings), "weighing", "weighings"))
 	stats := flow(items, w)
 
-	// The weight chart takes the height, unless BMI or body fat charts
-	// below it can have at least seven lines.
+	// The weight chart, then BMI and body fat below it; each is as tall
+	// as its values need, up to its share of the height.
 	fixed := 1 + len(stats)
-	mainH := h - fixed
+	mainH := min(h-fixed, maxChartLines)
 	if (d.hasBMI || d.hasFat) && h-fixed-8 >= 8 {
-		mainH = max(min((h-fixed)*11/20, 20), 8)
+		mainH = max(min((h-fixed)*11/20, maxChartLines), 8)
 	}
 	out := []string{st.title.Render(fmt.Sprintf("Weight (%s), daily means", unit))}
-	c := lineChart{start: p.Start, days: p.Days(), prec: 1, lines: []line{
+	// Two kilograms at least: a scale's day-to-day wobble is not a trend.
+	kg2 := mass(health.Of(2)).Or(0) - mass(health.Of(0)).Or(0)
+	c := lineChart{start: p.Start, days: p.Days(), prec: 1, minSpan: kg2, lines: []line{
 		{data: converted(d.weight, mass), name: "weight, " + unit, mark: "──", chars: solidLine, color: st.sys},
 	}}
 	out = append(out, c.render(st, w, mainH))
 	out = append(out, stats...)
 
-	rest := h - height(out) - 1
-	if rest < 7 {
+	rest := min(h-height(out)-1, maxChartLines)
+	if rest < 7 || !d.hasBMI && !d.hasFat {
 		return strings.Join(out, "\n")
 	}
-	bmi := lineChart{start: p.Start, days: p.Days(), prec: 1,
+	bmi := lineChart{start: p.Start, days: p.Days(), prec: 1, minSpan: 1,
 		lines: []line{{data: d.bmi, name: "BMI, kg/m²", mark: "──", chars: solidLine, color: st.dia}}}
-	fat := lineChart{start: p.Start, days: p.Days(), prec: 1,
+	fat := lineChart{start: p.Start, days: p.Days(), prec: 1, minSpan: 2,
 		lines: []line{{data: d.fat, name: "body fat, %", mark: "──", chars: solidLine, color: st.line2}}}
 	switch {
 	case d.hasBMI && d.hasFat && w >= 100:
-		cw := (w - 3) / 2
 		out = append(out, twoColumns([]string{st.title.Render("BMI")}, []string{st.title.Render("Body fat")}, w)...)
-		out = append(out, twoColumns(strings.Split(bmi.render(st, cw, rest), "\n"), strings.Split(fat.render(st, w-3-cw, rest), "\n"), w)...)
+		out = append(out, sideBySide(st, bmi, fat, w, rest))
 	case d.hasBMI:
 		out = append(out, st.title.Render("BMI"), bmi.render(st, w, rest))
 	default:
@@ -135,20 +140,57 @@ func (f frame) activity(w, h int) string {
 	out = append(out, st.muted.Render(fmt.Sprintf("█ a day's steps · ✓ at or above the goal · ┄ goal %s (display.step_goal)", thousands(goal))))
 	out = append(out, stats...)
 
-	// The hourly profile of the chosen day.
+	// The hourly profile of the chosen day, from the source that counted
+	// by the hour.
 	rest := h - height(out) - 2
-	r, ok := d.byDay[f.actDay]
 	head := fmt.Sprintf("Hourly steps on %s", dayLabel(f.actDay))
-	if ok && r.Steps.Valid() {
-		head += fmt.Sprintf(": %s steps", thousands(r.Steps.Or(0)))
+	extra := "" // said when there is room
+	day, hasDay := d.byDay[f.actDay]
+	r, hasHours := d.hourly[f.actDay]
+	switch {
+	case hasHours && (r.AccountID != day.AccountID || r.ProviderID != day.ProviderID):
+		// Another source counted more that day, without hours.
+		head += fmt.Sprintf(": %s steps", thousands(hourlySteps(r)))
+		if src := cmp.Or(r.Device, r.Origin); src != "" {
+			head += " by " + src
+		}
+		if x, ok := day.Steps.Get(); ok {
+			extra = fmt.Sprintf(" (the day's count: %s", thousands(x))
+			if src := cmp.Or(day.Device, day.Origin); src != "" {
+				extra += " by " + src
+			}
+			extra += ")"
+		}
+	case hasDay && day.Steps.Valid():
+		head += fmt.Sprintf(": %s steps", thousands(day.Steps.Or(0)))
 	}
-	head += st.muted.Render("   , and . change the day")
-	out = append(out, "", st.title.Render(head))
+	hint := "   , and . change the day"
+	if ansi.StringWidth(head+extra+hint) <= w {
+		head += extra
+	}
+	if ansi.StringWidth(head+hint) > w {
+		hint = ""
+	}
+	if hint == "" && ansi.StringWidth(head) > w {
+		head = fit(head, w)
+	}
+	out = append(out, "", st.title.Render(head)+st.muted.Render(hint))
 	if rest < 4 {
 		return strings.Join(out, "\n")
 	}
-	if !ok || len(r.Hourly) == 0 {
-		out = append(out, st.muted.Render("No hourly counts for this day."))
+	if !hasHours {
+		msg := "No hourly breakdown for this day"
+		if src := cmp.Or(day.Device, day.Origin); hasDay && len(day.Hourly) > 0 {
+			msg = "No steps in any hour of this day"
+		} else if hasDay && src != "" {
+			msg += ": " + src + " reports the day's total only"
+		}
+		if n := len(d.hourlyDays); n > 0 && d.hourlyDays[n-1] != f.actDay {
+			msg += fmt.Sprintf(". The latest day with steps by the hour is %s.", dayLabel(d.hourlyDays[n-1]))
+		} else {
+			msg += "."
+		}
+		out = append(out, wrapStyled(st.muted, msg, w)...)
 		return strings.Join(out, "\n")
 	}
 	acc := &dayAcc{sum: make([]float64, 24), n: make([]int, 24)}
@@ -164,7 +206,7 @@ func (f frame) activity(w, h int) string {
 		}
 		return ""
 	}}
-	out = append(out, hourly.render(st, min(w, 24*4+8), min(rest, 14)))
+	out = append(out, hourly.render(st, min(w, 24*4+10), min(rest, 14)))
 	return strings.Join(out, "\n")
 }
 
@@ -176,45 +218,145 @@ func stepMark(x, goal float64) string {
 }
 
 func (f frame) vitals(w, h int) string {
-	st, d, p := f.st, f.d.vt, f.d.period
-	if !d.hasTemp && !d.hasOxygen {
-		lines := []string{
-			fmt.Sprintf("No temperature or SpO2 readings in this period (%s).", periodLabel(p)),
-			"Omron thermometers and pulse oximeters, and 1upHealth, deliver them when the account has them; files import with `vitals import FILE`.",
-		}
-		return st.muted.Render(strings.Join(wrapLines(lines, w), "\n"))
-	}
+	st, d := f.st, f.d.vt
 	u := f.set.units
 	temp := func(v health.Value) health.Value { x, _ := u.Temp(v); return x }
 	_, tunit := u.Temp(health.Missing)
-	parts := 0
+
+	// Both sections always show. One without readings in the period
+	// takes two lines and says where its newest reading is; the charts
+	// share the rest, each no taller than its values need.
+	var tempHead, oxHead string
+	var tempChart, oxChart func(w, h int) string
 	if d.hasTemp {
-		parts++
-	}
-	if d.hasOxygen {
-		parts++
-	}
-	each := h / parts
-	var out []string
-	if d.hasTemp {
-		head := fmt.Sprintf("Temperature (%s): latest %s on %s · highest %s · %s", tunit,
+		tempHead = fmt.Sprintf("Temperature (%s): latest %s on %s · highest %s · %s", tunit,
 			st.value.Render(num(temp(d.latestT.Celsius), 1)), f.when(d.latestT.Local()),
 			num(temp(d.maxT), 1), plural(len(d.temps), "reading", "readings"))
-		c := lineChart{start: p.Start, days: p.Days(), prec: 1,
-			lines: []line{{data: converted(d.temp, temp), name: "daily mean", mark: "──", chars: solidLine, color: st.sys}}}
-		out = append(out, st.title.Render(fit(head, w)), c.render(st, w, each-1))
+		c := lineChart{start: f.d.period.Start, days: f.d.period.Days(), prec: 1,
+			minSpan: temp(health.Of(1)).Or(0) - temp(health.Of(0)).Or(0),
+			lines:   []line{{data: converted(d.temp, temp), name: "temperature, daily mean", mark: "──", chars: solidLine, color: st.sys}}}
+		tempChart = func(w, h int) string { return c.render(st, w, h) }
 	} else {
-		out = append(out, st.muted.Render("No temperature readings in this period."))
+		tempHead = fmt.Sprintf("Temperature (%s)", tunit)
 	}
 	if d.hasOxygen {
-		head := fmt.Sprintf("SpO2 (%%): latest %s on %s · lowest %s · %s",
-			st.value.Render(num(d.latestO.Percent, 0)), f.when(d.latestO.Local()),
-			num(d.minO, 0), plural(len(d.spo2), "reading", "readings"))
-		c := lineChart{start: p.Start, days: p.Days(), prec: 0, ceiling: 100,
-			lines: []line{{data: d.oxygen, name: "daily mean", mark: "──", chars: solidLine, color: st.dia}}}
-		out = append(out, st.title.Render(fit(head, w)), c.render(st, w, h-height(out)-1))
+		latest := st.value.Render(num(d.latestO.Percent, 0))
+		if p, ok := d.latestO.Pulse.Get(); ok {
+			latest += fmt.Sprintf(" (pulse %.0f)", p)
+		}
+		oxHead = fmt.Sprintf("SpO2 (%%): latest %s on %s · lowest %s · %s", latest,
+			f.when(d.latestO.Local()), num(d.minO, 0), plural(len(d.spo2), "reading", "readings"))
+		ox := lineChart{start: f.d.period.Start, days: f.d.period.Days(), minSpan: 4, ceiling: 100,
+			lines: []line{{data: d.oxygen, name: "SpO2 %, daily mean", mark: "──", chars: solidLine, color: st.dia}}}
+		pulse := lineChart{start: f.d.period.Start, days: f.d.period.Days(), minSpan: 20,
+			lines: []line{{data: d.pulse, name: "pulse /min, daily mean", mark: "··", chars: dottedLine, color: st.pulse}}}
+		oxChart = func(w, h int) string {
+			if !d.hasPulse || w < 110 {
+				return ox.render(st, w, h)
+			}
+			// Pulse beside SpO2: the two scales do not share an axis.
+			return sideBySide(st, ox, pulse, w, h)
+		}
 	} else {
-		out = append(out, st.muted.Render("No SpO2 readings in this period."))
+		oxHead = "SpO2 (%)"
+	}
+
+	tempNone := f.noneInPeriod("temperature", d.newestT, w)
+	oxNone := f.noneInPeriod("SpO2", d.newestO, w)
+	// The rows: each section's head, then its chart or its sentence.
+	rows := h - 2 - 1 // the two heads and the blank line between the sections
+	if tempChart == nil {
+		rows -= len(tempNone)
+	}
+	if oxChart == nil {
+		rows -= len(oxNone)
+	}
+	each := rows
+	if tempChart != nil && oxChart != nil {
+		each = rows / 2
+	}
+	each = min(each, maxChartLines)
+
+	out := []string{st.title.Render(fit(tempHead, w))}
+	if tempChart != nil {
+		out = append(out, tempChart(w, each))
+	} else {
+		out = append(out, tempNone...)
+	}
+	out = append(out, "", st.title.Render(fit(oxHead, w)))
+	if oxChart != nil {
+		out = append(out, oxChart(w, min(h-height(out), maxChartLines)))
+	} else {
+		out = append(out, oxNone...)
+	}
+	// Rows to spare list the readings themselves.
+	if rows := h - height(out) - 3; rows >= 2 && (d.hasTemp || d.hasOxygen) {
+		out = append(out, "", st.title.Render("Readings in this period, newest first"), f.vitalsTable(w, rows))
 	}
 	return strings.Join(out, "\n")
+}
+
+// vitalsTable lists the period's temperatures and SpO2 readings, newest
+// first, as many as rows.
+func (f frame) vitalsTable(w, rows int) string {
+	d := f.d.vt
+	temp := func(v health.Value) health.Value { x, _ := f.set.units.Temp(v); return x }
+	_, tunit := f.set.units.Temp(health.Missing)
+	t := table{sel: -1, cols: []column{
+		{title: "When", width: len(f.when(f.now))},
+		{title: "Reading", width: 24},
+		{title: "Source", width: 10, grow: true},
+	}}
+	i, j := len(d.temps)-1, len(d.spo2)-1
+	for len(t.rows) < rows && (i >= 0 || j >= 0) {
+		if j < 0 || i >= 0 && d.temps[i].Time.After(d.spo2[j].Time) {
+			r := d.temps[i]
+			t.rows = append(t.rows, []string{f.when(r.Local()), "temperature " + num(temp(r.Celsius), 1) + " " + tunit, f.st.muted.Render(strings.TrimPrefix(where(r.Meta), " · "))})
+			i--
+			continue
+		}
+		r := d.spo2[j]
+		v := "SpO2 " + num(r.Percent, 0) + "%"
+		if r.Pulse.Valid() {
+			v += " · pulse " + num(r.Pulse, 0)
+		}
+		t.rows = append(t.rows, []string{f.when(r.Local()), v, f.st.muted.Render(strings.TrimPrefix(where(r.Meta), " · "))})
+		j--
+	}
+	return t.render(f.st, w)
+}
+
+// noneInPeriod says that a kind has no readings in the period, when its
+// newest reading is (newest is its own wall clock; zero: never), and how
+// to reach it.
+func (f frame) noneInPeriod(what string, newest time.Time, w int) []string {
+	p := f.d.period
+	in := "in these " + p.Range.String()
+	switch p.Range {
+	case Range1y:
+		in = "in this year-long period"
+	case RangeAll:
+		in = "yet"
+	}
+	var text string
+	switch {
+	case newest.IsZero():
+		text = fmt.Sprintf("No %s readings yet. Omron thermometers and pulse oximeters, and health systems through 1upHealth, deliver them; files import with `vitals import FILE`.", what)
+	case health.DateOf(newest).After(p.End):
+		text = fmt.Sprintf("No %s readings %s; the newest is from %s: press t for the latest readings.", what, in, f.dayOf(newest))
+	case p.Range == RangeAll:
+		text = fmt.Sprintf("No %s readings %s.", what, in)
+	default:
+		text = fmt.Sprintf("No %s readings %s; the latest is from %s: press + for a longer period.", what, in, f.dayOf(newest))
+	}
+	return wrapStyled(f.st.muted, text, w)
+}
+
+// dayOf writes a reading's own date, with the year when it is not the
+// period's.
+func (f frame) dayOf(t time.Time) string {
+	if t.Year() != f.d.period.End.Year {
+		return t.Format("Mon 02 Jan 2006")
+	}
+	return t.Format(fmtDay)
 }

@@ -13,14 +13,16 @@ type bpLayout struct {
 	chartH, statsH, tableRows int
 }
 
-// bpLayoutFor computes the layout for a body of w×h; the model uses it to
-// page through the table.
-func bpLayoutFor(w, h int) bpLayout {
-	l := bpLayout{statsH: 4}
-	if w >= 120 {
-		l.statsH = 3
+// bpLayoutFor divides a body h lines high: the chart takes what its
+// values need up to half the height (chart says how many lines it draws
+// when allowed max; nil: all of them), the statistics their lines, and
+// the table of readings the rest.
+func bpLayoutFor(h int, chart func(max int) int, stats int) bpLayout {
+	l := bpLayout{statsH: min(max(stats, 1), 4)}
+	l.chartH = min(max(h*11/20, 10), maxChartLines)
+	if chart != nil {
+		l.chartH = min(chart(l.chartH), l.chartH)
 	}
-	l.chartH = min(max(h/2, 10), 22)
 	l.tableRows = max(h-1-l.chartH-l.statsH-1, 1)
 	return l
 }
@@ -42,7 +44,7 @@ func (f frame) bpChart(withPulse bool) lineChart {
 		t, what = rb.OfficeThreshold(), "office"
 	}
 	c := lineChart{
-		start: f.d.period.Start, days: f.d.period.Days(), refColor: st.threshold,
+		start: f.d.period.Start, days: f.d.period.Days(), refColor: st.threshold, minSpan: 20,
 		refs: []ref{{t.Systolic, fmt.Sprintf("%s threshold %s (%s)", what, t, rb.Name())}, {t.Diastolic, ""}},
 	}
 	if withPulse && !d.pulse.empty() {
@@ -69,7 +71,8 @@ func (f frame) bloodPressure(w, h int) string {
 	}
 	out := []string{title}
 	if d.sys.empty() {
-		out = append(out, block(st.muted.Render("No reading in this period has both pressures to chart (rhythm-flagged readings without values are listed below)."), w, l.chartH))
+		msg := wrapLines([]string{"No reading in this period has both pressures to chart (rhythm-flagged readings without values are listed below)."}, w)
+		out = append(out, block(st.muted.Render(strings.Join(msg, "\n")), w, l.chartH))
 	} else {
 		out = append(out, f.bpChart(true).render(st, w, l.chartH))
 	}
@@ -95,10 +98,10 @@ func (f frame) bpStats() []string {
 		}
 	}
 	if g.Morning.Valid() {
-		items = append(items, fmt.Sprintf("morning %s (%d)", g.Morning, g.Morning.N))
+		items = append(items, fmt.Sprintf("morning %s (%s)", g.Morning, thousands(float64(g.Morning.N))))
 	}
 	if g.Evening.Valid() {
-		items = append(items, fmt.Sprintf("evening %s (%d)", g.Evening, g.Evening.N))
+		items = append(items, fmt.Sprintf("evening %s (%s)", g.Evening, thousands(float64(g.Evening.N))))
 	}
 	if x, ok := g.MEDif.Get(); ok {
 		s := fmt.Sprintf("ME-dif %s", signed(x, 1))
@@ -143,7 +146,7 @@ func (f frame) bpTable(w, rows int) string {
 		flagsW, irregular = 17, "irregular"
 	}
 	// The source column's title says where the list stands.
-	pos := fmt.Sprintf("%d–%d/%d", off+1, min(off+rows, n), n)
+	pos := fmt.Sprintf("%s–%s/%s", thousands(float64(off+1)), thousands(float64(min(off+rows, n))), thousands(float64(n)))
 	sourceTitle := "Source · " + pos
 	if w < 100 {
 		sourceTitle = pos

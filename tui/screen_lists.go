@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 
@@ -90,8 +91,18 @@ func (f frame) weeklyFlags() string {
 	return f.st.muted.Render(text)
 }
 
-// sourceRowAt maps a line of the sources screen to an account's row.
-func sourceRowAt(line int) int { return line - 2 }
+// sourceRowAt maps a line of the sources screen to the account whose
+// row (or whose system's row) it is; -1 for none.
+func sourceRowAt(accounts []accountInfo, line int) int {
+	row := line - 2 // the title and the table's header
+	for i, a := range accounts {
+		if row >= 0 && row <= len(a.subs) {
+			return i
+		}
+		row -= 1 + len(a.subs)
+	}
+	return -1
+}
 
 func (f frame) sources(w, h int) string {
 	st, d := f.st, f.d
@@ -101,14 +112,32 @@ func (f frame) sources(w, h int) string {
 		out = append(out, wrapLines(f.sourceHelp(), w)...)
 		return strings.Join(out, "\n")
 	}
-	t := table{sel: f.sourceSel, cols: []column{
-		{title: "State", width: 12},
-		{title: "Source", width: 22},
-		{title: "Last sync", width: 14},
-		{title: "Readings", width: 9, right: true},
-		{title: "Newest reading", width: 16, grow: true},
-	}}
-	for _, a := range d.accounts {
+	wide := w >= 100
+	cols := []column{
+		{title: "State", width: 10},
+		{title: "Source", width: 18},
+		{title: "Kind", width: 8},
+	}
+	if wide {
+		cols[0].width, cols[1].width = 12, 22
+		cols = append(cols, column{title: "Linked", width: 11})
+	}
+	cols = append(cols,
+		column{title: "Last sync", width: 11},
+		column{title: "Readings", width: 8, right: true},
+		column{title: "Newest reading", width: 11, grow: true},
+	)
+	t := table{sel: -1, cols: cols}
+	row := func(cells ...string) []string {
+		if !wide {
+			cells = append(cells[:3], cells[4:]...) // no Linked column
+		}
+		return cells
+	}
+	for i, a := range d.accounts {
+		if i == f.sourceSel {
+			t.sel = len(t.rows)
+		}
 		state := "• local"
 		switch {
 		case a.State == store.StateNeedsRelink:
@@ -122,11 +151,18 @@ func (f frame) sources(w, h int) string {
 		if a.Syncs() {
 			last = ago(f.now, a.LastSyncAt)
 		}
-		newest := dash
-		if !a.newest.IsZero() {
-			newest = ago(f.now, a.newest)
+		kind := "account"
+		if !a.Syncs() {
+			kind = "local"
 		}
-		t.rows = append(t.rows, []string{state, a.Title(), last, thousands(float64(a.total)), newest})
+		t.rows = append(t.rows, row(state, a.short, kind, a.CreatedAt.In(f.set.loc).Format(fmtDayYear), last, thousands(float64(a.total)), agoOr(f.now, a.newest)))
+		for _, s := range a.subs {
+			since, kind := "", st.muted.Render("origin")
+			if !s.connected.IsZero() {
+				since, kind = s.connected.In(f.set.loc).Format(fmtDayYear), s.kind
+			}
+			t.rows = append(t.rows, row("", "↳ "+s.name, kind, since, "", thousands(float64(s.total)), agoOr(f.now, s.newest)))
+		}
 	}
 	out = append(out, t.render(st, w))
 	out = append(out, "")
@@ -136,6 +172,25 @@ func (f frame) sources(w, h int) string {
 	out = append(out, "")
 	out = append(out, wrapLines(f.sourceHelp(), w)...)
 	return strings.Join(out, "\n")
+}
+
+// agoOr says how long ago t was, or a dash when it never was.
+func agoOr(now, t time.Time) string {
+	if t.IsZero() {
+		return dash
+	}
+	return ago(now, t)
+}
+
+// kindCounts lists readings by kind: "blood pressure 2,346 · weight 373".
+func kindCounts(counts map[health.Kind]int) string {
+	var kinds []string
+	for _, k := range append(health.Kinds, health.KindCondition) {
+		if n := counts[k]; n > 0 {
+			kinds = append(kinds, fmt.Sprintf("%s %s", strings.ToLower(k.Label()), thousands(float64(n))))
+		}
+	}
+	return strings.Join(kinds, " · ")
 }
 
 func (f frame) sourceDetail(a accountInfo, w int) []string {
@@ -159,22 +214,25 @@ func (f frame) sourceDetail(a accountInfo, w int) []string {
 			out = append(out, st.bad.Render("The provider refused the saved credentials: relink to sync again."))
 		}
 	}
-	var kinds []string
-	for _, k := range append(health.Kinds, health.KindCondition) {
-		if n := a.counts[k]; n > 0 {
-			kinds = append(kinds, fmt.Sprintf("%s %s", strings.ToLower(k.Label()), thousands(float64(n))))
-		}
-	}
-	if len(kinds) == 0 {
+	if kinds := kindCounts(a.counts); kinds == "" {
 		out = append(out, st.muted.Render("no readings yet"))
 	} else {
-		out = append(out, "readings: "+strings.Join(kinds, " · "))
+		out = append(out, "readings: "+kinds)
 	}
 	if !a.newest.IsZero() {
 		out = append(out, "newest reading "+a.newest.In(f.set.loc).Format(fmtDateTime)+" ("+ago(f.now, a.newest)+")")
 	}
-	for _, s := range a.systems {
-		out = append(out, fmt.Sprintf("  ↳ %s (%s), connected %s", s.Name, s.Kind, s.ConnectedAt.In(f.set.loc).Format(fmtDayYear)))
+	for _, s := range a.subs {
+		line := "↳ " + s.name
+		if !s.connected.IsZero() {
+			line += fmt.Sprintf(" (%s), connected %s", s.kind, s.connected.In(f.set.loc).Format(fmtDayYear))
+		}
+		if kinds := kindCounts(s.counts); kinds != "" {
+			line += ": " + kinds
+		} else {
+			line += st.muted.Render(": no readings yet")
+		}
+		out = append(out, line)
 	}
 	return wrapLines(out, w)
 }
@@ -284,7 +342,7 @@ func (f frame) reviewLines(w, h int) []string {
 
 	out = append(out, st.title.Render("Morning and evening, daily means (systolic above, diastolic below)"))
 	mc, ec := st.morning, st.evening
-	c := lineChart{start: p.Start, days: p.Days(), refColor: st.threshold,
+	c := lineChart{start: p.Start, days: p.Days(), refColor: st.threshold, minSpan: 20,
 		refs: []ref{{s.HomeThreshold.Systolic, fmt.Sprintf("home threshold %s", s.HomeThreshold)}, {s.HomeThreshold.Diastolic, ""}},
 		lines: []line{
 			{data: f.d.bp.eveningDia, chars: doubleLine, color: ec},
@@ -292,7 +350,7 @@ func (f frame) reviewLines(w, h int) []string {
 			{data: f.d.bp.morningDia, chars: solidLine, color: mc},
 			{data: f.d.bp.morningSys, name: "morning 04:00–11:59", mark: "──", chars: solidLine, color: mc},
 		}}
-	out = append(out, strings.Split(c.render(st, w, min(max(h/2, 12), 20)), "\n")...)
+	out = append(out, strings.Split(c.render(st, w, min(max(h/2, 12), maxChartLines)), "\n")...)
 
 	office := "No office readings in this period to compare with the home mean."
 	if text := s.OfficeHomeStatement(); text != "" {

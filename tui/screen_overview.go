@@ -110,16 +110,53 @@ func (f frame) overview(w, h int) string {
 	if len(d.accounts) == 0 {
 		out = append(out, wrap("No sources yet: link an account on Sources (7), or import files with `vitals import FILE`.", w)...)
 	}
+	nameW := 0
 	for _, a := range d.accounts {
-		out = append(out, f.sourceLine(a, w))
+		nameW = max(nameW, ansi.StringWidth(a.short))
+	}
+	for _, a := range d.accounts {
+		out = append(out, f.sourceLine(a, min(nameW, 24), w))
 	}
 
-	// What is left below shows the period's blood pressure.
+	// What is left below shows the period's blood pressure, then its
+	// weight and steps side by side.
 	if rest := h - height(out) - 1; rest >= 10 && !d.bp.sys.empty() {
 		out = append(out, "", f.st.title.Render(f.bpChartTitle()))
 		out = append(out, f.bpChart(false).render(f.st, w, min(rest-1, 18)))
 	}
+	if rest := h - height(out) - 2; rest >= 10 && cols {
+		out = append(out, "")
+		out = append(out, f.weightAndSteps(w, min(rest, 16))...)
+	}
 	return strings.Join(out, "\n")
+}
+
+// weightAndSteps are the period's weight and daily steps, side by side in
+// h lines (title included), for a tall overview.
+func (f frame) weightAndSteps(w, h int) []string {
+	st, p := f.st, f.d.period
+	lw := (w - 3) / 2
+	rw := w - 3 - lw
+	var left, right []string
+	chartH := h - 1
+	if wt := f.d.wt; wt.hasData {
+		mass := func(v health.Value) health.Value { x, _ := f.set.units.Mass(v); return x }
+		_, unit := f.set.units.Mass(health.Missing)
+		c := lineChart{start: p.Start, days: p.Days(), prec: 1,
+			minSpan: mass(health.Of(2)).Or(0) - mass(health.Of(0)).Or(0),
+			lines:   []line{{data: converted(wt.weight, mass), name: "weight, " + unit, mark: "──", chars: solidLine, color: st.sys}}}
+		chartH = c.height(chartH)
+		left = append([]string{st.title.Render(fmt.Sprintf("Weight (%s), daily means", unit))}, strings.Split(c.render(st, lw, chartH), "\n")...)
+	}
+	if ac := f.d.ac; ac.stepDays > 0 {
+		goal := float64(f.set.stepGoal)
+		right = append([]string{st.title.Render("Steps a day, goal " + thousands(goal))},
+			strings.Split(barChart{data: ac.steps, goal: goal, start: p.Start}.render(st, rw, chartH), "\n")...)
+	}
+	if left == nil && right == nil {
+		return nil
+	}
+	return twoColumns(left, right, w)
 }
 
 func (f frame) latestBP() []string {
@@ -279,9 +316,16 @@ func (f frame) stepsSummary() []string {
 	today := d.steps.day(end)
 	goal := float64(f.set.stepGoal)
 	line := day + " "
-	if math.IsNaN(today) { // no record that day
+	switch {
+	case math.IsNaN(today): // no record that day
 		line += st.muted.Render("no count")
-	} else {
+	case day == "today":
+		// A day not over has no activity band yet.
+		line += "so far " + st.value.Render(thousands(today)) + " of " + thousands(goal)
+		if today >= goal {
+			line += " " + st.good.Render("✓ goal met")
+		}
+	default:
 		b := health.ClassifySteps(today)
 		mark := "✓ "
 		if today < goal {
@@ -301,8 +345,9 @@ func (f frame) stepsSummary() []string {
 	return out
 }
 
-// sourceLine is one source with its state and freshness.
-func (f frame) sourceLine(a accountInfo, w int) string {
+// sourceLine is one source with its state and freshness; its name takes
+// nameW cells, so that the states line up.
+func (f frame) sourceLine(a accountInfo, nameW, w int) string {
 	st := f.st
 	mark, state := "•", ""
 	switch {
@@ -321,7 +366,18 @@ func (f frame) sourceLine(a accountInfo, w int) string {
 	if !a.newest.IsZero() {
 		newest = "newest reading " + ago(f.now, a.newest)
 	}
-	return fit(mark+" "+fit(a.Title(), 18)+" "+state+st.muted.Render(" · "+newest), w)
+	line := mark + " " + fit(a.short, nameW) + "  " + state + st.muted.Render(" · "+newest)
+	if n := len(a.subs); n > 0 && a.Syncs() {
+		// The systems behind it, when their names fit whole.
+		var names []string
+		for _, s := range a.subs {
+			names = append(names, s.name)
+		}
+		if more := st.muted.Render(" · " + strings.Join(names, ", ")); ansi.StringWidth(line+more) <= w {
+			line += more
+		}
+	}
+	return fit(line, w)
 }
 
 // seeAlerts points to the alerts screen when the line has room for it.

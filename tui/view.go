@@ -207,9 +207,9 @@ func (m *model) body() (out string) {
 func indent(s string) string { return " " + strings.ReplaceAll(s, "\n", "\n ") }
 
 func (m *model) statusLine() string {
-	text, bad := m.statusText()
+	text, bad := m.statusText(m.width - 1)
 	if bad {
-		if !strings.HasPrefix(text, "✗") {
+		if !strings.Contains(text, "✗") {
 			text = "✗ " + text
 		}
 		return m.st.statusErr.Render(fit(" "+text, m.width))
@@ -254,7 +254,7 @@ func (m *model) overlayBox() string {
 			"\n" + st.muted.Render("? or esc closes this help.")
 		return st.box.Render(body)
 	case overlayPicker:
-		return st.box.Render(m.picker.render(st, min(boxW-4, 70)))
+		return st.box.Render(m.picker.render(st, m.picker.width(min(boxW-4, 70))))
 	case overlayLinkMenu:
 		body := st.title.Render("Link an account") + "\n\n" +
 			st.helpKey.Render("o") + "  Omron Wellness (blood pressure, AFib flags, weight, activity…)\n" +
