@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	gosync "sync"
 	"time"
 )
 
 // Token is what vitals keeps of an account's OAuth grant. It never prints
-// its secrets: %v, %+v and %#v show only whether each is set.
+// its secrets: every fmt verb shows only whether each is set.
 type Token struct {
 	AccessToken  string    `json:"access_token"`
 	RefreshToken string    `json:"refresh_token,omitempty"`
@@ -26,11 +28,41 @@ func (t Token) String() string {
 // GoString keeps %#v from printing the fields.
 func (t Token) GoString() string { return t.String() }
 
+// Format prints String whatever the verb: without it %d or %x would walk
+// the fields and print the tokens.
+func (t Token) Format(f fmt.State, verb rune) { FormatMasked(f, verb, t.String()) }
+
+// FormatMasked writes masked, the printable form of a value that holds
+// secrets, for any fmt verb (%q quotes it). A type's Format method calls
+// it so that no verb ever reaches the type's fields: String and GoString
+// alone leave %d and %x walking them.
+func FormatMasked(f fmt.State, verb rune, masked string) {
+	if verb == 'q' {
+		masked = strconv.Quote(masked)
+	}
+	io.WriteString(f, masked)
+}
+
 func redacted(s string) string {
 	if s == "" {
 		return "none"
 	}
 	return "set"
+}
+
+// maxLifetime is the longest access-token lifetime believed. A longer
+// expires_in (or one beyond time.Duration, which would wrap round into the
+// past and make every use refresh) is read as no expiry at all.
+const maxLifetime = 366 * 24 * time.Hour
+
+// ExpiryIn returns when a token that a provider says lives seconds
+// (expires_in) expires, counted from now: zero, "use it until an API
+// refuses it", when seconds is not a positive, believable lifetime.
+func ExpiryIn(now time.Time, seconds float64) time.Time {
+	if !(seconds > 0) || seconds > maxLifetime.Seconds() { // !(>) also catches NaN
+		return time.Time{}
+	}
+	return now.Add(time.Duration(seconds * float64(time.Second)))
 }
 
 // expiryLeeway refreshes a token this long before it expires, so a request
@@ -46,6 +78,21 @@ func (t Token) fresh(now time.Time) bool {
 type SecretStore interface {
 	LoadSecret(ctx context.Context, accountID int64) ([]byte, error)
 	SaveSecret(ctx context.Context, accountID int64, secret []byte) error
+}
+
+// RefreshRefused reports whether a token endpoint's error refuses the
+// grant itself, so that only linking the account again helps (RFC 6749
+// §5.2): a 400 invalid_grant (refresh token expired, revoked or already
+// rotated away), or a 401 other than invalid_client. invalid_client and
+// other 400s say the configuration or the request is wrong: linking again
+// would fail the same way.
+func RefreshRefused(err error) bool {
+	var se *StatusError
+	if !errors.As(err, &se) || se.Code == "invalid_client" {
+		return false
+	}
+	return se.StatusCode == http.StatusUnauthorized ||
+		se.StatusCode == http.StatusBadRequest && se.Code == "invalid_grant"
 }
 
 // RefreshFunc asks the provider for a new token. It returns an error
@@ -171,7 +218,8 @@ func (c *Credentials) Do(ctx context.Context, client *http.Client, op string, ne
 	for attempt := 0; ; attempt++ {
 		req, err := newReq(ctx, t.AccessToken)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			// Classify keeps the URL, which may carry a secret, out.
+			return nil, Classify(op+": build the request", nil, err)
 		}
 		resp, err := client.Do(req)
 		err = Classify(op, resp, err)

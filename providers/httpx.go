@@ -1,15 +1,19 @@
 package providers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MaxBody bounds what a client reads from one response: a page of
@@ -22,11 +26,15 @@ const MaxBody = 32 << 20
 // (for the vendor's reason) and closed.
 func Classify(op string, resp *http.Response, err error) error {
 	if err != nil {
+		// Judge what failed under the *url.Error, which is itself a
+		// net.Error: a URL that does not parse or has no usable scheme is
+		// a configuration to fix, not worth retrying.
+		inner := scrubURLError(err)
 		var ne net.Error
-		if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return Temporary(fmt.Errorf("%s: %w", op, scrubURLError(err)))
+		if errors.As(inner, &ne) || errors.Is(inner, io.ErrUnexpectedEOF) || errors.Is(inner, io.EOF) {
+			return Temporary(fmt.Errorf("%s: %w", op, inner))
 		}
-		return fmt.Errorf("%s: %w", op, scrubURLError(err))
+		return fmt.Errorf("%s: %w", op, inner)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
@@ -41,17 +49,27 @@ func Classify(op string, resp *http.Response, err error) error {
 	return se
 }
 
-// RetryAfter reads a Retry-After header: seconds, or an HTTP date.
+// maxRetryAfter caps what a Retry-After header can ask for: a day is
+// already far beyond any wait Retry honours, and a larger count of
+// seconds would wrap time.Duration round to a short or negative wait.
+const maxRetryAfter = 24 * time.Hour
+
+// RetryAfter reads a Retry-After header: seconds, or an HTTP date. It is
+// 0 when the header is absent or unreadable, at most a day.
 func RetryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(h); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+	s, err := strconv.ParseUint(h, 10, 64)
+	switch {
+	case err == nil:
+		return time.Duration(min(s, uint64(maxRetryAfter/time.Second))) * time.Second
+	case errors.Is(err, strconv.ErrRange): // all digits, beyond uint64
+		return maxRetryAfter
 	}
 	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }
@@ -69,7 +87,7 @@ func vendorReason(body []byte) (code, reason string) {
 			switch v := m[k].(type) {
 			case string:
 				if v != "" {
-					return truncate(v, 200)
+					return VendorText(v, 200)
 				}
 			case float64:
 				return strconv.FormatFloat(v, 'f', -1, 64)
@@ -80,11 +98,58 @@ func vendorReason(body []byte) (code, reason string) {
 	return pick("errorCode", "error_code", "error", "code"), pick("reason", "error_description", "message", "detail")
 }
 
-func truncate(s string, n int) string {
+// VendorText makes text that came from outside (a vendor's reason, an
+// error a redirect carried) fit to quote in a message: control characters
+// dropped, since a terminal would obey them, and at most n bytes, ending
+// with "…" when cut, never inside a UTF-8 sequence.
+func VendorText(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 	if len(s) <= n {
 		return s
 	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
 	return s[:n] + "…"
+}
+
+// PostForm posts form to target as application/x-www-form-urlencoded,
+// asking for JSON, the way both vendors' token and user endpoints want
+// it. It returns a 2xx response for the caller to read and close, or the
+// error Classify makes of anything else, named by op.
+func PostForm(ctx context.Context, hc *http.Client, op, target string, form url.Values) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, Classify(op, nil, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err := Classify(op, resp, err); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// GetJSON sends a GET asking for JSON and returns a 2xx response, or the
+// error Classify makes of anything else. Any secret in target's query
+// stays out of the error.
+func GetJSON(ctx context.Context, hc *http.Client, op, target string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, Classify(op, nil, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err := Classify(op, resp, err); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // scrubURLError drops the URL from a *url.Error: a URL can carry a client
@@ -108,10 +173,16 @@ func scrubURLError(err error) error {
 // DecodeJSON reads a JSON body into v. A body that does not decode is a
 // temporary failure: servers under strain send truncated or garbled pages,
 // and the same request usually succeeds later.
+//
+// A body larger than MaxBody is refused, not cut short: cut, it would only
+// read as malformed, and be asked for again and again.
 func DecodeJSON(op string, r io.Reader, v any) error {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBody))
+	data, err := io.ReadAll(io.LimitReader(r, MaxBody+1))
 	if err != nil {
 		return Temporary(fmt.Errorf("%s: read body: %w", op, err))
+	}
+	if len(data) > MaxBody {
+		return fmt.Errorf("%s: the answer is larger than %d MiB: refusing to read it", op, MaxBody>>20)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return Temporary(fmt.Errorf("%s: malformed response: %w", op, err))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,9 +30,14 @@ var (
 // and it also reads redirected URLs pasted on Pasted, one per line, for
 // redirect URIs that are not loopback or a browser on another machine.
 type Redirect struct {
-	URL    string    // the registered redirect URL
-	State  string    // the state sent with the authorization request
-	Pasted io.Reader // optional: where a person pastes the redirected URL
+	URL   string // the registered redirect URL
+	State string // the state sent with the authorization request
+	// Pasted is optional: where a person pastes the redirected URL. A
+	// read cannot be interrupted, so the goroutine reading it outlives
+	// Wait until the reader ends: pass standard input only from a command
+	// that exits after linking, never from a program that reads it later
+	// (the dashboard).
+	Pasted io.Reader
 	Notes  io.Writer // optional: where to say why a pasted URL was not taken
 
 	// NoCode accepts a redirect without an authorization code, for flows
@@ -52,23 +58,34 @@ func (r Redirect) stateOK(q url.Values) bool {
 }
 
 // Loopback reports whether the redirect URL is one Wait listens on.
-func (r Redirect) Loopback() bool {
+func (r Redirect) Loopback() bool { return r.bindHost() != "" }
+
+// bindHost is the loopback address to listen on for the redirect URL, ""
+// when it is not a loopback http URL. A literal address is bound as
+// written, since that is where the browser goes (RFC 8252 §7.3: [::1] is
+// as good a loopback as 127.0.0.1); "localhost" binds 127.0.0.1, which
+// browsers fall back to. Nothing else is ever bound: never all
+// interfaces.
+func (r Redirect) bindHost() string {
 	u, err := url.Parse(r.URL)
 	if err != nil || u.Scheme != "http" {
-		return false
+		return ""
 	}
 	switch u.Hostname() {
-	case "127.0.0.1", "localhost", "::1":
-		return true
+	case "127.0.0.1", "localhost":
+		return "127.0.0.1"
+	case "::1":
+		return "::1"
 	}
-	return false
+	return ""
 }
 
 // Listen binds the loopback listener now, so that the authorization URL
 // is only shown once something is there to answer; Wait then serves it.
 // It returns nil, nil when the redirect URL is not loopback.
 func (r Redirect) Listen() (net.Listener, error) {
-	if !r.Loopback() {
+	host := r.bindHost()
+	if host == "" {
 		return nil, nil
 	}
 	u, _ := url.Parse(r.URL)
@@ -76,12 +93,17 @@ func (r Redirect) Listen() (net.Listener, error) {
 	if port == "" {
 		port = "80"
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	addr := net.JoinHostPort(host, port)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen for the redirect on 127.0.0.1:%s: %w (is another link running, or set redirect_url to a free port)", port, err)
+		return nil, fmt.Errorf("listen for the redirect on %s: %w (is another link running, or set redirect_url to a free port)", addr, err)
 	}
 	return ln, nil
 }
+
+// answerGrace is how long Wait lets the callback finish writing its page
+// to the browser once the redirect has been taken.
+const answerGrace = 2 * time.Second
 
 // Wait returns the query of the matching redirect: it carries "code" on
 // success. ln is the listener from Listen (nil to read pasted URLs only).
@@ -106,10 +128,22 @@ func (r Redirect) Wait(ctx context.Context, ln net.Listener) (url.Values, error)
 		}
 		srv := &http.Server{
 			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      10 * time.Second,
+			IdleTimeout:       10 * time.Second,
+			MaxHeaderBytes:    64 << 10,
 			Handler:           r.callback(path, offer),
 		}
 		go srv.Serve(ln)
-		defer srv.Close()
+		defer func() {
+			// Shutdown, not Close: the request that brought the answer
+			// is still writing "you can close this tab" to the browser.
+			ctx, cancel := context.WithTimeout(context.Background(), answerGrace)
+			defer cancel()
+			if srv.Shutdown(ctx) != nil {
+				srv.Close()
+			}
+		}()
 	}
 	if r.Pasted != nil {
 		go r.readPasted(offer)
@@ -126,41 +160,57 @@ func (r Redirect) Wait(ctx context.Context, ln net.Listener) (url.Values, error)
 }
 
 func (r Redirect) callback(path string, offer func(url.Values) bool) http.Handler {
-	taken := make(chan struct{})
+	var taken atomic.Bool // one matching request is taken, even when several race
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path != path || req.Method != http.MethodGet {
+		if req.URL.Path != path || req.Method != http.MethodGet || !loopbackHost(req.Host) {
+			// Another Host is a page elsewhere that had its name
+			// rebound to 127.0.0.1 (DNS rebinding): not the browser
+			// coming back from the provider.
 			http.NotFound(w, req)
 			return
 		}
 		q := req.URL.Query()
 		if !r.stateOK(q) {
-			w.WriteHeader(http.StatusBadRequest)
-			page(w, "This link attempt does not match", "The page that sent you here belongs to another attempt. Start again with vitals link.")
+			page(w, http.StatusBadRequest, "This link attempt does not match", "The page that sent you here belongs to another attempt. Start again with vitals link.")
 			return
 		}
-		select {
-		case <-taken:
-			w.WriteHeader(http.StatusConflict)
-			page(w, "Already answered", "This link attempt has already been completed.")
+		if !taken.CompareAndSwap(false, true) {
+			page(w, http.StatusConflict, "Already answered", "This link attempt has already been completed.")
 			return
-		default:
-			close(taken)
 		}
 		offer(q)
 		switch {
 		case q.Get("error") == "access_denied":
-			page(w, "Access declined", "vitals was not linked. You can close this tab.")
+			page(w, http.StatusOK, "Access declined", "vitals was not linked. You can close this tab.")
 		case q.Get("error") != "":
-			page(w, "Linking failed", "The provider answered: "+q.Get("error")+". You can close this tab.")
+			page(w, http.StatusOK, "Linking failed", "The provider answered: "+q.Get("error")+". You can close this tab.")
 		default:
-			page(w, "Linked", "vitals received the authorization. You can close this tab and return to the terminal.")
+			page(w, http.StatusOK, "Linked", "vitals received the authorization. You can close this tab and return to the terminal.")
 		}
 	})
 }
 
-func page(w http.ResponseWriter, title, text string) {
+// loopbackHost reports whether a request's Host names the loopback
+// interface, as a redirect to a loopback URL does.
+func loopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	switch host {
+	case "127.0.0.1", "localhost", "::1":
+		return true
+	}
+	return false
+}
+
+// page answers with a small HTML page. Headers go before the status: set
+// after it, they would be dropped.
+func page(w http.ResponseWriter, status int, title, text string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the URL carries the code
+	w.WriteHeader(status)
 	fmt.Fprintf(w, "<!doctype html><meta charset=utf-8><title>vitals: %s</title><h1>%s</h1><p>%s</p>\n",
 		html.EscapeString(title), html.EscapeString(title), html.EscapeString(text))
 }
@@ -201,9 +251,9 @@ func (r Redirect) result(q url.Values) (url.Values, error) {
 	case e != "":
 		desc := q.Get("error_description")
 		if desc != "" {
-			return nil, fmt.Errorf("the provider refused the authorization: %s (%s)", truncate(e, 100), truncate(desc, 200))
+			return nil, fmt.Errorf("the provider refused the authorization: %s (%s)", VendorText(e, 100), VendorText(desc, 200))
 		}
-		return nil, fmt.Errorf("the provider refused the authorization: %s", truncate(e, 100))
+		return nil, fmt.Errorf("the provider refused the authorization: %s", VendorText(e, 100))
 	case q.Get("code") == "" && !r.NoCode:
 		return nil, fmt.Errorf("the redirect carries no authorization code")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -23,8 +25,9 @@ const (
 func TestTokenNeverPrintsSecrets(t *testing.T) {
 	t.Parallel()
 	tok := Token{AccessToken: secretAccess, RefreshToken: secretRefresh, Expiry: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-		for _, v := range []any{tok, &tok, struct{ T Token }{tok}} {
+	// %d and %x walk a struct's fields unless the type formats itself.
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%X", "%10.3v"} {
+		for _, v := range []any{tok, &tok, struct{ T Token }{tok}, []Token{tok}, map[string]Token{"k": tok}} {
 			out := fmt.Sprintf(verb, v)
 			if strings.Contains(out, "TOKEN") {
 				t.Errorf("%s of %T printed a secret: %s", verb, v, out)
@@ -129,6 +132,49 @@ func TestClassifyKeepsURLsOut(t *testing.T) {
 	}
 }
 
+// TestClassifyTransportErrors: failures of the network are worth another
+// try; a URL the configuration got wrong is not, and says so.
+func TestClassifyTransportErrors(t *testing.T) {
+	t.Parallel()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	t.Cleanup(slow.Close) // the subtests run after this function returns
+	for _, tc := range []struct {
+		name      string
+		do        func() (*http.Response, error)
+		temporary bool
+		message   string
+	}{
+		{"client timeout", func() (*http.Response, error) {
+			return (&http.Client{Timeout: 20 * time.Millisecond}).Get(slow.URL + "?access_token=" + secretAccess)
+		}, true, "request timed out"},
+		{"another scheme", func() (*http.Response, error) { return http.Get("ftp://127.0.0.1:1/x?access_token=" + secretAccess) }, false, "unsupported protocol scheme"},
+		{"not a URL", func() (*http.Response, error) { return http.Get("http://[::1/x?access_token=" + secretAccess) }, false, "missing ']' in host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resp, err := tc.do()
+			err = Classify("omron: fetch", resp, err)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, ErrTemporary) != tc.temporary {
+				t.Errorf("%v: temporary %v, want %v", err, !tc.temporary, tc.temporary)
+			}
+			if !strings.HasPrefix(err.Error(), "omron: fetch: ") || !strings.Contains(err.Error(), tc.message) {
+				t.Errorf("error %q, want one naming the operation and %q", err, tc.message)
+			}
+			if strings.Contains(err.Error(), "TOKEN") {
+				t.Errorf("error shows the URL: %v", err)
+			}
+		})
+	}
+}
+
 func TestRetryAfter(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -139,9 +185,62 @@ func TestRetryAfter(t *testing.T) {
 		"soon":                          0,
 		"Sun, 01 Mar 2026 12:00:30 GMT": 30 * time.Second,
 		"Sun, 01 Mar 2026 11:00:00 GMT": 0, // in the past
+		// Beyond time.Duration: capped, never wrapped round to a short
+		// or negative wait.
+		"99999999999":                   maxRetryAfter,
+		"9223372036854775807":           maxRetryAfter,
+		"Sun, 01 Mar 2226 12:00:00 GMT": maxRetryAfter,
+		"86400":                         24 * time.Hour,
 	} {
 		if got := RetryAfter(h, now); got != want {
 			t.Errorf("Retry-After %q = %s, want %s", h, got, want)
+		}
+	}
+}
+
+func TestVendorText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"invalid_grant", 20, "invalid_grant"},
+		{"invalid_grant", 7, "invalid…"},
+		{"température", 4, "temp…"},
+		{"température", 5, "temp…"}, // byte 5 is inside "é": cut before it
+		{"température", 6, "tempé…"},
+		{"日本語", 4, "日…"},
+		{"日本語", 2, "…"},
+	} {
+		got := VendorText(tc.s, tc.n)
+		if got != tc.want || !utf8.ValidString(got) {
+			t.Errorf("VendorText(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestExpiryIn(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		secs float64
+		want time.Time // zero: no expiry
+	}{
+		{3600, time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC)},   // the Omron guide's expiresIn
+		{3599, time.Date(2026, 3, 1, 12, 59, 59, 0, time.UTC)}, // 1upHealth's
+		{7200, time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)},   // 1upHealth's
+		{0.5, time.Date(2026, 3, 1, 12, 0, 0, 5e8, time.UTC)},  // a fraction is kept
+		{86400 * 365, time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)},
+		{0, time.Time{}},
+		{-60, time.Time{}},
+		{math.NaN(), time.Time{}},
+		{math.Inf(1), time.Time{}},
+		{1e300, time.Time{}}, // would wrap time.Duration into the past
+		{1e10, time.Time{}},  // three centuries: not believable
+	} {
+		if got := ExpiryIn(now, tc.secs); !got.Equal(tc.want) {
+			t.Errorf("ExpiryIn(%g) = %s, want %s", tc.secs, got, tc.want)
 		}
 	}
 }
@@ -154,6 +253,16 @@ func TestDecodeJSONMalformedIsTemporary(t *testing.T) {
 	}
 	if err := DecodeJSON("omron: fetch", strings.NewReader(`{"A":3}`), &v); err != nil || v.A != 3 {
 		t.Errorf("good body: %v, %+v", err, v)
+	}
+	// A runaway body is refused after MaxBody bytes, whatever follows.
+	huge := io.MultiReader(strings.NewReader(`{"A":`), strings.NewReader(strings.Repeat(" ", MaxBody)), strings.NewReader(`4}`))
+	err := DecodeJSON("omron: fetch", huge, &v)
+	if err == nil || !strings.Contains(err.Error(), "omron: fetch: the answer is larger than 32 MiB") || errors.Is(err, ErrTemporary) {
+		t.Errorf("a body over MaxBody: %v, want a permanent refusal", err)
+	}
+	exact := io.MultiReader(strings.NewReader(`{"A":5`), strings.NewReader(strings.Repeat(" ", MaxBody-len(`{"A":5}`))), strings.NewReader(`}`))
+	if err := DecodeJSON("omron: fetch", exact, &v); err != nil || v.A != 5 {
+		t.Errorf("a body of exactly MaxBody bytes: %v, %+v", err, v)
 	}
 }
 
@@ -322,5 +431,29 @@ func TestCredentialsDo(t *testing.T) {
 				t.Errorf("%d requests, want %d", n, tc.requests)
 			}
 		})
+	}
+}
+
+func TestRefreshRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"400 invalid_grant", &StatusError{StatusCode: 400, Code: "invalid_grant"}, true},
+		{"wrapped", fmt.Errorf("oneup: refresh: %w", &StatusError{StatusCode: 400, Code: "invalid_grant"}), true},
+		{"401", &StatusError{StatusCode: 401}, true},
+		{"401 invalid_client: the configuration", &StatusError{StatusCode: 401, Code: "invalid_client"}, false},
+		{"400 invalid_client", &StatusError{StatusCode: 400, Code: "invalid_client"}, false},
+		{"400 invalid_request: our request", &StatusError{StatusCode: 400, Code: "invalid_request"}, false},
+		{"500", &StatusError{StatusCode: 500}, false},
+		{"rate limited", &RateLimitError{Op: "x"}, false},
+		{"transport", Temporary(errors.New("connection reset")), false},
+		{"nil", nil, false},
+	} {
+		if got := RefreshRefused(tc.err); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

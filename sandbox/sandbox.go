@@ -104,8 +104,9 @@ type Sandbox struct {
 	mux      *http.ServeMux
 	services []service
 
-	ln  net.Listener
-	srv *http.Server
+	ln   net.Listener
+	srv  *http.Server
+	stop context.CancelFunc // ends the contexts of requests in flight
 }
 
 // service is one vendor's server mounted under a prefix. Adding the
@@ -187,7 +188,22 @@ func Start(opt Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: listen on %s: %w (choose another address with --addr)", addr, err)
 	}
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// Requests' contexts end when Shutdown begins: a "timeout" fault holds
+	// its answer for 35 s, and must not keep Ctrl-C waiting that long.
+	var base context.Context
+	base, s.stop = context.WithCancel(context.Background())
+	s.srv = &http.Server{
+		Handler:           s,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Longer than the held answer of a "timeout" fault, which is
+		// meant to outlast the client's timeout, not the server's.
+		WriteTimeout:   2 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+	}
+	s.srv.RegisterOnShutdown(s.stop)
 	go s.srv.Serve(s.ln)
 	return s, nil
 }
@@ -214,6 +230,7 @@ func (s *Sandbox) Close() error {
 	if s.srv == nil {
 		return nil
 	}
+	s.stop()
 	return s.srv.Close()
 }
 

@@ -746,9 +746,10 @@ func TestNoSecretInErrorsOrPrints(t *testing.T) {
 	var texts []string
 	note := func(v ...any) {
 		for _, x := range v {
-			texts = append(texts, fmt.Sprint(x), fmt.Sprintf("%+v", x), fmt.Sprintf("%#v", x))
+			texts = append(texts, fmt.Sprint(x), fmt.Sprintf("%+v", x), fmt.Sprintf("%#v", x), fmt.Sprintf("%d", x), fmt.Sprintf("%x", x))
 		}
 	}
+	note(f.client, *f.client, f.src)
 	a := f.client.NewAuthorization()
 	code := authorizeCode(t, a)
 	g, err := f.client.Exchange(ctx, a, code)
@@ -778,4 +779,30 @@ func TestNoSecretInErrorsOrPrints(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSourceStopsOnARepeatedKey: a server that answers a page's key with
+// the same key again would be walked for ever; the walk ends instead.
+func TestSourceStopsOnARepeatedKey(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"status":0,"result":{"weight":[{"id":1644225686000,"dateTime":"2022-02-07T09:21:26","dateTimeLocal":"2022-02-07T03:21:26","dateTimeUtcOffset":"-21600","weight":"71.6","weightPref":"kg"}],"paginationKey":{"weightPaginationKey":1644225686000},"truncated":false,"measurementCount":1}}`)
+	}))
+	defer api.Close()
+	f := newFixture(t, nil, func(c *config.Omron) { c.APIURL = api.URL })
+	cur := ""
+	for i := range 10 {
+		page, err := f.src.Fetch(context.Background(), providers.Stream(Weight), cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur = page.Cursor
+		if !page.More {
+			if i != 1 { // the first page's key is new, the second's is the same
+				t.Errorf("the walk ended after %d pages, want 2", i+1)
+			}
+			return
+		}
+	}
+	t.Fatalf("still walking after 10 pages of the same key (cursor %s)", cur)
 }

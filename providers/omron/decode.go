@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"vitals/health"
+	"vitals/providers"
 )
 
 // fields reads the members of one JSON object by name, accepting the ways
@@ -88,7 +89,7 @@ func (f *fields) number(names ...string) health.Value {
 	}
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		f.fail(name, "want a number, got "+truncate(strconv.Quote(s), 40))
+		f.fail(name, "want a number, got "+providers.VendorText(strconv.Quote(s), 40))
 		return health.Missing
 	}
 	if x == notMeasured || x == notMeasuredInt32 {

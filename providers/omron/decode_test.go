@@ -382,6 +382,7 @@ func TestEnvelope(t *testing.T) {
 		{name: "result not an object", body: `{"status": 0, "result": [1]}`, temporary: true},
 		{name: "items not an array", body: `{"status": 0, "result": {"bloodPressure": {"id": 1}}}`, temporary: true},
 		{name: "status not a number", body: `{"status": "ok"}`, temporary: true},
+		{name: "status an object", body: `{"status": {"code": 3}, "result": {"bloodPressure": []}}`, temporary: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -118,12 +118,15 @@ func (c *Client) Measurements(ctx context.Context, creds *providers.Credentials,
 func decodeMeasurements(op string, t Type, top map[string]json.RawMessage) (Result, error) {
 	f := &fields{m: top}
 	status := f.str("status")
+	if f.err != nil { // an object or array where the status belongs
+		return Result{}, providers.Temporary(fmt.Errorf("%s: malformed response: %w", op, f.err))
+	}
 	if status != "" && status != "0" {
 		n, err := strconv.Atoi(status)
 		if err != nil {
-			return Result{}, providers.Temporary(fmt.Errorf("%s: malformed response: status %s is not a number", op, truncate(strconv.Quote(status), 20)))
+			return Result{}, providers.Temporary(fmt.Errorf("%s: malformed response: status %s is not a number", op, providers.VendorText(strconv.Quote(status), 20)))
 		}
-		return Result{}, &APIError{Op: op, Status: n, Code: truncate(f.str("errorCode"), 100), Reason: truncate(f.str("reason"), 200)}
+		return Result{}, &APIError{Op: op, Status: n, Code: providers.VendorText(f.str("errorCode"), 100), Reason: providers.VendorText(f.str("reason"), 200)}
 	}
 	_, raw, ok := f.get("result")
 	if !ok {

@@ -83,7 +83,7 @@ func parseTimestamp(v json.RawMessage) (time.Time, error) {
 	if t, err := time.Parse("2006-01-02T15:04:05Z0700", s); err == nil {
 		return t.UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("%s is neither epoch milliseconds nor an ISO 8601 time", truncate(strconv.Quote(s), 40))
+	return time.Time{}, fmt.Errorf("%s is neither epoch milliseconds nor an ISO 8601 time", providers.VendorText(strconv.Quote(s), 40))
 }
 
 // Streams are the streams the notification concerns: its type's, or every

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -41,6 +40,9 @@ func (a Authorization) String() string {
 
 // GoString keeps %#v from printing the verifier.
 func (a Authorization) GoString() string { return a.String() }
+
+// Format prints String whatever the verb: %d or %x would walk the fields.
+func (a Authorization) Format(f fmt.State, verb rune) { providers.FormatMasked(f, verb, a.String()) }
 
 // NewAuthorization starts a link: a fresh random state and PKCE (S256)
 // verifier, and the authorization URL with the configured scopes.
@@ -120,17 +122,12 @@ func refreshRefusal(err error) error {
 	var se *providers.StatusError
 	var rf *refusedError
 	switch {
-	case errors.As(err, &rf):
+	case errors.As(err, &rf), providers.RefreshRefused(err):
 		return fmt.Errorf("%w: %w", err, providers.ErrNeedsRelink)
-	case !errors.As(err, &se):
-		return err
-	case se.Code == "invalid_client":
+	case errors.As(err, &se) && se.Code == "invalid_client":
 		// Linking again would fail the same way: the partner credentials
 		// in the configuration are what is wrong.
 		return fmt.Errorf("%w: check omron.client_id and omron.client_secret in the configuration", err)
-	case se.StatusCode == http.StatusUnauthorized,
-		se.StatusCode == http.StatusBadRequest && se.Code == "invalid_grant":
-		return fmt.Errorf("%w: %w", err, providers.ErrNeedsRelink)
 	}
 	return err
 }
@@ -173,22 +170,12 @@ func (c *Client) revoke(ctx context.Context, token, hint string) error {
 		"client_id":       {c.cfg.ClientID},
 		"client_secret":   {c.cfg.ClientSecret},
 	}
-	resp, err := c.postForm(ctx, c.cfg.RevokeURL, form)
-	if err := providers.Classify(op, resp, err); err != nil {
+	resp, err := providers.PostForm(ctx, c.hc, op, c.cfg.RevokeURL, form)
+	if err != nil {
 		return err
 	}
 	resp.Body.Close()
 	return nil
-}
-
-func (c *Client) postForm(ctx context.Context, endpoint string, form url.Values) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	return c.hc.Do(req)
 }
 
 // tokenResponse is a token endpoint's answer, whichever spelling it used.
@@ -200,11 +187,8 @@ type tokenResponse struct {
 // token is the answer as vitals keeps it. Without an expiry the token is
 // used until an API refuses it (then refreshed once).
 func (tr tokenResponse) token(now time.Time) providers.Token {
-	t := providers.Token{AccessToken: tr.access, RefreshToken: tr.refresh, TokenType: tr.tokenType}
-	if tr.expiresIn > 0 {
-		t.Expiry = now.Add(time.Duration(tr.expiresIn * float64(time.Second)))
-	}
-	return t
+	return providers.Token{AccessToken: tr.access, RefreshToken: tr.refresh, TokenType: tr.tokenType,
+		Expiry: providers.ExpiryIn(now, tr.expiresIn)}
 }
 
 // tokenRequest posts a grant to the token endpoint with the client's
@@ -212,8 +196,8 @@ func (tr tokenResponse) token(now time.Time) providers.Token {
 func (c *Client) tokenRequest(ctx context.Context, op string, form url.Values) (tokenResponse, error) {
 	form.Set("client_id", c.cfg.ClientID)
 	form.Set("client_secret", c.cfg.ClientSecret)
-	resp, err := c.postForm(ctx, c.cfg.TokenURL, form)
-	if err := providers.Classify(op, resp, err); err != nil {
+	resp, err := providers.PostForm(ctx, c.hc, op, c.cfg.TokenURL, form)
+	if err != nil {
 		return tokenResponse{}, err
 	}
 	defer resp.Body.Close()
@@ -228,7 +212,7 @@ func decodeTokenResponse(op string, body map[string]json.RawMessage) (tokenRespo
 	f := fields{m: body}
 	if ok, present := f.boolean("success"); present && !ok {
 		reason := f.str("reason", "error_description", "message", "error")
-		return tokenResponse{}, &refusedError{op: op, reason: truncate(reason, 200)}
+		return tokenResponse{}, &refusedError{op: op, reason: providers.VendorText(reason, 200)}
 	}
 	tr := tokenResponse{
 		access:    f.str("access_token", "accessToken"),
@@ -246,7 +230,7 @@ func decodeTokenResponse(op string, body map[string]json.RawMessage) (tokenRespo
 		return tokenResponse{}, providers.Temporary(fmt.Errorf("%s: the answer carries no access_token", op))
 	}
 	if tr.tokenType != "" && !strings.EqualFold(tr.tokenType, "Bearer") {
-		return tokenResponse{}, fmt.Errorf("%s: token type %q is not Bearer", op, truncate(tr.tokenType, 40))
+		return tokenResponse{}, fmt.Errorf("%s: token type %q is not Bearer", op, providers.VendorText(tr.tokenType, 40))
 	}
 	return tr, nil
 }
@@ -279,11 +263,4 @@ func parseIDToken(jwt string) (idClaims, error) {
 		return idClaims{}, errors.New("the id_token has no sub claim (the Omron user id)")
 	}
 	return c, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

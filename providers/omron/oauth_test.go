@@ -34,6 +34,9 @@ func TestTokenResponses(t *testing.T) {
 		{name: "RFC spelling", body: `{"access_token": "a", "refresh_token": "r", "expires_in": 1800, "token_type": "bearer"}`, expiry: 30 * time.Minute, refreshSet: true},
 		{name: "expiry as a string", body: `{"success": true, "access_token": "a", "expiresIn": "3600", "tokenType": "Bearer"}`, expiry: time.Hour},
 		{name: "no expiry", body: `{"access_token": "a"}`},
+		// Beyond time.Duration: read as no expiry, not wrapped into the
+		// past (which would refresh on every request).
+		{name: "absurd expiry", body: `{"access_token": "a", "expiresIn": 1e300}`},
 		{name: "success false", body: `{"success": false, "reason": "invalid refresh token"}`, wantErr: "success:false: invalid refresh token", relinkable: true},
 		{name: "success \"false\"", body: `{"success": "false", "access_token": "a"}`, wantErr: "success:false", relinkable: true},
 		{name: "no access token", body: `{"success": true, "refresh_token": "r"}`, wantErr: "no access_token", temporary: true},

@@ -13,6 +13,7 @@
 package omron
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -63,6 +64,14 @@ type Client struct {
 	hc  *http.Client
 	now func() time.Time
 }
+
+// String names the client without its configuration, which holds the
+// client secret.
+func (c Client) String() string { return "omron.Client{client_id:" + c.cfg.ClientID + "}" }
+
+// Format prints String whatever the verb, so that no fmt verb prints the
+// client secret (a value receiver: a *Client and a Client both print so).
+func (c Client) Format(f fmt.State, verb rune) { providers.FormatMasked(f, verb, c.String()) }
 
 // New returns a client of the API cfg describes. hc nil uses a client with
 // DefaultTimeout.

@@ -123,13 +123,15 @@ func (s *Source) Fetch(ctx context.Context, stream providers.Stream, cur string)
 	}
 	more := false
 	switch {
-	case res.PaginationKey != "":
+	case res.PaginationKey != "" && res.PaginationKey != key:
 		next.Key, more = res.PaginationKey, true
 	case res.Truncated && res.Last.After(since):
 		// Legacy paging: ask again from the last reading's date. The
 		// overlap comes back and is deduplicated.
 		next.Since, more = res.Last.String(), true
 	default:
+		// The last page; or a key that asks for this same page again,
+		// which would walk in a circle for ever.
 		next.Done = true
 	}
 	res.Batch.EachMeta(func(m *health.Meta) {

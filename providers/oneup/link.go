@@ -111,7 +111,7 @@ func (cn *Connect) Redirect(redirectURL string, pasted io.Reader, notes io.Write
 // for is refused.
 func (cn *Connect) Finish(q url.Values) error {
 	if id := q.Get("system_id"); id != "" && id != cn.System.ID {
-		return fmt.Errorf("oneup: connect %s: the redirect names system %s, not %s: start again", cn.System.Name, truncate(id, 20), cn.System.ID)
+		return fmt.Errorf("oneup: connect %s: the redirect names system %s, not %s: start again", cn.System.Name, providers.VendorText(id, 20), cn.System.ID)
 	}
 	if q.Get("success") == "false" {
 		return errors.New("oneup: connect " + cn.System.Name + ": 1upHealth reports the connection failed")

@@ -56,6 +56,14 @@ type Client struct {
 	now   func() time.Time
 }
 
+// String names the client without its configuration, which holds the
+// client secret.
+func (c Client) String() string { return "oneup.Client{client_id:" + c.cfg.ClientID + "}" }
+
+// Format prints String whatever the verb, so that no fmt verb prints the
+// client secret (a value receiver: a *Client and a Client both print so).
+func (c Client) Format(f fmt.State, verb rune) { providers.FormatMasked(f, verb, c.String()) }
+
 // Option changes a Client.
 type Option func(*Client)
 
@@ -66,10 +74,15 @@ func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = n
 // with bursts of 10, by default).
 func WithUserLimit(l *rate.Limiter) Option { return func(c *Client) { c.users = l } }
 
-// New returns a client. hc nil means http.DefaultClient.
+// DefaultTimeout bounds one request to 1upHealth when the caller does not
+// give an *http.Client of its own.
+const DefaultTimeout = 30 * time.Second
+
+// New returns a client. hc nil means a client with DefaultTimeout (never
+// http.DefaultClient, which waits for ever).
 func New(cfg config.OneUp, hc *http.Client, opts ...Option) *Client {
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = &http.Client{Timeout: DefaultTimeout}
 	}
 	c := &Client{
 		cfg:   cfg,
@@ -96,41 +109,13 @@ func (c *Client) credentials() url.Values {
 // postForm sends a form and returns the 2xx response, or the error
 // Classify makes of anything else.
 func (c *Client) postForm(ctx context.Context, op, target string, form url.Values) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, scrub(err))
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err := providers.Classify(op, resp, err); err != nil {
-		return nil, err
-	}
-	return resp, nil
+	return providers.PostForm(ctx, c.http, op, target, form)
 }
 
-// get sends a GET and returns the 2xx response.
+// get sends a GET and returns the 2xx response. The URL may carry the
+// client secret in its query: errors never show it.
 func (c *Client) get(ctx context.Context, op, target string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, scrub(err))
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err := providers.Classify(op, resp, err); err != nil {
-		return nil, err
-	}
-	return resp, nil
-}
-
-// scrub drops the URL from a *url.Error, which may carry a secret in its
-// query (the system lists and connect links do).
-func scrub(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s request: %w", ue.Op, ue.Err)
-	}
-	return err
+	return providers.GetJSON(ctx, c.http, op, target)
 }
 
 // decode reads a JSON body and closes it.
@@ -154,15 +139,8 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if _, err := strconv.ParseFloat(s, 64); err != nil {
-		return fmt.Errorf("want a string or a number, got %s", truncate(s, 20))
+		return fmt.Errorf("want a string or a number, got %s", providers.VendorText(s, 20))
 	}
 	*f = flexString(s)
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

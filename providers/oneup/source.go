@@ -197,7 +197,7 @@ func (s *Source) Fetch(ctx context.Context, stream providers.Stream, cur string)
 	resp, err := s.creds.Do(ctx, s.client.http, op, func(ctx context.Context, tok string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 		if err != nil {
-			return nil, scrub(err)
+			return nil, err // Do keeps the URL out of the error
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Accept", "application/fhir+json")

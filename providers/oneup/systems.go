@@ -3,11 +3,11 @@ package oneup
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
+
+	"vitals/providers"
 )
 
 // Kinds of system a person can connect.
@@ -151,13 +151,7 @@ func (l ConnectLink) String() string {
 
 // Format prints the masked URL whatever the verb (%v, %s, %q, %#v, %d...),
 // so that no formatting reaches the fields.
-func (l ConnectLink) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		io.WriteString(f, strconv.Quote(l.String()))
-		return
-	}
-	io.WriteString(f, l.String())
-}
+func (l ConnectLink) Format(f fmt.State, verb rune) { providers.FormatMasked(f, verb, l.String()) }
 
 // catalog caches the vendor's system lists for a Source, fetched at most
 // once, and only when a resource names a system the store does not know.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"time"
 
 	"vitals/providers"
 )
@@ -39,7 +38,7 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (providers.To
 	const op = "oneup: refresh access token"
 	t, err := c.token(ctx, op, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}})
 	var se *providers.StatusError
-	if errors.As(err, &se) && !errors.Is(err, ErrBadClient) && (se.StatusCode == 400 || se.StatusCode == 401) {
+	if errors.As(err, &se) && providers.RefreshRefused(err) {
 		why := se.Code
 		if why == "" {
 			why = "HTTP " + strconv.Itoa(se.StatusCode)
@@ -72,8 +71,8 @@ func (c *Client) token(ctx context.Context, op string, form url.Values) (provide
 	}
 	t := providers.Token{AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, TokenType: r.TokenType}
 	// Trust expires_in as given: 7200 and 3599 are both seen.
-	if secs, err := strconv.ParseFloat(string(r.ExpiresIn), 64); err == nil && secs > 0 {
-		t.Expiry = c.now().Add(time.Duration(secs * float64(time.Second))).UTC()
+	if secs, err := strconv.ParseFloat(string(r.ExpiresIn), 64); err == nil {
+		t.Expiry = providers.ExpiryIn(c.now().UTC(), secs)
 	}
 	return t, nil
 }

@@ -67,7 +67,7 @@ func (c *Client) userCall(ctx context.Context, op, path string, form url.Values)
 		if alreadyExists(msg) {
 			return r, fmt.Errorf("%s: %w", op, ErrUserExists)
 		}
-		return r, fmt.Errorf("%s: 1upHealth answered: %s", op, truncate(msg, 200))
+		return r, fmt.Errorf("%s: 1upHealth answered: %s", op, providers.VendorText(msg, 200))
 	}
 	return r, nil
 }
@@ -95,28 +95,25 @@ func userError(op string, err error) error {
 // an authorization code to exchange for its tokens. A user that exists
 // already is ErrUserExists.
 func (c *Client) CreateUser(ctx context.Context, appUserID string) (User, string, error) {
-	form := c.credentials()
-	form.Set("app_user_id", appUserID)
-	r, err := c.userCall(ctx, "oneup: create user", "/user-management/v1/user", form)
-	if err != nil {
-		return User{}, "", err
-	}
-	if r.Code == "" {
-		return User{}, "", fmt.Errorf("oneup: create user: the answer carries no authorization code")
-	}
-	return r.user(appUserID), r.Code, nil
+	return c.codeCall(ctx, "oneup: create user", "/user-management/v1/user", appUserID)
 }
 
 // NewAuthCode asks for a new authorization code for an existing user.
 func (c *Client) NewAuthCode(ctx context.Context, appUserID string) (User, string, error) {
+	return c.codeCall(ctx, "oneup: new auth code", "/user-management/v1/user/auth-code", appUserID)
+}
+
+// codeCall is a user-management call whose answer carries the user and an
+// authorization code.
+func (c *Client) codeCall(ctx context.Context, op, path, appUserID string) (User, string, error) {
 	form := c.credentials()
 	form.Set("app_user_id", appUserID)
-	r, err := c.userCall(ctx, "oneup: new auth code", "/user-management/v1/user/auth-code", form)
+	r, err := c.userCall(ctx, op, path, form)
 	if err != nil {
 		return User{}, "", err
 	}
 	if r.Code == "" {
-		return User{}, "", fmt.Errorf("oneup: new auth code: the answer carries no authorization code")
+		return User{}, "", fmt.Errorf("%s: the answer carries no authorization code", op)
 	}
 	return r.user(appUserID), r.Code, nil
 }
@@ -142,7 +139,7 @@ func (c *Client) LookupUser(ctx context.Context, appUserID string) (User, error)
 		return User{}, err
 	}
 	if r.Success != nil && !*r.Success {
-		return User{}, fmt.Errorf("%s: 1upHealth answered: %s", op, truncate(r.Error, 200))
+		return User{}, fmt.Errorf("%s: 1upHealth answered: %s", op, providers.VendorText(r.Error, 200))
 	}
 	for _, e := range r.Entry {
 		if string(e.AppUserID) == appUserID {

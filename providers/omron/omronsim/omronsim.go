@@ -29,6 +29,7 @@
 package omronsim
 
 import (
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -276,11 +277,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Counts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.counts))
-	for k, v := range s.counts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.counts)
 }
 
 // Patients returns the server's users.
