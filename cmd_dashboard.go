@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"vitals/store"
+	"vitals/sync"
 	"vitals/tui"
 )
 
@@ -29,11 +32,20 @@ func addDashboard(root *cobra.Command, a *app) {
 		if demo {
 			return a.runDemo(ctx)
 		}
-		db, prof, err := a.openProfile(ctx)
+		db, prof, readOnly, err := a.openProfileToRead(ctx)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		if readOnly {
+			// A database this user may not write: shown as it is, with
+			// nothing syncing into it.
+			o, err := a.dashboardOptions(db, prof)
+			if err != nil {
+				return err
+			}
+			return tui.Run(ctx, o)
+		}
 		// Every profile's linked accounts sync while the dashboard is open,
 		// so switching person shows current numbers; the engine's events
 		// say which account is syncing.
@@ -42,16 +54,55 @@ func addDashboard(root *cobra.Command, a *app) {
 	}
 }
 
-// runDashboard shows the dashboard on db. engine and actions may be nil:
-// then the dashboard shows what the database holds and says how to sync
-// and link from the command line.
-func (a *app) runDashboard(ctx context.Context, db *store.DB, prof store.Profile, engine tui.Engine, actions tui.Actions) error {
+// runDashboardWithEngine shows the dashboard on db while the sync engine
+// runs in the background, and lets the engine store the page it was
+// fetching when the dashboard closes.
+func (a *app) runDashboardWithEngine(ctx context.Context, db *store.DB, prof store.Profile, engine *sync.Engine, actions *dashboardActions) error {
 	o, err := a.dashboardOptions(db, prof)
 	if err != nil {
 		return err
 	}
 	o.Engine, o.Actions = engine, actions
-	return tui.Run(ctx, o)
+	// The engine learns the accounts before the dashboard asks for a sync
+	// as it opens: SyncNow reaches only the accounts the engine has
+	// loaded, and Run loads them in its own time.
+	if err := engine.Reload(ctx); err != nil {
+		return err
+	}
+	engine.SyncNow()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- engine.Run(runCtx) }()
+	err = tui.Run(runCtx, o)
+	cancel()
+	return cmp.Or(err, a.waitForEngine(ctx, ran))
+}
+
+// waitForEngine waits for the engine to store the page it was fetching
+// when the dashboard closed; the terminal is the person's again by then.
+// A slow provider can hold that page for a while, so after a moment it
+// says what it waits for, and a signal (Ctrl-C) ends the wait: what was
+// stored stays, and the next sync resumes after it.
+func (a *app) waitForEngine(ctx context.Context, ran <-chan error) error {
+	interrupt := ctx.Done()
+	if ctx.Err() != nil {
+		// A signal closed the dashboard: main lets a second one end the
+		// process at once.
+		interrupt = nil
+	}
+	notice := time.NewTimer(300 * time.Millisecond)
+	defer notice.Stop()
+	for {
+		select {
+		case err := <-ran:
+			return err
+		case <-notice.C:
+			fmt.Fprintln(a.stderr, "vitals: storing the page being fetched before quitting (Ctrl-C quits at once; what is stored stays)")
+		case <-interrupt:
+			return nil
+		}
+	}
 }
 
 // dashboardOptions are the dashboard's settings from the configuration.

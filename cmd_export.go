@@ -101,7 +101,7 @@ func (a *app) runExport(ctx context.Context, o exportOptions) error {
 		return errors.New("a CSV file holds one type: name it with --type (e.g. --type bloodpressure), or give --out to write one file per type")
 	}
 
-	db, profile, err := a.openProfile(ctx)
+	db, profile, _, err := a.openProfileToRead(ctx)
 	if err != nil {
 		return err
 	}

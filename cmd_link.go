@@ -80,6 +80,14 @@ its tokens and makes it active again.`,
 	cmd.AddCommand(&cobra.Command{
 		Use:   "oneup",
 		Short: "Link a 1upHealth account",
+		Long: `Link a 1upHealth account to the current profile. No browser is needed:
+vitals creates (or finds) the profile's 1upHealth user server to server with
+the application's client_id and client_secret under [oneup] in the
+configuration (or VITALS_ONEUP_CLIENT_ID and VITALS_ONEUP_CLIENT_SECRET), and
+keeps its tokens. Linking again renews the tokens.
+
+1upHealth then gathers readings from the devices and health systems you
+connect to it with ` + "`vitals connect`" + `; ` + "`vitals sync`" + ` fetches them.`,
 		Example: `  vitals link oneup
   vitals connect --search fitbit   # then connect a device or health system to it`,
 		Args: cobra.NoArgs,
@@ -165,7 +173,7 @@ func linkAdvice(err error) string {
 // listLinks prints the profile's linked accounts.
 func listLinks(cmd *cobra.Command, a *app) error {
 	ctx := cmd.Context()
-	db, prof, err := a.openProfile(ctx)
+	db, prof, _, err := a.openProfileToRead(ctx)
 	if err != nil {
 		return err
 	}
@@ -218,11 +226,12 @@ func listLinks(cmd *cobra.Command, a *app) error {
 	return tw.Flush()
 }
 
-// oneLine keeps a stored error to one short line in a table.
+// oneLine keeps a stored error to one line of at most n characters in a
+// table, cut between characters, never inside one.
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		return s[:n-1] + "…"
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
 }

@@ -92,7 +92,7 @@ taken). The profile --profile names is marked with *.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
+			db, _, err := a.openDBToRead(ctx)
 			if err != nil {
 				return err
 			}

@@ -73,7 +73,7 @@ written readable by their owner only: they hold health data.`,
 				return errors.New("a PDF is not for the terminal: give --out FILE.pdf, or redirect the output to a file")
 			}
 
-			db, p, err := a.openProfile(ctx)
+			db, p, _, err := a.openProfileToRead(ctx)
 			if err != nil {
 				return err
 			}

@@ -21,10 +21,11 @@ func newServeCmd(a *app) *cobra.Command {
 		Use:   "serve",
 		Short: "Run the sync engine headless, with the Omron notification endpoint",
 		Long: `Serve keeps the database current without a screen: every linked account
-of every profile is synced on the schedule of the [sync] section (every 30
-minutes by default, with jitter), and an HTTP endpoint receives Omron's
-notifications of new data (POST /omron/notify by default: register
-http(s)://<this host>/omron/notify as the Notification URI with Omron).
+of every profile (or only the profile's, when --profile is given) is synced
+on the schedule of the [sync] section (every 30 minutes by default, with
+jitter), and an HTTP endpoint receives Omron's notifications of new data
+(POST /omron/notify by default: register http(s)://<this host>/omron/notify
+as the Notification URI with Omron).
 
 A notification fetches only the type it names, from the day before its
 date. With notifications = true under [sync], scheduled syncs leave Omron
@@ -35,7 +36,8 @@ X-Vitals-Secret header). Put a TLS-terminating proxy in front to expose
 the endpoint beyond this machine.
 
 Logs go to stderr. SIGINT or SIGTERM stops it cleanly: the page being
-fetched is stored, and no page starts after.`,
+fetched is stored, and no page starts after; a second signal stops it at
+once (what was stored stays).`,
 		Example: `  vitals serve
   vitals serve --listen 127.0.0.1:8080
   VITALS_SERVE_NOTIFY_SECRET=$(openssl rand -hex 16) vitals serve --listen :8080`,
@@ -44,25 +46,44 @@ fetched is stored, and no page starts after.`,
 			if listen == "" {
 				listen = a.cfg.Serve.Listen
 			}
-			return runServe(cmd.Context(), a, listen)
+			return runServe(cmd.Context(), a, listen, cmd.Flags().Changed("profile"))
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address for the notification endpoint (default serve.listen of the configuration, 127.0.0.1:8080)")
 	return cmd
 }
 
-func runServe(ctx context.Context, a *app, listen string) error {
+// runServe serves until ctx ends. oneProfile limits the engine to the
+// profile --profile names.
+func runServe(ctx context.Context, a *app, listen string, oneProfile bool) error {
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	var profileID int64
+	whose := "every profile"
+	if oneProfile {
+		p, err := a.currentProfile(ctx, db)
+		if err != nil {
+			return err
+		}
+		profileID, whose = p.ID, p.Name
+	}
 
-	e := a.newEngine(db, 0, log)
+	e := a.newEngine(db, profileID, log)
 	events, unsubscribe := e.Subscribe()
-	defer unsubscribe()
-	go logEvents(log, events)
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		logEvents(log, events)
+	}()
+	endLog := func() {
+		unsubscribe()
+		<-logged
+	}
+	defer endLog()
 
 	path := a.cfg.Serve.NotifyPath
 	mux := http.NewServeMux()
@@ -86,7 +107,8 @@ func runServe(ctx context.Context, a *app, listen string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("vitals serve started", "listen", ln.Addr().String(), "notify_path", path,
-		"secret", a.cfg.Serve.NotifySecret != "", "notifications", a.cfg.Sync.Notifications, "interval", a.cfg.Sync.Interval.Duration, "db", db.Path())
+		"secret", a.cfg.Serve.NotifySecret != "", "notifications", a.cfg.Sync.Notifications, "interval", a.cfg.Sync.Interval.Duration,
+		"db", db.Path(), "profile", whose)
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -99,21 +121,22 @@ func runServe(ctx context.Context, a *app, listen string) error {
 		srv.Shutdown(sctx)
 	}
 	select {
-	case err := <-served:
+	case err = <-served:
 		stop()
 		<-ran
-		return fmt.Errorf("notification endpoint on %s: %w", ln.Addr(), err)
-	case err := <-ran:
+		err = fmt.Errorf("notification endpoint on %s: %w", ln.Addr(), err)
+	case err = <-ran:
 		shutdown()
-		if err != nil {
-			return err
-		}
 	case <-ctx.Done():
-		log.Info("vitals serve stopping: storing the pages in flight")
+		log.Info("vitals serve stopping: storing the pages in flight (a second signal stops at once)")
 		shutdown()
-		if err := <-ran; err != nil {
-			return err
-		}
+		err = <-ran
+	}
+	// The last events (rounds the stop interrupted) are logged before
+	// serve says it stopped.
+	endLog()
+	if err != nil {
+		return err
 	}
 	log.Info("vitals serve stopped")
 	return nil

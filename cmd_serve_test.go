@@ -167,3 +167,34 @@ func TestServeEndpoint(t *testing.T) {
 		t.Errorf("the unknown user is not logged:\n%s", log.String())
 	}
 }
+
+// TestServeForOneProfile: --profile limits serve to that profile, and a
+// profile that does not exist is an error, not a serve of everyone.
+func TestServeForOneProfile(t *testing.T) {
+	env := newSyncEnv(t, sandbox.Options{Seed: 9})
+	db := env.link(t, "vitals.db")
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	_, err := env.run(ctx, db, nil, "--profile", "nobody", "serve", "--listen", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), `no profile "nobody"`) {
+		t.Errorf("serve --profile nobody: %v; want an error naming the profile", err)
+	}
+
+	var log lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := env.run(ctx, db, &log, "--profile", store.DefaultProfile, "serve", "--listen", "127.0.0.1:0")
+		done <- err
+	}()
+	serveAddr(t, &log, done)
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("serve --profile me: %v", err)
+	}
+	if !strings.Contains(log.String(), "profile="+store.DefaultProfile) {
+		t.Errorf("the start line does not name the profile:\n%s", log.String())
+	}
+	if i, j := strings.LastIndex(log.String(), "level="), strings.Index(log.String(), "vitals serve stopped"); j < 0 || i > j {
+		t.Errorf("serve logged after saying it stopped:\n%s", log.String())
+	}
+}

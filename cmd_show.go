@@ -48,22 +48,19 @@ Ranges: 7d, 30d, 90d, 1y, all.`,
 				return fmt.Errorf("--width %d --height %d: at most 1000 each", width, height)
 			}
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx)
+			db, prof, _, err := a.openProfileToRead(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			prof, err := a.currentProfile(ctx, db)
-			if err != nil {
-				return err
-			}
 			o, err := a.dashboardOptions(db, prof)
 			if err != nil {
 				return err
 			}
 			light := false
-			if out, ok := a.stdout.(*os.File); ok && isTerminal(out) && isTerminal(a.stdin) {
-				light = !lipgloss.HasDarkBackground(a.stdin.(*os.File), out)
+			in, inFile := a.stdin.(*os.File)
+			if out, ok := a.stdout.(*os.File); ok && inFile && isTerminal(out) && isTerminal(in) {
+				light = !lipgloss.HasDarkBackground(in, out)
 			}
 			screen, err := tui.Render(ctx, o, tui.Screen{Tab: t, Range: r, Width: width, Height: height, Light: light})
 			if err != nil {

@@ -105,3 +105,29 @@ func TestShowFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyDatabase: a database this user may read but not write (a
+// copy shared read-only) is shown, exported and reported as it is; a
+// command that writes says it may not, and what to do.
+func TestReadOnlyDatabase(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes to read-only files: run as another user")
+	}
+	db := filepath.Join(t.TempDir(), "vitals.db")
+	if _, err := runShow(t, db, "add", "bp", "142/91", "--pulse", "72"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(db, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runShow(t, db, "show", "--tab", "bp")
+	if err != nil || !strings.Contains(out, "142/91") {
+		t.Errorf("show on a read-only database: %v\n%s", err, out)
+	}
+	if out, err := runShow(t, db, "export", "--type", "bp"); err != nil || !strings.Contains(out, ",142,91,72,") {
+		t.Errorf("export from a read-only database: %v\n%s", err, out)
+	}
+	if _, err := runShow(t, db, "add", "weight", "72.4"); err == nil || !strings.Contains(err.Error(), "this command writes to the database") {
+		t.Errorf("add to a read-only database: %v; want an error that says why and what to do", err)
+	}
+}

@@ -26,9 +26,10 @@ place on a terminal, a plain log otherwise. A summary of what was added,
 updated and left unchanged goes to stdout.
 
 An interrupted sync loses nothing: each page is stored with its position,
-and the next sync resumes from there. Rate limits and server errors are
-waited out and retried; what still fails is reported, and the exit status
-is 1 if any account failed or must be linked again.`,
+and the next sync resumes from there. Ctrl-C stops it once the page being
+fetched is stored; a second Ctrl-C stops it at once. Rate limits and
+server errors are waited out and retried; what still fails is reported,
+and the exit status is 1 if any account failed or must be linked again.`,
 		Example: `  vitals sync
   vitals sync --profile p-1042
   vitals sync 2>>sync.log     # in cron: the progress becomes a log`,
@@ -82,9 +83,21 @@ func runSync(cmd *cobra.Command, a *app) error {
 	progress := sync.NewProgress(a.stderr, accts, names, tty, width, height)
 	shown := make(chan struct{})
 	go func() {
+		// The one goroutine that draws: Progress is not safe for
+		// concurrent use.
 		defer close(shown)
-		for ev := range events {
-			progress.Handle(ev)
+		stopping := ctx.Done()
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				progress.Handle(ev)
+			case <-stopping:
+				progress.Stopping()
+				stopping = nil
+			}
 		}
 	}()
 	outcomes := e.RunOnce(ctx, accts)

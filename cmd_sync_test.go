@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -26,6 +24,7 @@ import (
 	"vitals/providers/oneup/oneupsim"
 	"vitals/sandbox"
 	"vitals/store"
+	"vitals/sync/dbdump"
 )
 
 // syncEnv is a sandbox with linked accounts, a configuration file that
@@ -179,47 +178,6 @@ func (e syncEnv) run(ctx context.Context, db string, stderr *lockedBuffer, args 
 
 func (e syncEnv) measurementRequests() int {
 	return e.sb.Counts()["POST "+sandbox.OmronPrefix+"/api/measurement"]
-}
-
-// syncDump is the full contents of a database's reading tables, row ids
-// left out: two databases holding the same readings dump the same.
-func syncDump(t *testing.T, path string) string {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var b strings.Builder
-	for _, table := range []string{"bp_readings", "weight_readings", "activity_readings", "temperature_readings", "spo2_readings", "heartrate_readings", "conditions"} {
-		rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY account_id, provider_id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		n := 0
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			b.WriteString(table)
-			for i, c := range cols {
-				if c != "id" {
-					fmt.Fprintf(&b, " %s=%v", c, vals[i])
-				}
-			}
-			b.WriteByte('\n')
-			n++
-		}
-		rows.Close()
-		fmt.Fprintf(&b, "%s: %d rows\n", table, n)
-	}
-	return b.String()
 }
 
 func TestSyncWithoutLinkedAccounts(t *testing.T) {
@@ -386,19 +344,9 @@ func TestSyncKilledAtRandomPoints(t *testing.T) {
 		t.Fatalf("final sync: %v\n%s", err, finalErr.String())
 	}
 	t.Logf("the final run:\n%s", out)
-	if got, want := syncDump(t, killedDB), syncDump(t, cleanDB); got != want {
-		t.Errorf("database after ten kills differs from a clean run: %s", dumpDiff(got, want))
+	if got, want := dbdump.Readings(t, killedDB), dbdump.Readings(t, cleanDB); got != want {
+		t.Errorf("database after ten kills differs from a clean run: %s", dbdump.Diff(got, want))
 	}
-}
-
-func dumpDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range min(len(al), len(bl)) {
-		if al[i] != bl[i] {
-			return fmt.Sprintf("line %d:\n got %.300s\nwant %.300s", i+1, al[i], bl[i])
-		}
-	}
-	return fmt.Sprintf("%d lines against %d", len(al), len(bl))
 }
 
 // Against servers that answer 20% of data requests with 429, 10% with 500
@@ -459,7 +407,7 @@ func TestSyncCommandUnderFaults(t *testing.T) {
 	if faultyRequests <= cleanRequests {
 		t.Errorf("%d data requests under faults, %d without: the faults did not fire", faultyRequests, cleanRequests)
 	}
-	got, want := syncDump(t, faulty), syncDump(t, clean)
+	got, want := dbdump.Readings(t, faulty), dbdump.Readings(t, clean)
 	if got != want {
 		t.Errorf("after %d runs under faults the readings differ from a fault-free sync", runs)
 	}

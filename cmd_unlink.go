@@ -35,7 +35,12 @@ required when standard input is not a terminal).`,
 		Example: `  vitals unlink omron
   vitals unlink oneup --yes
   vitals --profile dad unlink omron 3`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return errors.New("name the provider, and the account when the profile has several: vitals unlink omron|oneup [ACCOUNT]")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return unlink(cmd, a, args, yes)
 		},

@@ -110,8 +110,9 @@ func (a *app) startDemo(ctx context.Context) (d *demo, err error) {
 		return d, err
 	}
 	d.cleanup = append(d.cleanup, func() { d.db.Close() })
-	if d.profile, err = a.currentProfile(ctx, d.db); err != nil {
-		return d, err
+	// The demo's database is its own: any --profile is made in it.
+	if d.profile, err = d.db.EnsureProfile(ctx, a.profile); err != nil {
+		return d, fmt.Errorf("demo: profile %q: %w", a.profile, err)
 	}
 	if d.profile.DisplayName == "" {
 		d.profile.DisplayName = demoPatient
@@ -202,20 +203,4 @@ func linkDemoOneUp(ctx context.Context, cfg config.Config, db *store.DB, prof st
 		}
 	}
 	return acct, nil
-}
-
-// runDashboardWithEngine runs the sync engine in the background for as
-// long as the dashboard is open, syncing at once, and lets it store the
-// page in flight after the dashboard closes.
-func (a *app) runDashboardWithEngine(ctx context.Context, db *store.DB, prof store.Profile, engine *sync.Engine, actions *dashboardActions) error {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- engine.Run(ctx) }()
-	engine.SyncNow()
-	err := a.runDashboard(ctx, db, prof, engine, actions)
-	cancel()
-	if engineErr := <-done; err == nil && engineErr != nil && ctx.Err() == nil {
-		err = engineErr
-	}
-	return err
 }

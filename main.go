@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -28,6 +29,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal asks the command to stop cleanly (a sync stores the
+	// page in flight); a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
 	if err := newRootCmd(a).ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "vitals:", err)
@@ -72,6 +76,9 @@ Try it on synthetic data, with local stand-ins for both vendors:
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.Load(a.configPath)
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%w: check the path given to --config, or leave --config out to use %s", err, config.DefaultPath())
+			}
 			if err != nil {
 				return err
 			}
@@ -105,16 +112,68 @@ Try it on synthetic data, with local stand-ins for both vendors:
 		newProfileCmd(a),
 		newAddCmd(a),
 	)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err) })
+	pointToHelp(root)
 	return root
 }
 
-// openDB opens the database the flags name, creating it if needed.
-func (a *app) openDB(ctx context.Context) (*store.DB, error) {
-	path := a.dbPath
-	if path == "" {
-		path = config.DefaultDBPath()
+// pointToHelp makes every command's argument errors say where the usage
+// is: cobra's own ("accepts 1 arg(s), received 0", "unknown command") do
+// not say what to do.
+func pointToHelp(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError(c, err)
+			}
+			return nil
+		}
 	}
-	return store.Open(ctx, path, store.Options{Keyring: a.cfg.Keyring})
+	for _, sub := range cmd.Commands() {
+		pointToHelp(sub)
+	}
+}
+
+// usageError is a command-line mistake, with where to read the usage.
+func usageError(cmd *cobra.Command, err error) error {
+	return fmt.Errorf("%w\n  see `%s --help` for usage and examples", err, cmd.CommandPath())
+}
+
+// databasePath is the database file the flags name.
+func (a *app) databasePath() string {
+	if a.dbPath == "" {
+		return config.DefaultDBPath()
+	}
+	return a.dbPath
+}
+
+// openDB opens the database the flags name, creating it if needed, for a
+// command that writes to it.
+func (a *app) openDB(ctx context.Context) (*store.DB, error) {
+	db, err := store.Open(ctx, a.databasePath(), store.Options{Keyring: a.cfg.Keyring})
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%w: this command writes to the database, and you may not: check the permissions of the file and its folder, or name another with --db", err)
+	}
+	return db, err
+}
+
+// openDBToRead opens the database for a command that only reads it. A
+// database this user may read but not write (a copy shared read-only, an
+// archive) opens read-only rather than failing; readOnly says so.
+func (a *app) openDBToRead(ctx context.Context) (db *store.DB, readOnly bool, err error) {
+	path := a.databasePath()
+	db, err = store.Open(ctx, path, store.Options{Keyring: a.cfg.Keyring})
+	if !errors.Is(err, fs.ErrPermission) {
+		return db, false, err
+	}
+	if _, statErr := os.Stat(path); statErr != nil {
+		return nil, false, fmt.Errorf("%w: check the permissions of the folder, or name another database with --db", err)
+	}
+	db, roErr := store.Open(ctx, path, store.Options{Keyring: a.cfg.Keyring, ReadOnly: true})
+	if roErr != nil {
+		return nil, false, fmt.Errorf("%w; read-only, it fails too: %w", err, roErr)
+	}
+	return db, true, nil
 }
 
 // currentProfile returns the profile --profile names, creating the default
@@ -130,13 +189,30 @@ func (a *app) currentProfile(ctx context.Context, db *store.DB) (store.Profile, 
 	return p, err
 }
 
-// openProfile opens the database and the profile --profile names. The
-// caller closes the database.
+// openProfile opens the database and the profile --profile names, for a
+// command that writes to the database. The caller closes the database.
 func (a *app) openProfile(ctx context.Context) (*store.DB, store.Profile, error) {
 	db, err := a.openDB(ctx)
 	if err != nil {
 		return nil, store.Profile{}, err
 	}
+	return a.withProfile(ctx, db)
+}
+
+// openProfileToRead is openProfile for a command that only reads: see
+// openDBToRead.
+func (a *app) openProfileToRead(ctx context.Context) (*store.DB, store.Profile, bool, error) {
+	db, readOnly, err := a.openDBToRead(ctx)
+	if err != nil {
+		return nil, store.Profile{}, false, err
+	}
+	db, p, err := a.withProfile(ctx, db)
+	return db, p, readOnly, err
+}
+
+// withProfile returns db with the profile --profile names, or closes db
+// and says why there is none.
+func (a *app) withProfile(ctx context.Context, db *store.DB) (*store.DB, store.Profile, error) {
 	p, err := a.currentProfile(ctx, db)
 	if err != nil {
 		db.Close()

@@ -122,7 +122,8 @@ type Engine struct {
 
 	mu       gosync.Mutex
 	accounts map[int64]*account
-	runCtx   context.Context // set while Run runs
+	running  bool            // Run has not returned
+	runCtx   context.Context // Run's context, while workers may start
 	workers  gosync.WaitGroup
 }
 
@@ -242,21 +243,33 @@ func (a *account) onlyNotifications() bool {
 // that names an unknown user makes at once).
 func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Lock()
-	if e.runCtx != nil {
+	if e.running {
 		e.mu.Unlock()
 		return errors.New("sync: the engine is already running")
 	}
-	e.runCtx = ctx
+	e.running, e.runCtx = true, ctx
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
-		e.runCtx = nil
+		e.running = false
 		e.mu.Unlock()
 	}()
+	// stop ends Run's claim on the workers before waiting for them: once
+	// runCtx is nil no Reload (a notification naming a new user, the
+	// dashboard linking an account) starts a worker, so none joins the
+	// group while Wait runs and none outlives Run.
+	stop := func() {
+		e.mu.Lock()
+		e.runCtx = nil
+		for _, a := range e.accounts {
+			e.stopLocked(a)
+		}
+		e.mu.Unlock()
+		e.workers.Wait()
+	}
 
 	if err := e.Reload(ctx); err != nil {
-		e.stopAll()
-		e.workers.Wait()
+		stop()
 		return err
 	}
 	rescan := time.NewTicker(e.opt.Rescan)
@@ -264,7 +277,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			e.workers.Wait()
+			stop()
 			return nil
 		case <-rescan.C:
 			if err := e.Reload(ctx); err != nil && ctx.Err() == nil {
@@ -358,18 +371,12 @@ func (e *Engine) stopLocked(a *account) {
 	}
 }
 
-func (e *Engine) stopAll() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, a := range e.accounts {
-		e.stopLocked(a)
-	}
-}
-
 // SyncNow asks for a round of every stream of the given accounts (every
 // account when none is given) as soon as possible. It returns at once;
 // progress arrives as events. Requests for an account that is already
-// waiting for a round merge into that round.
+// waiting for a round merge into that round. Only accounts the engine
+// has loaded are asked: call Reload first to ask before Run has loaded
+// them (the request then waits for the account's worker).
 func (e *Engine) SyncNow(accountIDs ...int64) {
 	e.mu.Lock()
 	var targets []*account

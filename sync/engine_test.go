@@ -823,3 +823,116 @@ func TestRunOnceLeavesAccountsThatMustBeLinkedAgainAlone(t *testing.T) {
 		t.Errorf("events %v: want one NeedsRelink", kinds(evs))
 	}
 }
+
+// TestReloadWhileStoppingStartsNoWorker: a Reload that comes while Run
+// waits for the page in flight (a notification naming a newly linked
+// user, the dashboard linking an account) starts no worker: nothing joins
+// the workers Run is waiting for, and nothing outlives Run.
+func TestReloadWhileStoppingStartsNoWorker(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		fx := openFixture(t, dir)
+		defer fx.db.Close()
+		slow := fx.account(t, store.ProviderOneUp, "slow")
+		fake := newFake(1, map[providers.Stream]int{"a": 3})
+		fake.fault = func(context.Context, int, providers.Stream, string) error {
+			time.Sleep(5 * time.Second) // every page is slow
+			return nil
+		}
+		srcs := sourcesOf(map[int64]providers.Source{slow.ID: plainSource{fake}})
+		// With notifications on, a worker makes its account's Source as
+		// it starts: the factory's count shows whether one started.
+		e := New(fx.db, srcs.get, Options{Notifications: true})
+		done := make(chan error)
+		go func() { done <- e.Run(ctx) }()
+		synctest.Wait() // the first page is on its way
+		cancel()
+		synctest.Wait() // Run waits for it
+
+		late := fx.account(t, store.ProviderOmron, "late")
+		srcs.mu.Lock()
+		srcs.by[late.ID] = newFake(1, map[providers.Stream]int{"b": 1})
+		srcs.mu.Unlock()
+		if err := e.Reload(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		srcs.mu.Lock()
+		made := srcs.calls[late.ID]
+		srcs.mu.Unlock()
+		if made != 0 {
+			t.Errorf("a worker started for an account reloaded while Run was stopping (its Source made %d times)", made)
+		}
+		for _, s := range e.Status() {
+			if s.Worker {
+				t.Errorf("account %d still has a worker after Run returned", s.Account.ID)
+			}
+		}
+	})
+}
+
+// TestUnlinkedAccountIsNotFetched: a round asked for before its account
+// was unlinked (a queued SyncNow, a notification) fetches nothing and
+// publishes nothing, since no one is left to see the account.
+func TestUnlinkedAccountIsNotFetched(t *testing.T) {
+	ctx := context.Background()
+	fx := openFixture(t, t.TempDir())
+	defer fx.db.Close()
+	acct := fx.account(t, store.ProviderOneUp, "u")
+	fake := newFake(10, map[providers.Stream]int{"a": 5})
+	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+	if err := e.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	a := e.accounts[acct.ID]
+	e.mu.Unlock()
+	if err := fx.db.RemoveAccount(ctx, acct.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := collect(e)
+	out := e.round(ctx, a, request{trigger: Manual, full: true})
+	evs := c.stop()
+	if !errors.Is(out.Err, store.ErrNotFound) {
+		t.Errorf("outcome error %v: want one that says the account is gone (store.ErrNotFound)", out.Err)
+	}
+	if n := len(fake.fetches()); n != 0 {
+		t.Errorf("%d requests for an unlinked account, want none", n)
+	}
+	if len(evs) != 0 {
+		t.Errorf("events %v for an unlinked account, want none", kinds(evs))
+	}
+}
+
+// TestSyncNowAfterReloadBeforeRun: the dashboard asks for a sync as it
+// opens, before Run has loaded the accounts; after a Reload, the request
+// waits for the worker, which runs it at once, however recent the last
+// sync was.
+func TestSyncNowAfterReloadBeforeRun(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		fx := openFixture(t, dir)
+		defer fx.db.Close()
+		acct := fx.account(t, store.ProviderOneUp, "u")
+		if err := fx.db.RecordSync(ctx, acct.ID, nil); err != nil { // synced a moment ago
+			t.Fatal(err)
+		}
+		fake := newFake(100, map[providers.Stream]int{"a": 1})
+		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+		if err := e.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.SyncNow()
+		go e.Run(ctx)
+		synctest.Wait()
+		if n := len(fake.fetches()); n != 1 {
+			t.Errorf("%d requests: want the requested round at once", n)
+		}
+		cancel()
+		e.workers.Wait()
+	})
+}

@@ -68,6 +68,24 @@ func (p *Progress) Handle(ev Event) {
 	p.draw(l)
 }
 
+// Stopping says, on every account still syncing, that the sync is
+// stopping: the page being fetched is stored first, which may take as
+// long as the provider takes to answer (up to Options.ShutdownGrace).
+func (p *Progress) Stopping() {
+	const msg = "stopping: storing the page being fetched (Ctrl-C again quits at once; what is stored stays)"
+	for _, l := range p.lines {
+		if !l.begun || l.state == Finished || l.state == Failed || l.state == NeedsRelink {
+			continue
+		}
+		if !p.term {
+			fmt.Fprintf(p.w, "%s: %s\n", strings.TrimRight(l.label, " "), msg)
+			continue
+		}
+		l.text = msg
+		p.draw(l)
+	}
+}
+
 // describe updates a line's counts with ev and says what happened.
 func describe(l *progressLine, ev Event) string {
 	if ev.Kind == Started {

@@ -88,3 +88,31 @@ func TestProgressTerminalSummarisesManyAccounts(t *testing.T) {
 		t.Errorf("summary line %q, want %q", last, want)
 	}
 }
+
+// TestProgressStopping: when the sync is asked to stop, the accounts
+// still syncing say that the page in flight is being stored; finished
+// and queued ones say nothing more.
+func TestProgressStopping(t *testing.T) {
+	accts, names := progressAccounts()
+	accts = append(accts, store.Account{ID: 3, ProfileID: 7, Provider: store.ProviderOneUp})
+	var b strings.Builder
+	p := NewProgress(&b, accts, names, false, 0, 0)
+	p.Handle(Event{Kind: Started, AccountID: 1, Trigger: Manual})
+	p.Handle(Event{Kind: Started, AccountID: 2, Trigger: Manual})
+	p.Handle(Event{Kind: Finished, AccountID: 2})
+	b.Reset()
+	p.Stopping()
+	want := "me · Omron Wellness: stopping: storing the page being fetched (Ctrl-C again quits at once; what is stored stays)\n"
+	if b.String() != want {
+		t.Errorf("log:\n%q\nwant:\n%q", b.String(), want)
+	}
+
+	b.Reset()
+	p = NewProgress(&b, accts, names, true, 200, 24)
+	p.Handle(Event{Kind: Started, AccountID: 1, Trigger: Manual})
+	p.Stopping()
+	p.Close()
+	if got := b.String(); !strings.Contains(got, "\x1b[3A\r\x1b[2Kme · Omron Wellness  stopping: storing the page being fetched") {
+		t.Errorf("terminal: the first line is not redrawn in place with the notice:\n%q", got)
+	}
+}

@@ -39,17 +39,20 @@ func (e *Engine) round(ctx context.Context, a *account, req request) Outcome {
 	out := Outcome{Account: acct, Result: store.Result{}}
 
 	// One round of an account at a time, then one of the engine's slots.
-	select {
-	case a.busy <- struct{}{}:
-	case <-ctx.Done():
-		out.Err = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	if out.Err = acquire(ctx, a.busy); out.Err != nil {
 		return out
 	}
 	defer func() { <-a.busy }()
 	// The stored state is the truth, read once this round holds the
 	// account: the round it waited for may have found the credentials
-	// refused, or someone may have linked the account again since.
-	if stored, err := e.db.Account(ctx, acct.ID); err == nil {
+	// refused, someone may have linked the account again since, or
+	// unlinked it (then there is nothing to fetch, and nothing to record).
+	stored, err := e.db.Account(ctx, acct.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		out.Err = fmt.Errorf("%s: unlinked before its sync began: %w", acct.Title(), err)
+		return out
+	case err == nil:
 		a.mu.Lock()
 		a.relink = stored.State == store.StateNeedsRelink
 		a.mu.Unlock()
@@ -59,10 +62,7 @@ func (e *Engine) round(ctx context.Context, a *account, req request) Outcome {
 			return out
 		}
 	}
-	select {
-	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		out.Err = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+	if out.Err = acquire(ctx, e.sem); out.Err != nil {
 		return out
 	}
 	defer func() { <-e.sem }()
@@ -147,7 +147,7 @@ func (e *Engine) streams(ctx context.Context, a *account, acct store.Account, re
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+			return interrupted(ctx)
 		}
 		if errors.Is(err, providers.ErrNeedsRelink) || errors.Is(err, providers.ErrTemporary) ||
 			errors.Is(err, providers.ErrRateLimited) || errors.As(err, new(storeError)) {
@@ -155,6 +155,22 @@ func (e *Engine) streams(ctx context.Context, a *account, acct store.Account, re
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// acquire takes one of slots' tokens, waiting for one as long as ctx
+// lasts.
+func acquire(ctx context.Context, slots chan struct{}) error {
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return interrupted(ctx)
+	}
+}
+
+// interrupted is the error of a round whose context ended.
+func interrupted(ctx context.Context) error {
+	return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 }
 
 // storeError marks a failure of the database: the next stream would fail

@@ -2,12 +2,10 @@ package sync_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -147,60 +145,4 @@ func sourcesFor(cfg config.Config, db *store.DB, hc *http.Client, pageSize int) 
 		}
 		return nil, fmt.Errorf("no source for %s accounts", acct.Provider)
 	}
-}
-
-// dump is the full contents of a database's reading tables, row ids left
-// out: two databases that stored the same readings dump the same. Cursors
-// are not compared: a sync resumed after an interruption or a failed round
-// starts a new walk of the streams it had finished, so their cursors are
-// equivalent (the next sync asks for the same thing) without being equal.
-func dump(tb testing.TB, path string) string {
-	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	var b strings.Builder
-	for _, table := range []string{"bp_readings", "weight_readings", "activity_readings", "temperature_readings", "spo2_readings", "heartrate_readings", "conditions"} {
-		rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY account_id, provider_id`)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		n := 0
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				tb.Fatal(err)
-			}
-			fmt.Fprintf(&b, "%s", table)
-			for i, c := range cols {
-				if c == "id" {
-					continue
-				}
-				fmt.Fprintf(&b, " %s=%v", c, vals[i])
-			}
-			b.WriteByte('\n')
-			n++
-		}
-		rows.Close()
-		fmt.Fprintf(&b, "%s: %d rows\n", table, n)
-	}
-	return b.String()
-}
-
-// firstDiff shows where two dumps part.
-func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range min(len(al), len(bl)) {
-		if al[i] != bl[i] {
-			return fmt.Sprintf("line %d:\n got %.300s\nwant %.300s", i+1, al[i], bl[i])
-		}
-	}
-	return fmt.Sprintf("%d lines against %d", len(al), len(bl))
 }

@@ -24,6 +24,12 @@ type KeyMap struct {
 	Help    key.Binding
 	Quit    key.Binding
 
+	// Keys of the overlays, which their boxes name.
+	LinkOmron, LinkOneUp     key.Binding // the link menu
+	Yes, No                  key.Binding // a question
+	PickUp, PickDown         key.Binding // a picker, whose letters go to its search
+	PickPageUp, PickPageDown key.Binding
+
 	// Hints that stand for pairs above on the one-line help.
 	PeriodHint, MoveHint key.Binding
 }
@@ -66,6 +72,15 @@ func DefaultKeyMap() KeyMap {
 		Back:    b([]string{"esc"}, "esc", "close"),
 		Help:    b([]string{"?"}, "?", "help"),
 		Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+
+		LinkOmron:    b([]string{"o"}, "o", "Omron Wellness"),
+		LinkOneUp:    b([]string{"u"}, "u", "1upHealth"),
+		Yes:          b([]string{"y", "Y"}, "y", "yes"),
+		No:           b([]string{"n", "N", "esc", "q"}, "n", "no"),
+		PickUp:       b([]string{"up", "ctrl+p"}, "↑", "up"),
+		PickDown:     b([]string{"down", "ctrl+n"}, "↓", "down"),
+		PickPageUp:   b([]string{"pgup"}, "pgup", "page up"),
+		PickPageDown: b([]string{"pgdown"}, "pgdn", "page down"),
 
 		PeriodHint: b([]string{"-", "+"}, "-/+", "period"),
 		MoveHint:   b([]string{"left", "right"}, "←/→", "move period"),

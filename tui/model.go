@@ -119,6 +119,7 @@ type model struct {
 	// Screen state: the root model owns it; screens only read it.
 	bpOffset, alertOffset, reviewOffset, sourceSel int
 	actDay                                         health.Date
+	actDayChosen                                   bool // by the person (, and .), not by the dashboard
 
 	syncs  map[int64]*syncStatus
 	notice string
@@ -158,7 +159,19 @@ func (m *model) resize(w, h int) {
 		chrome = 3
 	}
 	m.bodyH = max(h-chrome, 0)
+	m.picker.setWidth(m.pickerWidth())
 	m.layout()
+}
+
+// pickerWidth is the width of the picker's box content at this size.
+func (m *model) pickerWidth() int { return m.picker.width(min(m.overlayWidth()-4, 70)) }
+
+// openPicker shows p, sized for the terminal.
+func (m *model) openPicker(p picker) tea.Cmd {
+	m.picker = p
+	m.picker.setWidth(m.pickerWidth())
+	m.overlay = overlayPicker
+	return m.picker.input.Focus()
 }
 
 // layout divides the screens that share their height between a chart
@@ -236,9 +249,12 @@ func (m *model) applySnapshot(s *snapshot) {
 	if prev == nil || prev.period != s.period || prev.profile.ID != s.profile.ID {
 		m.bpOffset, m.alertOffset, m.reviewOffset = 0, 0, 0
 	}
-	if _, ok := s.ac.byDay[m.actDay]; !ok || !s.period.Contains(m.actDay) {
+	if _, ok := s.ac.byDay[m.actDay]; !ok || !s.period.Contains(m.actDay) || !m.actDayChosen {
 		// The latest day with an hourly breakdown: today, just begun,
-		// would show a few empty hours.
+		// would show a few empty hours. Chosen again with every snapshot
+		// until the person picks a day, since a sync may bring the hours
+		// of later days.
+		m.actDayChosen = false
 		m.actDay = s.period.End
 		if n := len(s.ac.hourlyDays); n > 0 {
 			m.actDay = s.ac.hourlyDays[n-1]
@@ -255,6 +271,13 @@ func (m *model) applySnapshot(s *snapshot) {
 		}
 	}
 	m.sourceSel = min(m.sourceSel, max(len(s.accounts)-1, 0))
+	// The status line speaks of the profile's accounts only: not of one
+	// unlinked since its last event.
+	for id := range m.syncs {
+		if !slices.ContainsFunc(s.accounts, func(a accountInfo) bool { return a.ID == id }) {
+			delete(m.syncs, id)
+		}
+	}
 	m.layout()
 	m.clampScroll()
 }
@@ -335,9 +358,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.notice = ""
-		m.picker = newSystemPicker(msg.account, msg.systems, m.st.dark)
-		m.overlay = overlayPicker
-		return m, m.picker.input.Focus()
+		return m, m.openPicker(newSystemPicker(msg.account, msg.systems, m.st.dark))
 	case syncRequestedMsg:
 		if msg.err != nil {
 			m.fail("Sync could not start: %v", msg.err)
@@ -414,24 +435,24 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case overlayPicker:
 		return m.onPickerKey(k)
 	case overlayLinkMenu:
-		switch k.String() {
-		case "o":
+		switch {
+		case key.Matches(k, m.keys.LinkOmron):
 			m.overlay = overlayNone
 			return m.startLink(store.ProviderOmron)
-		case "u":
+		case key.Matches(k, m.keys.LinkOneUp):
 			m.overlay = overlayNone
 			return m.startLink(store.ProviderOneUp)
-		case "esc", "q":
+		case key.Matches(k, m.keys.Back, m.keys.Quit):
 			m.overlay = overlayNone
 		}
 		return nil
 	case overlayConfirm:
 		a := m.confirm
-		switch k.String() {
-		case "y", "Y":
+		switch {
+		case key.Matches(k, m.keys.Yes):
 			m.overlay, m.confirm = overlayNone, nil
 			return m.startUnlink(a.Account)
-		case "n", "N", "esc", "q":
+		case key.Matches(k, m.keys.No):
 			m.overlay, m.confirm = overlayNone, nil
 			m.say("Kept %s.", a.Title())
 		}
@@ -571,7 +592,7 @@ func (m *model) moveDay(dir int) {
 		i--
 	}
 	i = min(max(i+dir, 0), len(days)-1)
-	m.actDay = days[i]
+	m.actDay, m.actDayChosen = days[i], true
 }
 
 // visibleRows is how many rows the current screen's list shows.
@@ -687,9 +708,7 @@ func (m *model) openProfiles() tea.Cmd {
 		m.say("This database holds one profile. Add people with `vitals profile add NAME`.")
 		return nil
 	}
-	m.picker = newProfilePicker(m.profiles, m.profile.ID, m.st.dark)
-	m.overlay = overlayPicker
-	return m.picker.input.Focus()
+	return m.openPicker(newProfilePicker(m.profiles, m.profile.ID, m.st.dark))
 }
 
 func (m *model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
@@ -698,16 +717,16 @@ func (m *model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, m.keys.Back):
 		m.overlay = overlayNone
 		return nil
-	case k.String() == "up" || k.String() == "ctrl+p":
+	case key.Matches(k, m.keys.PickUp):
 		p.move(-1)
 		return nil
-	case k.String() == "down" || k.String() == "ctrl+n":
+	case key.Matches(k, m.keys.PickDown):
 		p.move(1)
 		return nil
-	case k.String() == "pgup":
+	case key.Matches(k, m.keys.PickPageUp):
 		p.move(-pickerRows)
 		return nil
-	case k.String() == "pgdown":
+	case key.Matches(k, m.keys.PickPageDown):
 		p.move(pickerRows)
 		return nil
 	case key.Matches(k, m.keys.Select):

@@ -245,8 +245,9 @@ func TestEngineEventsUpdateTheScreen(t *testing.T) {
 	}
 
 	// Another person's events leave this screen alone.
-	if _, cmd := m.Update(syncEventMsg(sync.Event{Kind: sync.Failed, ProfileID: fx.me.ID + 1, AccountID: 99, Err: errors.New("x")})); cmd != nil || strings.Contains(status(), "x") && strings.Contains(status(), "99") {
-		t.Error("an event of another profile changed the screen")
+	before := screen(m)
+	if _, cmd := m.Update(syncEventMsg(sync.Event{Kind: sync.Failed, ProfileID: fx.me.ID + 1, AccountID: 99, Account: "Their Omron", Err: errors.New("refused")})); cmd != nil || screen(m) != before {
+		t.Errorf("an event of another profile changed the screen (reload %v):\n%s", cmd != nil, screen(m))
 	}
 
 	// s asks the engine for every linked account that can sync: not the
@@ -711,4 +712,71 @@ func waitOutput(t *testing.T, b *lockedBuffer, text string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%q never appeared:\n%s", text, ansi.Strip(b.String()))
+}
+
+// TestActivityDayFollowsNewHours: until the person picks a day, the
+// activity screen shows the latest day with hours, as a sync brings them;
+// a day the person picked stays.
+func TestActivityDayFollowsNewHours(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	today := fixtureActivity(t, fx, 2026, 3, 15)
+	hours := today.Hourly
+	today.Hourly = nil // a source that sends the day's total first
+	if _, err := fx.db.Upsert(ctx, fx.me.ID, fx.omron.ID, health.Batch{Activity: []health.Activity{today}}); err != nil {
+		t.Fatal(err)
+	}
+	m := loaded(t, fx, 120, 36)
+	m.tab = TabActivity
+	if got := screen(m); !strings.Contains(got, "Hourly steps on Sat 14 Mar") {
+		t.Fatalf("want the latest day with hours, 14 Mar:\n%s", got)
+	}
+	today.Hourly = hours // the hours arrive with the next page
+	if _, err := fx.db.Upsert(ctx, fx.me.ID, fx.omron.ID, health.Batch{Activity: []health.Activity{today}}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, m, m.loadCmd())
+	if got := screen(m); !strings.Contains(got, "Hourly steps on Sun 15 Mar") {
+		t.Fatalf("after the hours of 15 Mar arrived, want 15 Mar:\n%s", got)
+	}
+	press(t, m, ",")
+	run(t, m, m.loadCmd())
+	if got := screen(m); !strings.Contains(got, "Hourly steps on Sat 14 Mar") {
+		t.Fatalf("a day the person chose must stay across reloads:\n%s", got)
+	}
+}
+
+// fixtureActivity returns the fixture's activity record of a day.
+func fixtureActivity(t *testing.T, fx *fixture, y int, mo time.Month, d int) health.Activity {
+	t.Helper()
+	day := at(y, mo, d, 0, 0)
+	rs, err := fx.db.Activities(context.Background(), store.Filter{ProfileID: fx.me.ID, From: day, To: day.Add(time.Hour)})
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("activity of %s: %v, %v", day.Format(time.DateOnly), rs, err)
+	}
+	return rs[0]
+}
+
+// TestUnlinkedAccountLeavesTheStatusLine: once an account is gone from
+// the database, the status line stops speaking of its last sync.
+func TestUnlinkedAccountLeavesTheStatusLine(t *testing.T) {
+	fx := newFixture(t)
+	fx.options.Engine = &fakeEngine{events: make(chan sync.Event, 1)}
+	m := loaded(t, fx, 120, 36)
+	status := func() string {
+		lines := strings.Split(screen(m), "\n")
+		return lines[len(lines)-2]
+	}
+	m.Update(syncEventMsg(sync.Event{Kind: sync.Finished, At: fixNow, AccountID: fx.scale.ID, ProfileID: fx.me.ID,
+		Provider: store.ProviderOmron, Account: "Omron scale"}))
+	if !strings.Contains(status(), "Omron scale") {
+		t.Fatalf("status after the scale's sync: %q", status())
+	}
+	if err := fx.db.RemoveAccount(context.Background(), fx.scale.ID); err != nil {
+		t.Fatal(err)
+	}
+	run(t, m, m.loadCmd())
+	if s := status(); strings.Contains(s, "scale") {
+		t.Errorf("status still speaks of the unlinked scale: %q", s)
+	}
 }

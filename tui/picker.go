@@ -39,6 +39,7 @@ type picker struct {
 	sel     int   // index into match
 	account store.Account
 	systems []store.System
+	w       int // content width, set by setWidth
 }
 
 // pickerRows is how many entries the box lists at once.
@@ -127,10 +128,17 @@ func (p *picker) width(w int) int {
 	return min(n, w)
 }
 
-func (p *picker) render(st styles, w int) string {
+// setWidth sizes the picker for content w cells wide: on opening and on
+// a resize, never while drawing.
+func (p *picker) setWidth(w int) {
+	p.w = w
+	p.input.SetWidth(max(w-4, 1))
+}
+
+func (p *picker) render(st styles) string {
+	w := p.w
 	var b strings.Builder
 	b.WriteString(st.title.Render(p.title) + "\n\n")
-	p.input.SetWidth(w - 4)
 	b.WriteString(p.input.View() + "\n\n")
 	first := min(max(p.sel-pickerRows/2, 0), max(len(p.match)-pickerRows, 0))
 	for i := first; i < min(first+pickerRows, len(p.match)); i++ {

@@ -234,7 +234,7 @@ func (m *model) hintLine() string {
 // overlayBox is the box drawn over the screen, if any.
 func (m *model) overlayBox() string {
 	st := m.st
-	boxW := min(m.width-4, 96)
+	boxW := m.overlayWidth()
 	switch m.overlay {
 	case overlayHelp:
 		h := m.helpModel()
@@ -254,11 +254,11 @@ func (m *model) overlayBox() string {
 			"\n" + st.muted.Render("? or esc closes this help.")
 		return st.box.Render(body)
 	case overlayPicker:
-		return st.box.Render(m.picker.render(st, m.picker.width(min(boxW-4, 70))))
+		return st.box.Render(m.picker.render(st))
 	case overlayLinkMenu:
 		body := st.title.Render("Link an account") + "\n\n" +
-			st.helpKey.Render("o") + "  Omron Wellness (blood pressure, AFib flags, weight, activity…)\n" +
-			st.helpKey.Render("u") + "  1upHealth (health systems and devices, FHIR)\n\n" +
+			st.helpKey.Render(m.keys.LinkOmron.Help().Key) + "  Omron Wellness (blood pressure, AFib flags, weight, activity…)\n" +
+			st.helpKey.Render(m.keys.LinkOneUp.Help().Key) + "  1upHealth (health systems and devices, FHIR)\n\n" +
 			st.muted.Render("A browser opens for you to sign in. esc cancels.")
 		return st.box.Render(body)
 	case overlayConfirm:
@@ -266,7 +266,7 @@ func (m *model) overlayBox() string {
 		body := st.title.Render("Unlink "+a.Title()+"?") + "\n\n" +
 			wrapJoin(fmt.Sprintf("vitals stops syncing it and forgets its tokens. It has delivered %s to this database.",
 				plural(a.total, "reading", "readings")), boxW-4) + "\n\n" +
-			st.helpKey.Render("y") + " unlink   " + st.helpKey.Render("n") + " keep it"
+			st.helpKey.Render(m.keys.Yes.Help().Key) + " unlink   " + st.helpKey.Render(m.keys.No.Help().Key) + " keep it"
 		return st.box.Render(body)
 	case overlayAction:
 		a := m.action
@@ -287,13 +287,16 @@ func (m *model) overlayBox() string {
 		if a.done {
 			body += st.muted.Render("Cancelling…")
 		} else {
-			body += st.helpKey.Render("y") + st.helpDesc.Render(" copy the address   ") +
-				st.helpKey.Render("esc") + st.helpDesc.Render(" cancel")
+			body += st.helpKey.Render(m.keys.Copy.Help().Key) + st.helpDesc.Render(" copy the address   ") +
+				st.helpKey.Render(m.keys.Back.Help().Key) + st.helpDesc.Render(" cancel")
 		}
 		return st.box.Width(boxW).Render(body)
 	}
 	return ""
 }
+
+// overlayWidth is the widest an overlay box may be.
+func (m *model) overlayWidth() int { return min(m.width-4, 96) }
 
 // wrapJoin wraps text to w cells.
 func wrapJoin(s string, w int) string { return strings.Join(wrap(s, w), "\n") }
