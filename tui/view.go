@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -43,6 +44,15 @@ func (m *model) frame() frame {
 		bpOffset: m.bpOffset, alertOffset: m.alertOffset, reviewOffset: m.reviewOffset,
 		sourceSel: m.sourceSel, actDay: m.actDay, bpLayout: m.bpLayout,
 	}
+}
+
+// View draws the screen.
+func (m *model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "vitals · " + m.profile.Title()
+	return v
 }
 
 // render draws the whole screen: tab bar, period bar, the current screen,
