@@ -230,7 +230,7 @@ func (m *model) clampScroll() {
 	clamp := func(v *int, n int) { *v = min(max(*v, 0), max(n, 0)) }
 	clamp(&m.bpOffset, len(m.data.bp.readings)-m.bpLayout.tableRows)
 	clamp(&m.alertOffset, len(m.data.alerts)-1)
-	clamp(&m.reviewOffset, m.frame().reviewScroll(m.bodyW, m.bodyH))
+	clamp(&m.reviewOffset, m.reviewMax)
 	clamp(&m.sourceSel, len(m.data.accounts)-1)
 }
 
@@ -240,7 +240,7 @@ func (m *model) onClick(mouse tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if mouse.Y == 0 {
-		for i, r := range m.tabBar().spans {
+		for i, r := range m.tabSpans[m.tab] {
 			if mouse.X >= r[0] && mouse.X < r[1] {
 				m.tab = Tab(i)
 			}

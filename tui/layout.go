@@ -19,22 +19,33 @@ func (m *model) resize(w, h int) {
 // pickerWidth is the width of the picker's box content at this size.
 func (m *model) pickerWidth() int { return m.picker.width(min(m.overlayWidth()-4, 70)) }
 
-// layout divides the screens that share their height between a chart
-// and a list. It depends on the size and on the data (a chart takes the
-// rows its values need), so it runs on a resize and on new data, never
-// while drawing a frame.
+// layout computes every size that input and the screens read: where each
+// tab lies on the tab bar, how the screens that share their height
+// between a chart and a list divide it, and how far the review scrolls.
+// They depend on the size and on the data (a chart takes the rows its
+// values need, the alerts' tab its count), so layout runs on a resize and
+// on new data, never on a key or while drawing a frame. Colours take no
+// room, so a change of theme keeps them.
 func (m *model) layout() {
+	// The tab bar shortens the other tabs' labels first when it is
+	// narrow, so where a tab lies depends on the tab open.
+	for t := range tabCount {
+		m.tabSpans[t] = m.tabBarFor(t).spans
+	}
 	var chart func(int) int
 	stats := 4
-	if m.data != nil && len(m.data.bp.readings) > 0 {
+	m.reviewMax = 0
+	if m.data != nil {
 		f := m.frame()
-		if d := m.data.bp; d.sys.empty() {
-			chart = func(int) int { return 2 } // a sentence instead
-		} else {
-			c := f.bpChart(true)
-			chart = c.height
+		if d := m.data.bp; len(d.readings) > 0 {
+			if d.sys.empty() {
+				chart = func(int) int { return 2 } // a sentence instead
+			} else {
+				chart = f.bpChart(true).height
+			}
+			stats = len(flow(f.bpStats(), m.bodyW))
 		}
-		stats = len(flow(f.bpStats(), m.bodyW))
+		m.reviewMax = f.reviewScroll(m.bodyW, m.bodyH)
 	}
 	m.bpLayout = bpLayoutFor(m.bodyH, chart, stats)
 }

@@ -323,3 +323,33 @@ func TestShortNames(t *testing.T) {
 		t.Errorf("sources: want the short name in the table and the email in the detail:\n%s", got)
 	}
 }
+
+// TestInputDoesNotDraw: keys and the mouse only read the sizes laid out
+// on a resize or a new snapshot; no screen is drawn to handle them. The
+// Review tab once drew itself on every scroll key of every tab to learn
+// how far it scrolls.
+func TestInputDoesNotDraw(t *testing.T) {
+	fx := newFixture(t)
+	m := loaded(t, fx, 80, 24)
+	draws := 0
+	drawHook = func() { draws++ }
+	t.Cleanup(func() { drawHook = nil })
+	for tab := range tabCount {
+		press(t, m, fmt.Sprint(int(tab)+1))
+		press(t, m, "down", "pgdown", "G", "up", "pgup", "g", "j", "k", ",", ".")
+		m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+		m.Update(tea.MouseClickMsg{X: 10, Y: 5, Button: tea.MouseLeft})
+		m.Update(tea.MouseClickMsg{X: 1, Y: 0, Button: tea.MouseLeft})
+	}
+	if draws != 0 {
+		t.Errorf("keys and the mouse drew %d times", draws)
+	}
+
+	// The limit laid out is the one the review is drawn with.
+	drawHook = nil
+	press(t, m, "8", "G")
+	if want := m.frame().reviewScroll(m.bodyW, m.bodyH); want == 0 || m.reviewOffset != want {
+		t.Errorf("review scrolled to %d of %d", m.reviewOffset, want)
+	}
+}

@@ -13,7 +13,8 @@ import (
 	"vitals/sync"
 )
 
-// Messages the program receives besides terminal input.
+// Messages the program receives besides terminal input (and the actions'
+// own, in actions.go).
 type (
 	// dataMsg carries a snapshot loaded by loadCmd; seq tells a stale
 	// load (the period or profile changed meanwhile) from the current one.
@@ -53,9 +54,13 @@ type model struct {
 	st     styles
 	static bool // vitals show: no key hints, no overlays
 
+	// Sizes, laid out on a resize or a new snapshot (layout.go); Update
+	// and the screens only read them.
 	width, height int
 	bodyW, bodyH  int
-	bpLayout      bpLayout // the blood-pressure screen's division, per size
+	bpLayout      bpLayout           // the blood-pressure screen's division
+	reviewMax     int                // the review's largest scroll position
+	tabSpans      [tabCount][][2]int // the tab bar's columns, by the tab open
 
 	tab      Tab
 	rng      Range

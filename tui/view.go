@@ -37,7 +37,14 @@ type frame struct {
 	bpLayout                                       bpLayout
 }
 
+// drawHook, when set by a test, is called each time a screen or the tab
+// bar is drawn: input must draw neither.
+var drawHook func()
+
 func (m *model) frame() frame {
+	if drawHook != nil {
+		drawHook()
+	}
 	return frame{
 		st: m.st, set: m.set, keys: m.keys, d: m.data, now: m.set.now(),
 		engine: m.opts.Engine != nil, actions: m.opts.Actions != nil, static: m.static,
@@ -100,7 +107,15 @@ type tabBarLayout struct {
 	spans [][2]int // [start, end) columns of each tab
 }
 
-func (m *model) tabBar() tabBarLayout {
+// tabBar is the tab bar as drawn now.
+func (m *model) tabBar() tabBarLayout { return m.tabBarFor(m.tab) }
+
+// tabBarFor is the tab bar with tab cur open, in the widest of its
+// formats that fits the terminal.
+func (m *model) tabBarFor(cur Tab) tabBarLayout {
+	if drawHook != nil {
+		drawHook()
+	}
 	badge := ""
 	if m.data != nil && len(m.data.alerts) > 0 {
 		badge = fmt.Sprintf(" ⚠%d", len(m.data.alerts))
@@ -125,16 +140,16 @@ func (m *model) tabBar() tabBarLayout {
 				title += badge
 			}
 			label := fmt.Sprintf("%d %s", t+1, title)
-			if f.numOnly && t != m.tab {
+			if f.numOnly && t != cur {
 				label = fmt.Sprint(t + 1)
 			}
 			label = f.pad + label + f.pad
 			w := ansi.StringWidth(label)
 			switch {
-			case t == m.tab && m.static:
+			case t == cur && m.static:
 				label = "[" + strings.TrimSpace(label) + "]"
 				label = fit(label, max(w, ansi.StringWidth(label)))
-			case t == m.tab:
+			case t == cur:
 				label = m.st.tabActive.Render(label)
 			default:
 				label = m.st.tabInactive.Render(label)
