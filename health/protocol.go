@@ -492,7 +492,7 @@ func (s Summary) OfficeHomeStatement() string {
 			rel = "at or above"
 		}
 		return fmt.Sprintf("%s mean %s mmHg (%d %s) is %s the %s threshold %s (%s)",
-			what, m, m.N, plural(m.N, "reading", "readings"), rel, what, t, s.Rulebook.Name())
+			what, m, m.N, Plural(m.N, "reading", "readings"), rel, what, t, s.Rulebook.Name())
 	}
 	text := fmt.Sprintf("%s: %s; %s.", s.OfficeHome,
 		side("office", s.Office, s.OfficeThreshold, s.OfficeAbove),
@@ -503,33 +503,19 @@ func (s Summary) OfficeHomeStatement() string {
 	return text
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // clean returns copies of the readings, cleaned.
 func clean(rs []BloodPressure) []BloodPressure {
 	out := make([]BloodPressure, len(rs))
 	for i, r := range rs {
-		out[i] = cleaned(r)
+		out[i] = r.Cleaned()
 	}
 	return out
 }
 
-// cleaned returns r with a pressure or pulse of zero or less missing: such
-// a number is a device's placeholder (Omron zeroes a possible-AFib
-// measurement), not a measurement.
-func cleaned(r BloodPressure) BloodPressure {
-	positive := func(v Value) Value {
-		if x, ok := v.Get(); ok && x <= 0 {
-			return Missing
-		}
-		return v
-	}
-	r.Systolic, r.Diastolic, r.Pulse = positive(r.Systolic), positive(r.Diastolic), positive(r.Pulse)
+// Cleaned returns r with a pressure or pulse of zero or less missing: see
+// Measured.
+func (r BloodPressure) Cleaned() BloodPressure {
+	r.Systolic, r.Diastolic, r.Pulse = Measured(r.Systolic), Measured(r.Diastolic), Measured(r.Pulse)
 	return r
 }
 

@@ -233,6 +233,31 @@ func (b *Batch) Append(o Batch) {
 	b.Conditions = append(b.Conditions, o.Conditions...)
 }
 
+// Only returns the readings of the given kinds (conditions under
+// KindCondition); the slices are shared with b.
+func (b *Batch) Only(kinds ...Kind) Batch {
+	var out Batch
+	for _, k := range kinds {
+		switch k {
+		case KindBloodPressure:
+			out.BloodPressure = b.BloodPressure
+		case KindWeight:
+			out.Weight = b.Weight
+		case KindActivity:
+			out.Activity = b.Activity
+		case KindTemperature:
+			out.Temperature = b.Temperature
+		case KindSpO2:
+			out.SpO2 = b.SpO2
+		case KindHeartRate:
+			out.HeartRate = b.HeartRate
+		case KindCondition:
+			out.Conditions = b.Conditions
+		}
+	}
+	return out
+}
+
 // EachMeta calls f with a pointer to every reading's Meta, so a caller can
 // stamp the profile, account or origin on a whole batch.
 func (b *Batch) EachMeta(f func(*Meta)) {

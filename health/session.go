@@ -51,7 +51,7 @@ func newSession(rs []BloodPressure) Session {
 	s := Session{Readings: rs}
 	var sys, dia, pulse Mean
 	for _, r := range rs {
-		if c := cleaned(r); c.HasPressures() {
+		if c := r.Cleaned(); c.HasPressures() {
 			sys.Add(c.Systolic.Or(0))
 			dia.Add(c.Diastolic.Or(0))
 		}

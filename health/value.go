@@ -46,6 +46,17 @@ func (v Value) Or(def float64) float64 {
 // draw as a gap.
 func (v Value) Float() float64 { return v.Or(math.NaN()) }
 
+// Measured returns v, or Missing when v is zero or less. No cuff, scale,
+// thermometer or oximeter measures a zero: such a number is a device's
+// placeholder (Omron blanks the values of a measurement taken during a
+// rhythm error), and it is never averaged, charted or compared.
+func Measured(v Value) Value {
+	if v.ok && v.x <= 0 {
+		return Missing
+	}
+	return v
+}
+
 // Map applies f to a present value and leaves a missing one missing.
 func (v Value) Map(f func(float64) float64) Value {
 	if !v.ok {

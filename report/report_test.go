@@ -168,7 +168,7 @@ func TestMonitoringWeekMarkdown(t *testing.T) {
 		"| 2025-01-12 | 07:00 | 152/96 | 78 | morning | Stage 2 | day 1, not averaged |",
 		"| 2025-01-15 | 06:45 | 142/89 | 74 | morning | Stage 2 |  |",
 		"Category (ACC/AHA 2017/2025)",
-		"not a diagnosis: atrial fibrillation is confirmed by ECG",
+		"not a diagnosis: confirm it with an ECG",
 		"sensitivity ≈ 96 %, specificity ≈ 94 %; positive predictive value in real primary care ≈ 42 %",
 		"No office readings in this period",
 		"- Omron Connect export (home): 28 readings",

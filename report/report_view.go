@@ -8,19 +8,6 @@ import (
 	"vitals/health"
 )
 
-// AFibCaveat is said wherever rhythm flags are shown (clinical-rules.md,
-// "AFib and irregular heartbeat flags").
-const AFibCaveat = "A monitor's possible-AFib or irregular-heartbeat flag is a screening result, " +
-	"not a diagnosis: atrial fibrillation is confirmed by ECG. Screening is good but not perfect " +
-	"(pooled sensitivity ≈ 96 %, specificity ≈ 94 %; positive predictive value in real primary care ≈ 42 %, " +
-	"so most single flags there are not AF). Repeated flags mean more than one: 2 or more flags in " +
-	"3 consecutive readings is a stronger signal. Blood pressure measured during AF is less reliable; " +
-	"values a monitor blanked are never averaged or charted."
-
-// SevereAdvice follows any reading above 180/120.
-const SevereAdvice = "Readings above 180/120 mmHg need prompt medical attention, whatever the rulebook; " +
-	"with chest pain, shortness of breath, weakness or trouble speaking, call emergency services."
-
 // view is the report laid out as text: what every format prints, so the
 // formats differ only in markup.
 type view struct {
@@ -71,7 +58,7 @@ func (r Report) view() view {
 		Rulebook:   s.Rulebook.Name(),
 		Guideline:  s.Rulebook.Guideline().Name(),
 		Made:       r.Made.Format("2006-01-02 15:04 MST"),
-		AFibCaveat: AFibCaveat,
+		AFibCaveat: health.FlagCaveat + " " + health.FlagEvidence,
 		Empty:      len(s.Entries) == 0,
 		Chart:      newChart(s),
 	}
@@ -100,7 +87,7 @@ func (r Report) view() view {
 		if len(list) > 1 {
 			verb = "are"
 		}
-		v.Alerts = append(v.Alerts, fmt.Sprintf("%s %s above 180/120. %s", strings.Join(list, "; "), verb, SevereAdvice))
+		v.Alerts = append(v.Alerts, fmt.Sprintf("%s %s above 180/120. %s %s", strings.Join(list, "; "), verb, health.SevereAttention, health.SevereAdvice))
 	}
 	if !s.MinimumMet {
 		v.Alerts = append(v.Alerts, fmt.Sprintf("Protocol minimum not met: %s averaged over %s; the protocol needs at least %d days and %d readings. "+

@@ -14,7 +14,7 @@ import (
 	"vitals/sandbox"
 	"vitals/store"
 	"vitals/sync"
-	"vitals/sync/dbdump"
+	"vitals/store/storetest"
 )
 
 // TestSyncUnderFaultsEndsLikeACleanSync: against servers (Omron and
@@ -53,7 +53,7 @@ func TestSyncUnderFaultsEndsLikeACleanSync(t *testing.T) {
 			t.Fatal(out.Err)
 		}
 	}
-	want := dbdump.Readings(t, cleanDB.Path())
+	want := storetest.Readings(t, cleanDB.Path())
 
 	faulty := startSandbox(t, sandbox.Options{Seed: 11, Now: clock, Faults: faults,
 		Omron: func(o *omronsim.Options) { o.SlowDelay = 2 * time.Second },
@@ -85,8 +85,8 @@ func TestSyncUnderFaultsEndsLikeACleanSync(t *testing.T) {
 		pending = failed
 	}
 	t.Logf("%d rounds gave up; %d data requests against %d without faults", gaveUp, dataRequests(faulty), dataRequests(clean))
-	if got := dbdump.Readings(t, db.Path()); got != want {
-		t.Errorf("database after syncing under faults differs from a clean sync: %s", dbdump.Diff(got, want))
+	if got := storetest.Readings(t, db.Path()); got != want {
+		t.Errorf("database after syncing under faults differs from a clean sync: %s", storetest.Diff(got, want))
 	}
 
 	// The cursors left behind are right: with the faults gone, the next

@@ -43,13 +43,6 @@ type alert struct {
 	detail string
 }
 
-// The sentences the clinical rules ask for wherever a rhythm flag shows.
-const (
-	afibCaveat      = "A monitor's AFib flag is a screening result, not a diagnosis: confirm it with an ECG."
-	irregularCaveat = "An irregular-heartbeat flag is a screening result, not a diagnosis: confirm it with an ECG if it recurs."
-	severeAdvice    = "Rest 5 minutes and measure again. If it stays above 180/120, or comes with chest pain, shortness of breath, weakness or vision changes, seek care now."
-)
-
 // buildAlerts lists what the period's readings and the sources call for.
 func buildAlerts(s *snapshot, set settings) []alert {
 	var out []alert
@@ -69,7 +62,7 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			out = append(out, alert{
 				kind:   alertSevere,
 				title:  fmt.Sprintf("Above 180/120 · %s · %s mmHg%s", s.period.when(r.Local()), pressure(r.Systolic, r.Diastolic), where(r.Meta)),
-				detail: severeAdvice,
+				detail: health.SevereAdvice,
 			})
 		}
 	}
@@ -77,17 +70,17 @@ func buildAlerts(s *snapshot, set settings) []alert {
 		out = append(out, alert{
 			kind:   alertRepeated,
 			title:  "Repeated rhythm flags from " + s.period.when(g.RepeatedFlagsAt),
-			detail: "Two or more of three consecutive readings were flagged: a stronger signal than a single flag. Talk to a clinician about an ECG.",
+			detail: health.RepeatedFlags,
 		})
 	}
 	for _, r := range s.bp.readings {
 		if !r.Flagged() {
 			continue
 		}
-		a := alert{kind: alertIrregular, detail: irregularCaveat}
+		a := alert{kind: alertIrregular, detail: health.IrregularCaveat}
 		name := "Irregular heartbeat"
 		if r.PossibleAFib {
-			a.kind, a.detail, name = alertAFib, afibCaveat, "Possible AFib"
+			a.kind, a.detail, name = alertAFib, health.AFibCaveat, "Possible AFib"
 			if r.IrregularHeartbeat {
 				name += " + irregular heartbeat"
 			}

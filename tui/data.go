@@ -264,19 +264,6 @@ func edgeDays[T interface{ Local() time.Time }](ctx context.Context, q func(cont
 	return out, nil
 }
 
-// cleanBP makes a pressure or pulse of zero or less missing: Omron zeroes
-// the values of a possible-AFib measurement, and a zero is not a reading.
-func cleanBP(r health.BloodPressure) health.BloodPressure {
-	pos := func(v health.Value) health.Value {
-		if x, ok := v.Get(); ok && x <= 0 {
-			return health.Missing
-		}
-		return v
-	}
-	r.Systolic, r.Diastolic, r.Pulse = pos(r.Systolic), pos(r.Diastolic), pos(r.Pulse)
-	return r
-}
-
 func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in func(health.Meta) bool, set settings) error {
 	all, err := db.BloodPressures(ctx, f)
 	if err != nil {
@@ -285,7 +272,7 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 	d := &s.bp
 	for _, r := range all {
 		if in(r.Meta) {
-			d.readings = append(d.readings, cleanBP(r))
+			d.readings = append(d.readings, r.Cleaned())
 		}
 	}
 	if n := len(d.readings); n > 0 {
@@ -300,7 +287,7 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 		}
 		for _, r := range before {
 			if !health.DateOf(r.Local()).After(s.period.End) {
-				r := cleanBP(r)
+				r := r.Cleaned()
 				d.latest = &r
 				break
 			}
@@ -314,7 +301,7 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 				return err
 			}
 			if len(older) > 0 {
-				r := cleanBP(older[0])
+				r := older[0].Cleaned()
 				d.latest = &r
 			}
 		}

@@ -53,7 +53,7 @@ func TestScreenFacts(t *testing.T) {
 			"123/79 mmHg · pulse 64", "△ Elevated (ACC/AHA 2017/2025)",
 			"128.9/81.7 mmHg (111 readings)", "▲ at or above the home threshold 130/80 (AHA/ACC 2025)",
 			"Possible AFib on 2 readings (12 Mar), irregular heartbeat on 1 (10 Mar)",
-			"A monitor's flag is a screening result, not a diagnosis: confirm with an ECG.",
+			"A monitor's possible-AFib or irregular-heartbeat flag is a screening result, not a diagnosis: confirm it with an ECG.",
 			"186/122 mmHg on Sat 14 Mar 21:05",
 			"81.8 kg · BMI 26.7 △ Overweight (WHO)", "−0.4 kg over 30 days (82.2 → 81.8)",
 			"today so far 7,203 of 8,000", "7-day average 8,063",

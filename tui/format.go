@@ -114,12 +114,9 @@ func periodLabel(p Period) string {
 	return s.Format(fmtDayYear) + " – " + e.Format(fmtDayYear)
 }
 
-// plural writes "1 reading", "3 readings".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return thousands(float64(n)) + " " + many
+// howMany writes "1 reading", "3,000 readings".
+func howMany(n int, one, many string) string {
+	return thousands(float64(n)) + " " + health.Plural(n, one, many)
 }
 
 // percent writes n/total as a whole percentage.

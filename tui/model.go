@@ -278,7 +278,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.fail("Sync could not start: %v", msg.err)
 		} else {
-			m.say("Sync requested for %s.", plural(msg.n, "account", "accounts"))
+			m.say("Sync requested for %s.", howMany(msg.n, "account", "accounts"))
 		}
 		return m, nil
 	}

@@ -58,7 +58,7 @@ func (f frame) weight(w, h int) string {
 	if d.last != nil && d.last.BodyFat.Valid() {
 		items = append(items, "body fat "+num(d.last.BodyFat, 1)+"%")
 	}
-	items = append(items, plural(len(d.readings), "weighing", "weighings"))
+	items = append(items, howMany(len(d.readings), "weighing", "weighings"))
 	stats := flow(items, w)
 
 	// The weight chart, then BMI and body fat below it; each is as tall
@@ -133,7 +133,7 @@ func (f frame) activity(w, h int) string {
 	items = append(items, "days by band: "+strings.Join(bandParts, ", "))
 	stats := flow(items, w)
 
-	title := fmt.Sprintf("Steps a day: %d of %s at or above the goal of %s", d.goalMet, plural(d.stepDays, "day", "days"), thousands(goal))
+	title := fmt.Sprintf("Steps a day: %d of %s at or above the goal of %s", d.goalMet, howMany(d.stepDays, "day", "days"), thousands(goal))
 	chartH := max(min((h-len(stats)-3)/2+2, 18), 7)
 	out := []string{st.title.Render(title)}
 	out = append(out, barChart{data: d.steps, goal: goal, start: p.Start}.render(st, w, chartH))
@@ -231,7 +231,7 @@ func (f frame) vitals(w, h int) string {
 	if d.hasTemp {
 		tempHead = fmt.Sprintf("Temperature (%s): latest %s on %s · highest %s · %s", tunit,
 			st.value.Render(num(temp(d.latestT.Celsius), 1)), f.when(d.latestT.Local()),
-			num(temp(d.maxT), 1), plural(len(d.temps), "reading", "readings"))
+			num(temp(d.maxT), 1), howMany(len(d.temps), "reading", "readings"))
 		c := lineChart{start: f.d.period.Start, days: f.d.period.Days(), prec: 1,
 			minSpan: temp(health.Of(1)).Or(0) - temp(health.Of(0)).Or(0),
 			lines:   []line{{data: converted(d.temp, temp), name: "temperature, daily mean", mark: "──", chars: solidLine, color: st.sys}}}
@@ -245,7 +245,7 @@ func (f frame) vitals(w, h int) string {
 			latest += fmt.Sprintf(" (pulse %.0f)", p)
 		}
 		oxHead = fmt.Sprintf("SpO2 (%%): latest %s on %s · lowest %s · %s", latest,
-			f.when(d.latestO.Local()), num(d.minO, 0), plural(len(d.spo2), "reading", "readings"))
+			f.when(d.latestO.Local()), num(d.minO, 0), howMany(len(d.spo2), "reading", "readings"))
 		ox := lineChart{start: f.d.period.Start, days: f.d.period.Days(), minSpan: 4, ceiling: 100,
 			lines: []line{{data: d.oxygen, name: "SpO2 %, daily mean", mark: "──", chars: solidLine, color: st.dia}}}
 		pulse := lineChart{start: f.d.period.Start, days: f.d.period.Days(), minSpan: 20,

@@ -30,9 +30,9 @@ func bpLayoutFor(h int, chart func(max int) int, stats int) bpLayout {
 func (f frame) bpChartTitle() string {
 	d := f.d.bp
 	if d.chartOffice {
-		return fmt.Sprintf("Blood pressure, daily means of %s (no home readings in this period)", plural(d.charted, "office reading", "office readings"))
+		return fmt.Sprintf("Blood pressure, daily means of %s (no home readings in this period)", howMany(d.charted, "office reading", "office readings"))
 	}
-	return fmt.Sprintf("Blood pressure, daily means of %s", plural(d.charted, "home reading", "home readings"))
+	return fmt.Sprintf("Blood pressure, daily means of %s", howMany(d.charted, "home reading", "home readings"))
 }
 
 // bpChart is the period's systolic, diastolic and (optionally) pulse,
@@ -90,7 +90,7 @@ func (f frame) bpStats() []string {
 	st, g, d := f.st, f.d.general, f.d.bp
 	var items []string
 	if g.Mean.Valid() {
-		items = append(items, fmt.Sprintf("Home mean %s mmHg (%s)", st.value.Render(g.Mean.String()), plural(g.Readings, "reading", "readings")))
+		items = append(items, fmt.Sprintf("Home mean %s mmHg (%s)", st.value.Render(g.Mean.String()), howMany(g.Readings, "reading", "readings")))
 		if g.AboveThreshold {
 			items = append(items, st.bad.Render(fmt.Sprintf("▲ ≥ %s", g.HomeThreshold)))
 		} else {
@@ -126,7 +126,7 @@ func (f frame) bpStats() []string {
 		items = append(items, fmt.Sprintf("office mean %s (%d)", g.Office, g.Office.N))
 	}
 	if n := d.flags.flagged; n > 0 {
-		items = append(items, st.banner.Render(fmt.Sprintf("⚠ %s with rhythm flags", plural(n, "reading", "readings"))))
+		items = append(items, st.banner.Render(fmt.Sprintf("⚠ %s with rhythm flags", howMany(n, "reading", "readings"))))
 	}
 	if n := len(g.Severe); n > 0 {
 		items = append(items, st.bannerBad.Render(fmt.Sprintf("!! %d above 180/120", n)))

@@ -20,7 +20,7 @@ func (f frame) alertsScreen(w, h int) string {
 	st, d := f.st, f.d
 	as := d.alerts
 	off := min(max(f.alertOffset, 0), max(len(as)-1, 0))
-	out := []string{st.title.Render(fmt.Sprintf("Alerts, %s: %s", d.period.Range, plural(len(as), "alert", "alerts")))}
+	out := []string{st.title.Render(fmt.Sprintf("Alerts, %s: %s", d.period.Range, howMany(len(as), "alert", "alerts")))}
 	out = append(out, wrapLines([]string{f.weeklyFlags()}, w)...)
 	out = append(out, "")
 	if len(as) == 0 {
@@ -86,7 +86,7 @@ func (f frame) weeklyFlags() string {
 		text += strings.Join(flagged, ", ")
 	}
 	if quiet > 0 {
-		text += fmt.Sprintf("; none in %s", plural(quiet, "other week", "other weeks"))
+		text += fmt.Sprintf("; none in %s", howMany(quiet, "other week", "other weeks"))
 	}
 	return f.st.muted.Render(text)
 }
@@ -294,15 +294,15 @@ func (f frame) reviewLines(w, h int) []string {
 		}, w)...)
 		if s.Office.Valid() {
 			out = append(out, "")
-			out = append(out, wrap(fmt.Sprintf("Office mean %s mmHg (%s) against the office threshold %s (%s).", s.Office, plural(s.Office.N, "reading", "readings"), s.OfficeThreshold, rb.Name()), w)...)
+			out = append(out, wrap(fmt.Sprintf("Office mean %s mmHg (%s) against the office threshold %s (%s).", s.Office, howMany(s.Office.N, "reading", "readings"), s.OfficeThreshold, rb.Name()), w)...)
 		}
 		return out
 	}
 
 	var items []string
-	items = append(items, fmt.Sprintf("%s on %s", plural(s.Readings, "reading", "readings"), plural(s.Days, "day", "days")))
+	items = append(items, fmt.Sprintf("%s on %s", howMany(s.Readings, "reading", "readings"), howMany(s.Days, "day", "days")))
 	if !s.FirstDay.IsZero() {
-		items = append(items, fmt.Sprintf("first day (%s, %s) left out", shortDay(s.FirstDay), plural(s.FirstDayReadings, "reading", "readings")))
+		items = append(items, fmt.Sprintf("first day (%s, %s) left out", shortDay(s.FirstDay), howMany(s.FirstDayReadings, "reading", "readings")))
 	}
 	if s.MinimumMet {
 		items = append(items, st.good.Render(fmt.Sprintf("✓ protocol minimum met (%d days, %d readings)", health.MinimumDays, health.MinimumReadings)))
@@ -310,7 +310,7 @@ func (f frame) reviewLines(w, h int) []string {
 		items = append(items, st.warn.Render(fmt.Sprintf("△ below the protocol minimum (%d days, %d readings): provisional", health.MinimumDays, health.MinimumReadings)))
 	}
 	if s.WithoutValues > 0 {
-		items = append(items, fmt.Sprintf("%s without values", plural(s.WithoutValues, "reading", "readings")))
+		items = append(items, fmt.Sprintf("%s without values", howMany(s.WithoutValues, "reading", "readings")))
 	}
 	out = append(out, flow(items, w)...)
 	if s.Mean.Valid() {
@@ -356,7 +356,7 @@ func (f frame) reviewLines(w, h int) []string {
 	if text := s.OfficeHomeStatement(); text != "" {
 		office = text
 	} else if s.Office.Valid() {
-		office = fmt.Sprintf("Office mean %s mmHg (%s).", s.Office, plural(s.Office.N, "reading", "readings"))
+		office = fmt.Sprintf("Office mean %s mmHg (%s).", s.Office, howMany(s.Office.N, "reading", "readings"))
 	}
 	out = append(out, wrap("Office vs home: "+office, w)...)
 	if n := len(s.OfficeReadings); n > 0 {
@@ -383,7 +383,7 @@ func (f frame) reviewLines(w, h int) []string {
 		return append(out, st.good.Render("✓ No rhythm flags and no reading above 180/120 in this period."))
 	}
 	out = append(out, st.title.Render(fmt.Sprintf("Flagged readings (%d)", len(flagged))))
-	out = append(out, wrap(st.muted.Render(afibCaveat), w)...)
+	out = append(out, wrap(st.muted.Render(health.FlagCaveat), w)...)
 	return append(out, flagged...)
 }
 

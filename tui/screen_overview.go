@@ -205,11 +205,11 @@ func (f frame) homeMean(wide bool) []string {
 	if !g.Mean.Valid() {
 		msg := "No home readings in this period."
 		if g.Office.Valid() {
-			msg += fmt.Sprintf(" Office mean %s mmHg (%s).", g.Office, plural(g.Office.N, "reading", "readings"))
+			msg += fmt.Sprintf(" Office mean %s mmHg (%s).", g.Office, howMany(g.Office.N, "reading", "readings"))
 		}
 		return append(out, st.muted.Render(msg))
 	}
-	out = append(out, st.value.Render(g.Mean.String())+" mmHg ("+plural(g.Readings, "reading", "readings")+")")
+	out = append(out, st.value.Render(g.Mean.String())+" mmHg ("+howMany(g.Readings, "reading", "readings")+")")
 	out = append(out, f.thresholdVerdict(g.Mean, g.HomeThreshold, "home"))
 	if wide {
 		var slots []string
@@ -244,7 +244,7 @@ func (f frame) flagBanner(w int) []string {
 	if fl.afib+fl.irregular > 0 {
 		var what []string
 		if fl.afib > 0 {
-			what = append(what, fmt.Sprintf("Possible AFib on %s (%s)", plural(fl.afib, "reading", "readings"), dateList(fl.afibDays, 3)))
+			what = append(what, fmt.Sprintf("Possible AFib on %s (%s)", howMany(fl.afib, "reading", "readings"), dateList(fl.afibDays, 3)))
 		}
 		if fl.irregular > 0 {
 			what = append(what, fmt.Sprintf("irregular heartbeat on %d (%s)", fl.irregular, dateList(fl.irregularDays, 3)))
@@ -252,13 +252,13 @@ func (f frame) flagBanner(w int) []string {
 		for _, l := range wrap(seeAlerts("⚠ "+strings.Join(what, ", ")+".", w), w) {
 			out = append(out, st.banner.Render(l))
 		}
-		for _, l := range wrap("A monitor's flag is a screening result, not a diagnosis: confirm with an ECG.", w) {
+		for _, l := range wrap(health.FlagCaveat, w) {
 			out = append(out, st.muted.Render(l))
 		}
 	}
 	if r := fl.worst; r != nil {
 		text := fmt.Sprintf("!! %s above 180/120: %s mmHg on %s.",
-			plural(fl.severe, "reading", "readings"), pressure(r.Systolic, r.Diastolic), f.when(r.Local()))
+			howMany(fl.severe, "reading", "readings"), pressure(r.Systolic, r.Diastolic), f.when(r.Local()))
 		for _, l := range wrap(seeAlerts(text, w), w) {
 			out = append(out, st.bannerBad.Render(l))
 		}
@@ -338,7 +338,7 @@ func (f frame) stepsSummary() []string {
 	if n := d.steps.count(end-6, end+1); n > 0 {
 		avg := "7-day average " + thousands(d.steps.mean(end-6, end+1))
 		if n < 7 {
-			avg += fmt.Sprintf(" (%s with a count)", plural(n, "day", "days"))
+			avg += fmt.Sprintf(" (%s with a count)", howMany(n, "day", "days"))
 		}
 		out = append(out, avg)
 	}
@@ -354,7 +354,7 @@ func (f frame) sourceLine(a accountInfo, nameW, w int) string {
 	case a.State == store.StateNeedsRelink:
 		mark, state = st.bad.Render("✗"), st.bad.Render("needs relinking")
 	case !a.Syncs():
-		state = st.muted.Render(plural(a.total, "reading", "readings"))
+		state = st.muted.Render(howMany(a.total, "reading", "readings"))
 	case a.LastError != "":
 		mark, state = st.bad.Render("✗"), st.bad.Render("last sync failed "+ago(f.now, a.LastSyncAt))
 	case a.LastSuccessAt.IsZero():

@@ -290,7 +290,7 @@ func (m *model) overlayBox() string {
 		a := m.confirm
 		body := st.title.Render("Unlink "+a.Title()+"?") + "\n\n" +
 			wrapJoin(fmt.Sprintf("vitals stops syncing it and forgets its tokens. It has delivered %s to this database.",
-				plural(a.total, "reading", "readings")), boxW-4) + "\n\n" +
+				howMany(a.total, "reading", "readings")), boxW-4) + "\n\n" +
 			st.helpKey.Render(m.keys.Yes.Help().Key) + " unlink   " + st.helpKey.Render(m.keys.No.Help().Key) + " keep it"
 		return st.box.Render(body)
 	case overlayAction:

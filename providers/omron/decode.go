@@ -102,11 +102,7 @@ func (f *fields) number(names ...string) health.Value {
 // or oximeter measures a zero, and Omron's AFib readings carry zeros that
 // are not readings.
 func (f *fields) measured(names ...string) health.Value {
-	v := f.number(names...)
-	if x, ok := v.Get(); ok && x <= 0 {
-		return health.Missing
-	}
-	return v
+	return health.Measured(f.number(names...))
 }
 
 // str returns a string member; a number is returned as written.

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"vitals/store"
+	"vitals/sync"
+	"vitals/tui"
+)
+
+// DashboardOptions are the dashboard's settings from the configuration.
+func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, error) {
+	units, err := a.Config.Units()
+	if err != nil {
+		return tui.Options{}, err
+	}
+	return tui.Options{
+		DB:        db,
+		Profile:   prof,
+		Units:     units,
+		Rulebook:  a.Config.Rulebook(),
+		StepGoal:  a.Config.Display.StepGoal,
+		QuietDays: a.Config.Display.QuietDays,
+		Range:     tui.Range30d,
+		Now:       time.Now,
+		Location:  time.Local,
+	}, nil
+}
+
+// RunDashboard shows the dashboard on db while the sync engine runs in
+// the background, and lets the engine store the page it was fetching
+// when the dashboard closes. Notes about that wait go to stderr.
+func (a *App) RunDashboard(ctx context.Context, db *store.DB, prof store.Profile, engine *sync.Engine, actions tui.Actions, stderr io.Writer) error {
+	o, err := a.DashboardOptions(db, prof)
+	if err != nil {
+		return err
+	}
+	o.Engine, o.Actions = engine, actions
+	// The engine learns the accounts before the dashboard asks for a sync
+	// as it opens: SyncNow reaches only the accounts the engine has
+	// loaded, and Run loads them in its own time.
+	if err := engine.Reload(ctx); err != nil {
+		return err
+	}
+	engine.SyncNow()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- engine.Run(runCtx) }()
+	err = tui.Run(runCtx, o)
+	cancel()
+	return cmp.Or(err, waitForEngine(ctx, ran, stderr))
+}
+
+// waitForEngine waits for the engine to store the page it was fetching
+// when the dashboard closed; the terminal is the person's again by then.
+// A slow provider can hold that page for a while, so after a moment it
+// says what it waits for, and a signal (Ctrl-C) ends the wait: what was
+// stored stays, and the next sync resumes after it.
+func waitForEngine(ctx context.Context, ran <-chan error, stderr io.Writer) error {
+	interrupt := ctx.Done()
+	if ctx.Err() != nil {
+		// A signal closed the dashboard: main lets a second one end the
+		// process at once.
+		interrupt = nil
+	}
+	notice := time.NewTimer(300 * time.Millisecond)
+	defer notice.Stop()
+	for {
+		select {
+		case err := <-ran:
+			return err
+		case <-notice.C:
+			fmt.Fprintln(stderr, "vitals: storing the page being fetched before quitting (Ctrl-C quits at once; what is stored stays)")
+		case <-interrupt:
+			return nil
+		}
+	}
+}

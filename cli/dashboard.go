@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"errors"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"vitals/app"
+	"vitals/tui"
+)
+
+// addDashboard makes the root command open the dashboard.
+func addDashboard(root *cobra.Command, a *invocation) {
+	var demo bool
+	root.Flags().BoolVar(&demo, "demo", false, "run the dashboard on demo data from local Omron and 1upHealth servers")
+	root.Example = `  vitals                      # your dashboard; linked accounts sync in the background
+  vitals --profile p-1042     # another person's readings
+  vitals --demo               # a demo patient fed by local stand-ins for both vendors
+  vitals show --tab bp        # one screen printed, without a terminal`
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
+			return errors.New("the dashboard needs a terminal: use `vitals show` to print a screen instead")
+		}
+		if demo {
+			return a.RunDemo(ctx, a.stderr)
+		}
+		db, prof, readOnly, err := a.OpenProfileToRead(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if readOnly {
+			// A database this user may not write: shown as it is, with
+			// nothing syncing into it.
+			o, err := a.DashboardOptions(db, prof)
+			if err != nil {
+				return err
+			}
+			return tui.Run(ctx, o)
+		}
+		// Every profile's linked accounts sync while the dashboard is open,
+		// so switching person shows current numbers; the engine's events
+		// say which account is syncing.
+		engine := a.NewEngine(db, 0, slog.New(slog.DiscardHandler))
+		return a.RunDashboard(ctx, db, prof, engine, app.NewDashboardActions(a.LinkFlow(db, engine)), a.stderr)
+	}
+}

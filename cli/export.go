@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"vitals/fhir"
+	"vitals/health"
+	"vitals/providers/files"
+	"vitals/report"
+	"vitals/store"
+)
+
+// exportOptions are the flags of vitals export.
+type exportOptions struct {
+	format string
+	types  []string
+	from   string
+	to     string
+	out    string
+	tz     string
+}
+
+func newExportCmd(a *invocation) *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export readings as CSV or as a FHIR R4 bundle",
+		Long: `Export the profile's readings.
+
+--format csv writes one measurement type per file: a header row, the time in
+UTC (RFC 3339) and the reading's UTC offset, values in canonical units (mmHg,
+kg, °C, metres, kcal), empty cells for values not measured, flags as
+true/false. Types: bloodpressure, weight, activity, temperature, spo2,
+heartrate, condition. To standard output, name one --type. With --out and
+several types (or none: every type that has readings), each type goes to its
+own file: --out bp.csv writes bp-bloodpressure.csv, bp-weight.csv, ...; an
+--out that is a directory (or ends in /) gets bloodpressure.csv, weight.csv, ...
+
+--format fhir writes one FHIR R4 collection Bundle (LOINC codes, UCUM units)
+that vitals import reads back to the same readings.
+
+--from and --to take dates (YYYY-MM-DD, both days included, midnight in the
+--tz zone, default the local zone) or RFC 3339 instants (2025-01-12T08:00:00Z,
+--to included). Files are written readable by you only: they are health data.`,
+		Example: `  vitals export --format csv --type bloodpressure --out bp.csv
+  vitals export --format csv --type bp --from 2025-01-01 --to 2025-01-31
+  vitals export --format csv --out exports/
+  vitals export --format fhir --out all.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runExport(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "csv", "csv or fhir")
+	f.StringSliceVar(&o.types, "type", nil, "measurement types, repeated or comma-separated (default: all)")
+	f.StringVar(&o.from, "from", "", "first day (YYYY-MM-DD) or instant (RFC 3339)")
+	f.StringVar(&o.to, "to", "", "last day (YYYY-MM-DD, included) or instant (RFC 3339, included)")
+	f.StringVar(&o.out, "out", "", "file or directory to write (default: standard output)")
+	f.StringVar(&o.tz, "tz", "", "time zone of --from and --to dates (IANA name; default: the local zone)")
+	return cmd
+}
+
+func (a *invocation) runExport(ctx context.Context, o exportOptions) error {
+	format := strings.ToLower(o.format)
+	if format != "csv" && format != "fhir" {
+		return fmt.Errorf("--format %q: want csv or fhir", o.format)
+	}
+	kinds, err := exportKinds(o.types)
+	if err != nil {
+		return err
+	}
+	loc := files.LocalZone()
+	if o.tz != "" {
+		if loc, err = time.LoadLocation(o.tz); err != nil {
+			return fmt.Errorf("--tz %q is not a time zone: use an IANA name such as Europe/Berlin", o.tz)
+		}
+	}
+	from, err := parseBound("--from", o.from, loc, false)
+	if err != nil {
+		return err
+	}
+	to, err := parseBound("--to", o.to, loc, true)
+	if err != nil {
+		return err
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return fmt.Errorf("--from %s is after --to %s", o.from, o.to)
+	}
+	if format == "csv" && o.out == "" && len(kinds) != 1 {
+		return errors.New("a CSV file holds one type: name it with --type (e.g. --type bloodpressure), or give --out to write one file per type")
+	}
+
+	db, profile, _, err := a.OpenProfileToRead(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	batch, err := db.Batch(ctx, store.Filter{ProfileID: profile.ID, From: from, To: to})
+	if err != nil {
+		return err
+	}
+	if len(kinds) > 0 {
+		batch = batch.Only(kinds...)
+	}
+	counts := batch.Counts()
+
+	if format == "fhir" {
+		opt := fhir.ExportOptions{PatientID: profile.UID, PatientName: profile.Title()}
+		write := func(w io.Writer) error { return report.WriteFHIR(w, batch, opt) }
+		if err := writeOutput(a.stdout, o.out, write); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "exported %s as FHIR R4 to %s\n", describeCounts(counts), outName(o.out))
+		return nil
+	}
+
+	if len(kinds) == 0 {
+		for _, k := range report.CSVKinds() {
+			if counts[k] > 0 {
+				kinds = append(kinds, k)
+			}
+		}
+		if len(kinds) == 0 {
+			fmt.Fprintf(a.stderr, "no readings to export for profile %s in that range; nothing written\n", profile.Name)
+			return nil
+		}
+	}
+	multi := len(kinds) > 1
+	for _, k := range kinds {
+		path, err := csvPath(o.out, k, multi)
+		if err != nil {
+			return err
+		}
+		write := func(w io.Writer) error { return report.WriteCSV(w, k, batch) }
+		if err := writeOutput(a.stdout, path, write); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "exported %d %s to %s\n", counts[k], readingsOf(k, counts[k]), outName(path))
+	}
+	return nil
+}
+
+// exportKinds reads --type: kind names, repeated or comma-separated.
+func exportKinds(types []string) ([]health.Kind, error) {
+	var kinds []health.Kind
+	for _, t := range types {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" {
+			continue
+		}
+		k, ok := health.ParseKind(t)
+		if t == "condition" || t == "conditions" {
+			k, ok = health.KindCondition, true
+		}
+		if !ok {
+			return nil, fmt.Errorf("--type %q: want one of bloodpressure, weight, activity, temperature, spo2, heartrate, condition", t)
+		}
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds, nil
+}
+
+// parseBound reads --from or --to: a date (midnight in loc; for --to, the
+// end of that day) or an RFC 3339 instant (for --to, included).
+func parseBound(flag, s string, loc *time.Location, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := health.ParseDate(s); err == nil {
+		if end {
+			d = d.AddDays(1)
+		}
+		return d.In(loc), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: want a date (2025-01-31) or an RFC 3339 time (2025-01-31T18:00:00+01:00)", flag, s)
+	}
+	if end {
+		// The store keeps whole seconds; the bound is exclusive.
+		t = t.Truncate(time.Second).Add(time.Second)
+	}
+	return t, nil
+}
+
+// csvPath is where a kind's CSV goes: --out itself for one kind, a file
+// per kind beside it (bp.csv -> bp-weight.csv) for several, or kind.csv
+// inside a directory.
+func csvPath(out string, k health.Kind, multi bool) (string, error) {
+	if out == "" || out == "-" {
+		return out, nil
+	}
+	if strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) {
+		if err := os.MkdirAll(out, 0o700); err != nil {
+			return "", fmt.Errorf("create %s: %w", out, err)
+		}
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return filepath.Join(out, string(k)+".csv"), nil
+	}
+	if !multi {
+		return out, nil
+	}
+	ext := filepath.Ext(out)
+	stem := strings.TrimSuffix(out, ext)
+	if ext == "" {
+		ext = ".csv"
+	}
+	return stem + "-" + string(k) + ext, nil
+}
+
+func outName(path string) string {
+	if path == "" || path == "-" {
+		return "standard output"
+	}
+	return path
+}
+
+func readingsOf(k health.Kind, n int) string {
+	if k == health.KindCondition {
+		if n == 1 {
+			return "condition"
+		}
+		return "conditions"
+	}
+	s := kindLabel(k) + " reading"
+	if n != 1 {
+		s += "s"
+	}
+	return s
+}
+
+func describeCounts(counts map[health.Kind]int) string {
+	var parts []string
+	for _, k := range report.CSVKinds() {
+		if n := counts[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, readingsOf(k, n)))
+		}
+	}
+	if len(parts) == 0 {
+		return "no readings"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// kindLabel is a kind's name inside a sentence: "blood pressure", "SpO2".
+func kindLabel(k health.Kind) string {
+	if k == health.KindSpO2 {
+		return k.Label()
+	}
+	return strings.ToLower(k.Label())
+}

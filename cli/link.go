@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cli/browser"
+	"github.com/spf13/cobra"
+
+	"vitals/link"
+	"vitals/providers"
+	"vitals/store"
+)
+
+func newLinkCmd(a *invocation) *cobra.Command {
+	var list bool
+	cmd := &cobra.Command{
+		Use:   "link [omron|oneup]",
+		Short: "Link an Omron Wellness or 1upHealth account, or list linked accounts",
+		Long: `Link an account once; vitals then syncs its readings and refreshes its
+tokens by itself.
+
+Linking Omron Wellness opens Omron's sign-in page in a browser (or prints its
+address with --no-browser, or when no browser can be opened). After you
+approve, the browser comes back to the redirect URL from the configuration:
+vitals listens there when it is a loopback address (http://127.0.0.1:PORT/...).
+When the browser runs on another machine, or the redirect URL is not loopback,
+paste the address the browser ends on into the terminal and press Enter.
+
+Linking 1upHealth needs no browser; devices and health systems are then
+connected to it with ` + "`vitals connect`" + `.
+
+Tokens are kept in the OS keyring when the configuration enables it and one
+answers, otherwise in the database file (readable by you only). They are
+never printed.`,
+		Example: `  vitals link omron
+  vitals link omron --no-browser --timeout 10m
+  vitals link oneup
+  vitals link --list
+  vitals --profile dad link omron
+
+  # try it without Omron credentials, against the local sandbox:
+  vitals sandbox --auto-approve --write-config /tmp/vitals-sandbox.toml &
+  vitals --config /tmp/vitals-sandbox.toml link omron`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if list {
+				return listLinks(cmd, a)
+			}
+			return cmd.Help()
+		},
+	}
+	cmd.Flags().BoolVar(&list, "list", false, "list the profile's linked accounts with their state, last sync and last error")
+
+	omronCmd := &cobra.Command{
+		Use:   "omron",
+		Short: "Link an Omron Wellness account",
+		Long: `Link an Omron Wellness account to the current profile, through Omron's
+sign-in and consent page (OAuth 2.0 with PKCE).
+
+It needs the partner application's client_id and client_secret under [omron]
+in the configuration (or VITALS_OMRON_CLIENT_ID and VITALS_OMRON_CLIENT_SECRET),
+and a redirect_url registered with Omron (default
+http://127.0.0.1:53682/callback). Linking the same Omron user again renews
+its tokens and makes it active again.`,
+		Example: `  vitals link omron
+  vitals link omron --no-browser
+  vitals --config /tmp/vitals-sandbox.toml link omron   # against vitals sandbox`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return linkOmron(cmd, a) },
+	}
+	omronCmd.Flags().Bool("no-browser", false, "print the sign-in address instead of opening a browser")
+	omronCmd.Flags().Duration("timeout", 5*time.Minute, "how long to wait for the browser to come back")
+	cmd.AddCommand(omronCmd)
+	cmd.AddCommand(&cobra.Command{
+		Use:   "oneup",
+		Short: "Link a 1upHealth account",
+		Long: `Link a 1upHealth account to the current profile. No browser is needed:
+vitals creates (or finds) the profile's 1upHealth user server to server with
+the application's client_id and client_secret under [oneup] in the
+configuration (or VITALS_ONEUP_CLIENT_ID and VITALS_ONEUP_CLIENT_SECRET), and
+keeps its tokens. Linking again renews the tokens.
+
+1upHealth then gathers readings from the devices and health systems you
+connect to it with ` + "`vitals connect`" + `; ` + "`vitals sync`" + ` fetches them.`,
+		Example: `  vitals link oneup
+  vitals connect --search fitbit   # then connect a device or health system to it`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return linkOneUp(cmd, a) },
+	})
+	return cmd
+}
+
+// linkOmron runs `vitals link omron`: the linking flow, with the address
+// printed and opened in a browser.
+func linkOmron(cmd *cobra.Command, a *invocation) error {
+	ctx := cmd.Context()
+	if err := a.Config.OmronReady(); err != nil {
+		return err
+	}
+	noBrowser, _ := cmd.Flags().GetBool("no-browser")
+	timeout, _ := cmd.Flags().GetDuration("timeout")
+	if timeout <= 0 {
+		return errors.New("--timeout must be positive, such as 5m")
+	}
+	db, prof, err := a.OpenProfile(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	flow := a.LinkFlow(db, nil)
+	flow.Pasted, flow.Notes = a.stdin, errOut
+	wait, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	linked, err := flow.Link(wait, prof, store.ProviderOmron, func(addr link.Address) {
+		fmt.Fprintf(out, "To link Omron Wellness to profile %q, open this address in a browser, sign in and allow access:\n\n  %s\n\n", prof.Name, addr.URL)
+		waitNote(out, addr, timeout)
+		if !noBrowser {
+			if err := browser.OpenURL(addr.URL); err != nil {
+				fmt.Fprintln(errOut, "vitals: no browser could be opened; open the address above yourself.")
+			}
+		}
+	})
+	switch {
+	case errors.Is(err, providers.ErrAccessDenied):
+		return errors.New("link omron: access was declined on Omron's page, so nothing was linked; run `vitals link omron` again to retry")
+	case errors.Is(err, providers.ErrNoAnswer):
+		return fmt.Errorf("link omron: no answer came back from the browser within %s, so nothing was linked; run `vitals link omron` again (--timeout waits longer; or paste the address the browser ends on)", timeout)
+	case err != nil && ctx.Err() != nil:
+		return errors.New("link omron: interrupted, nothing was linked")
+	case err != nil:
+		return fmt.Errorf("%w%s", err, linkAdvice(err))
+	}
+	fmt.Fprintf(out, "\nLinked Omron Wellness account %s to profile %q (account %d).\nRun `vitals sync` to fetch its readings.\n", linked.User, prof.Name, linked.Account.ID)
+	return nil
+}
+
+// waitNote says where the browser will come back, and that its address
+// may be pasted instead.
+func waitNote(out io.Writer, addr link.Address, timeout time.Duration) {
+	if addr.Listening {
+		fmt.Fprintf(out, "Waiting up to %s for the browser to come back to %s.\nIf the browser runs on another machine, paste the address it ends on here and press Enter.\n", timeout, addr.Redirect)
+	} else {
+		fmt.Fprintf(out, "After you allow access the browser ends on %s... (the page may not load).\nPaste that whole address here and press Enter (waiting up to %s).\n", addr.Redirect, timeout)
+	}
+}
+
+// linkAdvice says what to do about a failed exchange.
+func linkAdvice(err error) string {
+	var se *providers.StatusError
+	switch {
+	case errors.As(err, &se) && se.Code == "invalid_client":
+		return "; check omron.client_id and omron.client_secret in the configuration"
+	case errors.As(err, &se) && se.Code == "invalid_grant":
+		return "; the code expired or was refused: run `vitals link omron` again"
+	case errors.Is(err, providers.ErrTemporary), errors.Is(err, providers.ErrRateLimited):
+		return "; Omron did not answer properly: try again in a few minutes"
+	}
+	return ""
+}
+
+// listLinks prints the profile's linked accounts.
+func listLinks(cmd *cobra.Command, a *invocation) error {
+	ctx := cmd.Context()
+	db, prof, _, err := a.OpenProfileToRead(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	all, err := db.Accounts(ctx, prof.ID)
+	if err != nil {
+		return err
+	}
+	var linked []store.Account
+	for _, acct := range all {
+		if acct.Syncs() {
+			linked = append(linked, acct)
+		}
+	}
+	out := cmd.OutOrStdout()
+	if len(linked) == 0 {
+		fmt.Fprintf(out, "No accounts are linked to profile %q. Link one with `vitals link omron` or `vitals link oneup`.\n", prof.Name)
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPROVIDER\tACCOUNT\tSTATE\tLAST SYNC\tLAST ERROR")
+	for _, acct := range linked {
+		state := string(acct.State)
+		if acct.State == store.StateNeedsRelink {
+			state = "needs relinking: vitals link " + string(acct.Provider)
+		}
+		last := "never"
+		if !acct.LastSyncAt.IsZero() {
+			last = acct.LastSyncAt.Local().Format("2006-01-02 15:04")
+		}
+		lastErr := acct.LastError
+		if lastErr == "" {
+			lastErr = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", acct.ID, acct.Provider, acct.Title(), state, last, oneLine(lastErr, 80))
+		if acct.Provider != store.ProviderOneUp {
+			continue
+		}
+		systems, err := db.Systems(ctx, acct.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range systems {
+			fmt.Fprintf(tw, "\t\t  connected: %s (%s)\t\t\t\n", s.Name, s.Kind)
+		}
+		if len(systems) == 0 {
+			fmt.Fprintf(tw, "\t\t  no connected systems yet: vitals connect\t\t\t\n")
+		}
+	}
+	return tw.Flush()
+}
+
+// oneLine keeps a stored error to one line of at most n characters in a
+// table, cut between characters, never inside one.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"vitals/health"
+	"vitals/report"
+)
+
+func newReportCmd(a *invocation) *cobra.Command {
+	var (
+		from, to, format, out, rulebook, paper string
+		keepFirstDay                           bool
+	)
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write the clinician's home blood-pressure report (md, html or pdf)",
+		Long: `Write a profile's home blood-pressure report for a period, by the home
+monitoring protocol: two readings morning and evening for up to 7 days, the
+first day discarded, the rest averaged and compared with the home threshold
+of the chosen rulebook (AHA/ACC 2025: 130/80; ESH 2023: 135/85).
+
+The report gives the patient, the period, the home mean and whether the
+protocol minimum (3 days, 12 readings) was met, morning and evening means,
+the morning-evening difference, highest and lowest readings, rhythm flags
+(possible AFib, irregular heartbeat) with their dates, readings above
+180/120, office readings against home (masked or white-coat hypertension),
+every reading with its category and flags, and the source devices.
+
+The period defaults to the 7 days ending on the day of the last home
+reading; --from or --to alone gives 7 days from or to that date. Dates are
+the wall-clock dates where the readings were taken.
+
+Formats: md (Markdown, to standard output unless --out), html (one
+self-contained file that prints well on A4 and Letter) and pdf (with the
+chart drawn). Without --format, the extension of --out decides. Files are
+written readable by their owner only: they hold health data.`,
+		Example: `  vitals report
+  vitals report --profile p-1042 --from 2026-10-01 --to 2026-10-07 --format pdf --out p-1042.pdf
+  vitals report --format html --out week.html --rulebook esh2023
+  vitals report --to 2026-10-07 > week.md`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			opt := report.Options{KeepFirstDay: keepFirstDay, Now: time.Now(), Zone: time.Local}
+			var err error
+			if opt.From, err = parseReportDate("--from", from); err != nil {
+				return err
+			}
+			if opt.To, err = parseReportDate("--to", to); err != nil {
+				return err
+			}
+			if rulebook == "" {
+				opt.Rulebook = a.Config.Rulebook()
+			} else if opt.Rulebook, err = health.ParseRulebook(rulebook); err != nil {
+				return fmt.Errorf("--rulebook: %w", err)
+			}
+			if opt.Paper, err = report.ParsePaper(paper); err != nil {
+				return fmt.Errorf("--paper: %w", err)
+			}
+			f, err := reportFormat(format, out)
+			if err != nil {
+				return err
+			}
+			if f == report.PDF && (out == "" || out == "-") && isTerminal(a.stdout) {
+				return errors.New("a PDF is not for the terminal: give --out FILE.pdf, or redirect the output to a file")
+			}
+
+			db, p, _, err := a.OpenProfileToRead(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			r, err := report.Load(ctx, db, p, opt)
+			if err != nil {
+				return err
+			}
+			if err := writeOutput(a.stdout, out, func(w io.Writer) error { return r.Write(w, f) }); err != nil {
+				return err
+			}
+			if out != "" && out != "-" {
+				s := r.Summary
+				fmt.Fprintf(a.stderr, "vitals: wrote the %s report for %s, %s to %s (%d home readings, %s), to %s\n",
+					strings.ToUpper(string(f)), p.Title(), s.From, s.To, len(s.Entries), s.Rulebook.Name(), out)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&from, "from", "", "first day of the period, YYYY-MM-DD (default: 6 days before --to)")
+	fl.StringVar(&to, "to", "", "last day of the period, YYYY-MM-DD (default: the day of the last home reading)")
+	fl.StringVar(&format, "format", "", "md, html or pdf (default: from the --out extension, else md)")
+	fl.StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
+	fl.StringVar(&rulebook, "rulebook", "", "aha2025 or esh2023 (default: display.rulebook in the config)")
+	fl.StringVar(&paper, "paper", "a4", "PDF page size: a4 or letter")
+	fl.BoolVar(&keepFirstDay, "keep-first-day", false, "average the first day too (the protocol discards it)")
+	return cmd
+}
+
+func parseReportDate(flag, s string) (health.Date, error) {
+	if s == "" {
+		return health.Date{}, nil
+	}
+	d, err := health.ParseDate(s)
+	if err != nil {
+		return d, fmt.Errorf("%s: %w, e.g. 2026-10-07", flag, err)
+	}
+	return d, nil
+}
+
+// reportFormat is --format, or the format --out's extension names, or md.
+func reportFormat(format, out string) (report.Format, error) {
+	if format != "" {
+		f, err := report.ParseFormat(format)
+		if err != nil {
+			return f, fmt.Errorf("--format: %w", err)
+		}
+		return f, nil
+	}
+	switch strings.ToLower(filepath.Ext(out)) {
+	case ".pdf":
+		return report.PDF, nil
+	case ".html", ".htm":
+		return report.HTML, nil
+	}
+	return report.Markdown, nil
+}
