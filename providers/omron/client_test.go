@@ -12,10 +12,10 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
+	"vitals/clocktest"
 	"vitals/config"
 	"vitals/health"
 	"vitals/providers"
@@ -23,31 +23,13 @@ import (
 	"vitals/store"
 )
 
-// clock is the simulator's clock, moved by tests.
-type clock struct {
-	mu gosync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // simNow is the simulator's "now" in these tests: its history ends here.
 var simNow = time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
 
 type fixture struct {
 	sim    *omronsim.Server
 	ts     *httptest.Server
-	clock  *clock
+	clock  *clocktest.Clock // the simulator's clock, moved by tests
 	cfg    config.Omron
 	db     *store.DB
 	prof   store.Profile
@@ -78,7 +60,7 @@ func simConfig(base string) config.Omron {
 func newFixture(t *testing.T, mod func(*omronsim.Options), cfgMod func(*config.Omron)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{clock: &clock{t: simNow}}
+	f := &fixture{clock: clocktest.New(simNow)}
 	opt := omronsim.Options{Now: f.clock.Now, Seed: 7, AutoApprove: true, RetryAfter: 7 * time.Second, SlowDelay: 3 * time.Second}
 	if mod != nil {
 		mod(&opt)
@@ -274,7 +256,7 @@ func TestSourceCaughtUpCostsOneRequestPerType(t *testing.T) {
 	}
 
 	// A new reading arrives: the next caught-up fetch has it.
-	f.clock.Add(time.Hour)
+	f.clock.Advance(time.Hour)
 	if _, err := f.sim.Add(omronsim.Upload{BloodPressure: []omronsim.UploadBloodPressure{{Systolic: 171, Diastolic: 104, Pulse: 77}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +442,7 @@ func TestTokensRotateAndExpire(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil, nil)
 		old := f.storedToken(t)
-		f.clock.Add(2 * time.Hour) // the server's tokens expire; the client's clock has not moved
+		f.clock.Advance(2 * time.Hour) // the server's tokens expire; the client's clock has not moved
 		if _, err := f.src.Fetch(context.Background(), "oxygen", ""); err != nil {
 			t.Fatal(err)
 		}
