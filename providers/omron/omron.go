@@ -73,11 +73,11 @@ func (c Client) String() string { return "omron.Client{client_id:" + c.cfg.Clien
 // client secret (a value receiver: a *Client and a Client both print so).
 func (c Client) Format(f fmt.State, verb rune) { providers.FormatMasked(f, verb, c.String()) }
 
-// New returns a client of the API cfg describes. hc nil uses a client with
-// DefaultTimeout.
+// New returns a client of the API cfg describes. hc nil uses a client of
+// its own from providers.NewHTTPClient with DefaultTimeout.
 func New(cfg config.Omron, hc *http.Client) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = providers.NewHTTPClient(DefaultTimeout)
 	}
 	return &Client{cfg: cfg, hc: hc, now: time.Now}
 }

@@ -78,11 +78,11 @@ func WithUserLimit(l *rate.Limiter) Option { return func(c *Client) { c.users = 
 // give an *http.Client of its own.
 const DefaultTimeout = 30 * time.Second
 
-// New returns a client. hc nil means a client with DefaultTimeout (never
-// http.DefaultClient, which waits for ever).
+// New returns a client. hc nil means a client of its own from
+// providers.NewHTTPClient with DefaultTimeout.
 func New(cfg config.OneUp, hc *http.Client, opts ...Option) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = providers.NewHTTPClient(DefaultTimeout)
 	}
 	c := &Client{
 		cfg:   cfg,
