@@ -146,6 +146,8 @@ func (c *Credentials) load(ctx context.Context) (Token, error) {
 	}
 	var t Token
 	if err := json.Unmarshal(data, &t); err != nil {
+		// Not wrapped: the decoder's message can quote the bytes it
+		// choked on, which are the tokens.
 		return Token{}, fmt.Errorf("stored credentials of account %d do not decode: %w", c.accountID, ErrNeedsRelink)
 	}
 	return t, nil

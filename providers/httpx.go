@@ -62,6 +62,8 @@ func Classify(op string, resp *http.Response, err error) error {
 		return nil
 	}
 	defer resp.Body.Close()
+	// The body only adds the vendor's reason to the status, which is the
+	// error: a body cut short by a read error leaves the reason out.
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return &RateLimitError{Op: op, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
