@@ -502,6 +502,11 @@ func TestScopeNotGrantedIsAStatusError(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != omronsim.StatusScopeNotGranted || ae.Code != "SCOPE_NOT_GRANTED" || !strings.Contains(ae.Reason, "oxygen") {
 		t.Fatalf("error %v, want status %d SCOPE_NOT_GRANTED", err, omronsim.StatusScopeNotGranted)
 	}
+	// Callers test both vendors' refusals as one type.
+	var se *providers.StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusOK || se.Code != "SCOPE_NOT_GRANTED" || se.Reason != ae.Reason {
+		t.Errorf("errors.As(%v, *providers.StatusError) = %+v, want HTTP 200 with the body's code and reason", err, se)
+	}
 	if _, err := f.src.Fetch(context.Background(), "weight", ""); err != nil {
 		t.Errorf("a granted type: %v", err)
 	}
