@@ -43,6 +43,15 @@ func FormatMasked(f fmt.State, verb rune, masked string) {
 	io.WriteString(f, masked)
 }
 
+// MaskSecret is how a configuration prints a secret: "[set]" when it is
+// set, "" when it is not.
+func MaskSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[set]"
+}
+
 func redacted(s string) string {
 	if s == "" {
 		return "none"

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"vitals/clocktest"
-	"vitals/config"
 	"vitals/health"
 	"vitals/providers"
 	"vitals/providers/omron/omronsim"
@@ -30,7 +29,7 @@ type fixture struct {
 	sim    *omronsim.Server
 	ts     *httptest.Server
 	clock  *clocktest.Clock // the simulator's clock, moved by tests
-	cfg    config.Omron
+	cfg    Config
 	db     *store.DB
 	prof   store.Profile
 	client *Client
@@ -40,9 +39,9 @@ type fixture struct {
 }
 
 // simConfig points a client at a simulator.
-func simConfig(base string) config.Omron {
-	return config.Omron{
-		Environment:  config.OmronStaging,
+func simConfig(base string) Config {
+	return Config{
+		Environment:  "staging",
 		ClientID:     omronsim.DefaultClientID,
 		ClientSecret: omronsim.DefaultClientSecret,
 		AuthorizeURL: base + "/connect/authorize",
@@ -50,14 +49,14 @@ func simConfig(base string) config.Omron {
 		APIURL:       base + "/api/measurement",
 		RevokeURL:    base + "/connect/revocation",
 		RedirectURL:  "http://127.0.0.1:53682/callback",
-		Scopes:       config.Default().Omron.Scopes,
+		Scopes:       []string{"bloodpressure", "activity", "weight", "temperature", "oxygen", "openid", "offline_access"},
 	}
 }
 
 // newFixture starts a simulator (auto-approving, seed 7, history up to
 // simNow) and links its patient into a fresh database; mod adjusts the
 // simulator's options and cfg the client's configuration.
-func newFixture(t *testing.T, mod func(*omronsim.Options), cfgMod func(*config.Omron)) *fixture {
+func newFixture(t *testing.T, mod func(*omronsim.Options), cfgMod func(*Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{clock: clocktest.New(simNow)}
@@ -494,7 +493,7 @@ func TestTokensRotateAndExpire(t *testing.T) {
 
 func TestScopeNotGrantedIsAStatusError(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil, func(c *config.Omron) {
+	f := newFixture(t, nil, func(c *Config) {
 		c.Scopes = []string{"bloodpressure", "weight", "openid", "offline_access"}
 	})
 	_, err := f.src.Fetch(context.Background(), "oxygen", "")
@@ -736,7 +735,7 @@ func TestNoSecretInErrorsOrPrints(t *testing.T) {
 			texts = append(texts, fmt.Sprint(x), fmt.Sprintf("%+v", x), fmt.Sprintf("%#v", x), fmt.Sprintf("%d", x), fmt.Sprintf("%x", x))
 		}
 	}
-	note(f.client, *f.client, f.src)
+	note(f.client, *f.client, f.src, f.cfg)
 	a := f.client.NewAuthorization()
 	code := authorizeCode(t, a)
 	g, err := f.client.Exchange(ctx, a, code)
@@ -776,7 +775,7 @@ func TestSourceStopsOnARepeatedKey(t *testing.T) {
 		io.WriteString(w, `{"status":0,"result":{"weight":[{"id":1644225686000,"dateTime":"2022-02-07T09:21:26","dateTimeLocal":"2022-02-07T03:21:26","dateTimeUtcOffset":"-21600","weight":"71.6","weightPref":"kg"}],"paginationKey":{"weightPaginationKey":1644225686000},"truncated":false,"measurementCount":1}}`)
 	}))
 	defer api.Close()
-	f := newFixture(t, nil, func(c *config.Omron) { c.APIURL = api.URL })
+	f := newFixture(t, nil, func(c *Config) { c.APIURL = api.URL })
 	cur := ""
 	for i := range 10 {
 		page, err := f.src.Fetch(context.Background(), providers.Stream(Weight), cur)

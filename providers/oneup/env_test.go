@@ -15,7 +15,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"vitals/clocktest"
-	"vitals/config"
 	"vitals/fhir"
 	"vitals/health"
 	"vitals/providers"
@@ -37,7 +36,7 @@ type env struct {
 	clock   *clocktest.Clock
 	sim     *oneupsim.Server
 	srv     *httptest.Server
-	cfg     config.OneUp
+	cfg     oneup.Config
 	hc      *http.Client
 	client  *oneup.Client
 	db      *store.DB
@@ -68,7 +67,7 @@ func newEnv(t testing.TB, opt oneupsim.Options) *env {
 	sim := oneupsim.New(opt)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	cfg := config.OneUp{
+	cfg := oneup.Config{
 		ClientID:     clientID,
 		ClientSecret: clientSecret,
 		APIURL:       srv.URL,

@@ -603,7 +603,7 @@ func TestNoSecretInErrors(t *testing.T) {
 	// The client holds the client secret in its configuration. %d and %x
 	// walk a struct's fields unless the type formats itself.
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x"} {
-		for _, v := range []any{cn, *cn, cn.Link, e.client, *e.client} {
+		for _, v := range []any{cn, *cn, cn.Link, e.client, *e.client, e.cfg} {
 			errs = append(errs, errors.New(fmt.Sprintf(verb, v)))
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"vitals/config"
 	"vitals/fhir"
 	"vitals/health"
 	"vitals/providers"
@@ -99,7 +98,7 @@ type Source struct {
 // NewSource returns the Source of a linked account. secrets holds its
 // tokens; systems (may be nil) names the systems connected through it, so
 // that readings carry their system's name and setting.
-func NewSource(cfg config.OneUp, secrets providers.SecretStore, acct store.Account, hc *http.Client, systems SystemLookup) (*Source, error) {
+func NewSource(cfg Config, secrets providers.SecretStore, acct store.Account, hc *http.Client, systems SystemLookup) (*Source, error) {
 	return New(cfg, hc).Source(secrets, acct, systems)
 }
 
