@@ -21,10 +21,11 @@ import (
 const MaxBody = 32 << 20
 
 // MaxIdleConnsPerHost is how many idle connections to one vendor host a
-// client from NewHTTPClient keeps. The standard library keeps 2, fewer
-// than the sync engine's concurrent workers (4 by default) each holding
-// one to the API: the rest would dial and shake hands again for every
-// page.
+// client from NewHTTPClient keeps: twice the sync engine's default of 4
+// concurrent workers, since each may hold one to the API and one to the
+// token endpoint on the same host (Omron's are). The standard library
+// keeps 2, and the other workers would dial and shake hands again for
+// every page.
 const MaxIdleConnsPerHost = 8
 
 // NewHTTPClient returns the client for calls to a vendor: each request
