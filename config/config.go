@@ -20,17 +20,21 @@ import (
 	"github.com/adrg/xdg"
 
 	"vitals/health"
+	"vitals/providers/omron"
+	"vitals/providers/oneup"
 )
 
 // Config is the whole configuration.
 type Config struct {
 	// Keyring keeps OAuth tokens in the OS keyring when one answers.
-	Keyring bool    `toml:"keyring"`
-	Omron   Omron   `toml:"omron"`
-	OneUp   OneUp   `toml:"oneup"`
-	Sync    Sync    `toml:"sync"`
-	Display Display `toml:"display"`
-	Serve   Serve   `toml:"serve"`
+	Keyring bool `toml:"keyring"`
+	// Omron and OneUp are the vendor clients' own configurations: each
+	// client package defines what it needs, and this package reads it.
+	Omron   omron.Config `toml:"omron"`
+	OneUp   oneup.Config `toml:"oneup"`
+	Sync    Sync         `toml:"sync"`
+	Display Display      `toml:"display"`
+	Serve   Serve        `toml:"serve"`
 
 	// Path is the file the configuration was read from ("" when none).
 	Path string `toml:"-"`
@@ -39,28 +43,17 @@ type Config struct {
 	Warnings []string `toml:"-"`
 }
 
-// Omron is the Omron Wellness partner API.
-type Omron struct {
-	Environment  string   `toml:"environment"` // staging or production: fills in the vendor's URLs
-	ClientID     string   `toml:"client_id"`
-	ClientSecret string   `toml:"client_secret"`
-	AuthorizeURL string   `toml:"authorize_url"`
-	TokenURL     string   `toml:"token_url"`
-	APIURL       string   `toml:"api_url"`
-	RevokeURL    string   `toml:"revoke_url"`
-	RedirectURL  string   `toml:"redirect_url"`
-	Scopes       []string `toml:"scopes"`
-}
+// Omron is the [omron] section: the Omron Wellness client's configuration.
+//
+// Deprecated: use omron.Config. The name stays while code outside this
+// package still spells the section's type config.Omron.
+type Omron = omron.Config
 
-// OneUp is the 1upHealth API.
-type OneUp struct {
-	ClientID     string `toml:"client_id"`
-	ClientSecret string `toml:"client_secret"`
-	APIURL       string `toml:"api_url"`
-	FHIRURL      string `toml:"fhir_url"`
-	TokenURL     string `toml:"token_url"`
-	RedirectURL  string `toml:"redirect_url"`
-}
+// OneUp is the [oneup] section: the 1upHealth client's configuration.
+//
+// Deprecated: use oneup.Config. The name stays while code outside this
+// package still spells the section's type config.OneUp.
+type OneUp = oneup.Config
 
 // Sync is the background engine's schedule.
 type Sync struct {
@@ -121,12 +114,12 @@ const (
 func Default() Config {
 	return Config{
 		Keyring: true,
-		Omron: Omron{
+		Omron: omron.Config{
 			Environment: OmronStaging,
 			RedirectURL: "http://127.0.0.1:53682/callback",
 			Scopes:      []string{"bloodpressure", "activity", "weight", "temperature", "oxygen", "openid", "offline_access"},
 		},
-		OneUp: OneUp{
+		OneUp: oneup.Config{
 			APIURL:      "https://api.1up.health",
 			FHIRURL:     "https://api.1up.health/r4",
 			TokenURL:    "https://auth.1up.health/oauth2/token",

@@ -43,6 +43,15 @@ func FormatMasked(f fmt.State, verb rune, masked string) {
 	io.WriteString(f, masked)
 }
 
+// MaskSecret is how a configuration prints a secret: "[set]" when it is
+// set, "" when it is not.
+func MaskSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[set]"
+}
+
 func redacted(s string) string {
 	if s == "" {
 		return "none"
@@ -146,6 +155,8 @@ func (c *Credentials) load(ctx context.Context) (Token, error) {
 	}
 	var t Token
 	if err := json.Unmarshal(data, &t); err != nil {
+		// Not wrapped: the decoder's message can quote the bytes it
+		// choked on, which are the tokens.
 		return Token{}, fmt.Errorf("stored credentials of account %d do not decode: %w", c.accountID, ErrNeedsRelink)
 	}
 	return t, nil

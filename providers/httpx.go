@@ -20,6 +20,29 @@ import (
 // readings is far smaller, and a runaway body must not exhaust memory.
 const MaxBody = 32 << 20
 
+// MaxIdleConnsPerHost is how many idle connections to one vendor host a
+// client from NewHTTPClient keeps: twice the sync engine's default of 4
+// concurrent workers, since each may hold one to the API and one to the
+// token endpoint on the same host (Omron's are). The standard library
+// keeps 2, and the other workers would dial and shake hands again for
+// every page.
+const MaxIdleConnsPerHost = 8
+
+// NewHTTPClient returns the client for calls to a vendor: each request
+// bounded by timeout (http.DefaultClient would wait for ever on a server
+// that stops answering), over a copy of http.DefaultTransport that keeps
+// enough idle connections for concurrent workers. Share one client
+// between the Sources of a run, so that they share its connection pool.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok { // replaced by the program (a proxy, a recorder): use it as it is
+		return &http.Client{Timeout: timeout}
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	return &http.Client{Timeout: timeout, Transport: t}
+}
+
 // Classify turns a transport error or a non-2xx response into the error
 // classes of this package; it returns nil for a 2xx response. op names what
 // was being done ("omron: fetch weight page"). On error the body is read
@@ -40,6 +63,8 @@ func Classify(op string, resp *http.Response, err error) error {
 		return nil
 	}
 	defer resp.Body.Close()
+	// The body only adds the vendor's reason to the status, which is the
+	// error: a body cut short by a read error leaves the reason out.
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return &RateLimitError{Op: op, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"), time.Now())}

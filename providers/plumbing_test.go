@@ -457,3 +457,27 @@ func TestRefreshRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestNewHTTPClient: a bounded wait, a pool for concurrent workers, and
+// http.DefaultTransport left as it was.
+func TestNewHTTPClient(t *testing.T) {
+	t.Parallel()
+	before := http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost
+	hc := NewHTTPClient(7 * time.Second)
+	if hc.Timeout != 7*time.Second {
+		t.Errorf("timeout %s, want 7s", hc.Timeout)
+	}
+	tr, ok := hc.Transport.(*http.Transport)
+	if !ok || tr == http.DefaultTransport {
+		t.Fatalf("transport %T: want a copy of http.DefaultTransport", hc.Transport)
+	}
+	if tr.MaxIdleConnsPerHost != MaxIdleConnsPerHost {
+		t.Errorf("MaxIdleConnsPerHost %d, want %d", tr.MaxIdleConnsPerHost, MaxIdleConnsPerHost)
+	}
+	if tr.Proxy == nil {
+		t.Error("the copy lost http.DefaultTransport's proxy from the environment")
+	}
+	if after := http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost; after != before {
+		t.Errorf("http.DefaultTransport changed: MaxIdleConnsPerHost %d, was %d", after, before)
+	}
+}

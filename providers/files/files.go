@@ -146,21 +146,32 @@ func readFHIR(name string, data []byte) (*File, error) {
 	return &File{Format: format, Batch: b, Ignored: ignored}, nil
 }
 
+// Store is what Import needs of the store (*store.DB has it).
+type Store interface {
+	// LocalAccount returns the profile's account of a local provider,
+	// creating it the first time.
+	LocalAccount(ctx context.Context, profileID int64, p store.Provider) (store.Account, error)
+	// Upsert stores a batch in one transaction: all of it or nothing.
+	Upsert(ctx context.Context, profileID, accountID int64, b health.Batch) (store.Result, error)
+}
+
+var _ Store = (*store.DB)(nil)
+
 // Import stores a file's readings for a profile in its file-import
 // account, in one transaction: all of them or none. Readings already
 // imported (same provider id) are updated only if they changed. A file
 // with no readings changes nothing, not even the account list.
-func Import(ctx context.Context, db *store.DB, profileID int64, f *File) (store.Result, error) {
+func Import(ctx context.Context, db Store, profileID int64, f *File) (store.Result, error) {
 	if f.Batch.Len() == 0 {
 		return store.Result{}, nil
 	}
 	acct, err := db.LocalAccount(ctx, profileID, store.ProviderFile)
 	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", f.Name, err)
+		return nil, fmt.Errorf("import %s: find the file-import account: %w", f.Name, err)
 	}
 	res, err := db.Upsert(ctx, profileID, acct.ID, f.Batch)
 	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", f.Name, err)
+		return nil, fmt.Errorf("import %s: store the readings: %w", f.Name, err)
 	}
 	return res, nil
 }

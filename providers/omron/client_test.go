@@ -12,34 +12,15 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
-	"vitals/config"
+	"vitals/clocktest"
 	"vitals/health"
 	"vitals/providers"
 	"vitals/providers/omron/omronsim"
 	"vitals/store"
 )
-
-// clock is the simulator's clock, moved by tests.
-type clock struct {
-	mu gosync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // simNow is the simulator's "now" in these tests: its history ends here.
 var simNow = time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
@@ -47,8 +28,8 @@ var simNow = time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
 type fixture struct {
 	sim    *omronsim.Server
 	ts     *httptest.Server
-	clock  *clock
-	cfg    config.Omron
+	clock  *clocktest.Clock // the simulator's clock, moved by tests
+	cfg    Config
 	db     *store.DB
 	prof   store.Profile
 	client *Client
@@ -58,9 +39,9 @@ type fixture struct {
 }
 
 // simConfig points a client at a simulator.
-func simConfig(base string) config.Omron {
-	return config.Omron{
-		Environment:  config.OmronStaging,
+func simConfig(base string) Config {
+	return Config{
+		Environment:  "staging",
 		ClientID:     omronsim.DefaultClientID,
 		ClientSecret: omronsim.DefaultClientSecret,
 		AuthorizeURL: base + "/connect/authorize",
@@ -68,17 +49,17 @@ func simConfig(base string) config.Omron {
 		APIURL:       base + "/api/measurement",
 		RevokeURL:    base + "/connect/revocation",
 		RedirectURL:  "http://127.0.0.1:53682/callback",
-		Scopes:       config.Default().Omron.Scopes,
+		Scopes:       []string{"bloodpressure", "activity", "weight", "temperature", "oxygen", "openid", "offline_access"},
 	}
 }
 
 // newFixture starts a simulator (auto-approving, seed 7, history up to
 // simNow) and links its patient into a fresh database; mod adjusts the
 // simulator's options and cfg the client's configuration.
-func newFixture(t *testing.T, mod func(*omronsim.Options), cfgMod func(*config.Omron)) *fixture {
+func newFixture(t *testing.T, mod func(*omronsim.Options), cfgMod func(*Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{clock: &clock{t: simNow}}
+	f := &fixture{clock: clocktest.New(simNow)}
 	opt := omronsim.Options{Now: f.clock.Now, Seed: 7, AutoApprove: true, RetryAfter: 7 * time.Second, SlowDelay: 3 * time.Second}
 	if mod != nil {
 		mod(&opt)
@@ -274,7 +255,7 @@ func TestSourceCaughtUpCostsOneRequestPerType(t *testing.T) {
 	}
 
 	// A new reading arrives: the next caught-up fetch has it.
-	f.clock.Add(time.Hour)
+	f.clock.Advance(time.Hour)
 	if _, err := f.sim.Add(omronsim.Upload{BloodPressure: []omronsim.UploadBloodPressure{{Systolic: 171, Diastolic: 104, Pulse: 77}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +441,7 @@ func TestTokensRotateAndExpire(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, nil, nil)
 		old := f.storedToken(t)
-		f.clock.Add(2 * time.Hour) // the server's tokens expire; the client's clock has not moved
+		f.clock.Advance(2 * time.Hour) // the server's tokens expire; the client's clock has not moved
 		if _, err := f.src.Fetch(context.Background(), "oxygen", ""); err != nil {
 			t.Fatal(err)
 		}
@@ -512,13 +493,18 @@ func TestTokensRotateAndExpire(t *testing.T) {
 
 func TestScopeNotGrantedIsAStatusError(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil, func(c *config.Omron) {
+	f := newFixture(t, nil, func(c *Config) {
 		c.Scopes = []string{"bloodpressure", "weight", "openid", "offline_access"}
 	})
 	_, err := f.src.Fetch(context.Background(), "oxygen", "")
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != omronsim.StatusScopeNotGranted || ae.Code != "SCOPE_NOT_GRANTED" || !strings.Contains(ae.Reason, "oxygen") {
 		t.Fatalf("error %v, want status %d SCOPE_NOT_GRANTED", err, omronsim.StatusScopeNotGranted)
+	}
+	// Callers test both vendors' refusals as one type.
+	var se *providers.StatusError
+	if !errors.As(err, &se) || se.StatusCode != http.StatusOK || se.Code != "SCOPE_NOT_GRANTED" || se.Reason != ae.Reason {
+		t.Errorf("errors.As(%v, *providers.StatusError) = %+v, want HTTP 200 with the body's code and reason", err, se)
 	}
 	if _, err := f.src.Fetch(context.Background(), "weight", ""); err != nil {
 		t.Errorf("a granted type: %v", err)
@@ -749,7 +735,7 @@ func TestNoSecretInErrorsOrPrints(t *testing.T) {
 			texts = append(texts, fmt.Sprint(x), fmt.Sprintf("%+v", x), fmt.Sprintf("%#v", x), fmt.Sprintf("%d", x), fmt.Sprintf("%x", x))
 		}
 	}
-	note(f.client, *f.client, f.src)
+	note(f.client, *f.client, f.src, f.cfg)
 	a := f.client.NewAuthorization()
 	code := authorizeCode(t, a)
 	g, err := f.client.Exchange(ctx, a, code)
@@ -789,7 +775,7 @@ func TestSourceStopsOnARepeatedKey(t *testing.T) {
 		io.WriteString(w, `{"status":0,"result":{"weight":[{"id":1644225686000,"dateTime":"2022-02-07T09:21:26","dateTimeLocal":"2022-02-07T03:21:26","dateTimeUtcOffset":"-21600","weight":"71.6","weightPref":"kg"}],"paginationKey":{"weightPaginationKey":1644225686000},"truncated":false,"measurementCount":1}}`)
 	}))
 	defer api.Close()
-	f := newFixture(t, nil, func(c *config.Omron) { c.APIURL = api.URL })
+	f := newFixture(t, nil, func(c *Config) { c.APIURL = api.URL })
 	cur := ""
 	for i := range 10 {
 		page, err := f.src.Fetch(context.Background(), providers.Stream(Weight), cur)

@@ -3,6 +3,7 @@ package omron
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ func BenchmarkDecodePage(b *testing.B) {
 		if err := json.Unmarshal(page, &top); err != nil {
 			b.Fatal(err)
 		}
-		res, err := decodeMeasurements("bench", BloodPressure, top)
+		res, err := decodeMeasurements("bench", http.StatusOK, BloodPressure, top)
 		if err != nil || len(res.Batch.BloodPressure) != 100 {
 			b.Fatal(err)
 		}

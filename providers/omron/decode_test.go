@@ -3,6 +3,7 @@ package omron
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,7 +26,7 @@ func decodeGuide(t *testing.T, typ Type, doc string) Result {
 	if err := json.Unmarshal([]byte(stripGuideComments(doc)), &top); err != nil {
 		t.Fatalf("the guide's %s example does not parse: %v", typ, err)
 	}
-	res, err := decodeMeasurements("test", typ, top)
+	res, err := decodeMeasurements("test", http.StatusOK, typ, top)
 	if err != nil {
 		t.Fatalf("decode the guide's %s example: %v", typ, err)
 	}
@@ -376,8 +377,8 @@ func TestEnvelope(t *testing.T) {
 		{name: "legacy truncated, no keys", body: `{"status": 0, "result": {"bloodPressure": [], "truncated": true, "measurementCount": 0}}`, truncated: true},
 		{name: "truncated as a string", body: `{"status": 0, "result": {"bloodPressure": [], "truncated": "true"}}`, truncated: true},
 		{name: "a bad item is skipped and counted", body: `{"status": 0, "result": {"bloodPressure": [` + string(item(`"systolic": 120, "diastolic": 80`)) + `, {"id": 2, "dateTime": "2022-02-03T16:44:13", "systolic": "?"}]}}`, items: 2, ignored: 1},
-		{name: "status error", body: `{"status": 3, "reason": "Invalid request parameter", "errorCode": "E003"}`, apiErr: &APIError{Status: 3, Code: "E003", Reason: "Invalid request parameter"}},
-		{name: "status error with a numeric code", body: `{"status": 5, "reason": "quota", "errorCode": 429}`, apiErr: &APIError{Status: 5, Code: "429", Reason: "quota"}},
+		{name: "status error", body: `{"status": 3, "reason": "Invalid request parameter", "errorCode": "E003"}`, apiErr: &APIError{Status: 3, StatusError: &providers.StatusError{Code: "E003", Reason: "Invalid request parameter"}}},
+		{name: "status error with a numeric code", body: `{"status": 5, "reason": "quota", "errorCode": 429}`, apiErr: &APIError{Status: 5, StatusError: &providers.StatusError{Code: "429", Reason: "quota"}}},
 		{name: "neither status nor result", body: `{"message": "Internal server error"}`, temporary: true},
 		{name: "result not an object", body: `{"status": 0, "result": [1]}`, temporary: true},
 		{name: "items not an array", body: `{"status": 0, "result": {"bloodPressure": {"id": 1}}}`, temporary: true},
@@ -390,7 +391,7 @@ func TestEnvelope(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.body), &top); err != nil {
 				t.Fatal(err)
 			}
-			res, err := decodeMeasurements("omron: fetch bloodpressure page", BloodPressure, top)
+			res, err := decodeMeasurements("omron: fetch bloodpressure page", http.StatusOK, BloodPressure, top)
 			switch {
 			case tt.apiErr != nil:
 				var ae *APIError
@@ -399,6 +400,10 @@ func TestEnvelope(t *testing.T) {
 				}
 				if errors.Is(err, providers.ErrTemporary) {
 					t.Error("a status error must not be retried as temporary")
+				}
+				var se *providers.StatusError
+				if !errors.As(err, &se) || se.StatusCode != http.StatusOK || se.Code != tt.apiErr.Code || se.Op != "omron: fetch bloodpressure page" {
+					t.Errorf("errors.As(%v, *providers.StatusError) = %+v, want the answer's HTTP status and code", err, se)
 				}
 				return
 			case tt.temporary:

@@ -3,6 +3,7 @@ package omron
 import (
 	"encoding/json"
 	"math"
+	"net/http"
 	"testing"
 
 	"vitals/health"
@@ -24,7 +25,7 @@ func FuzzDecodeMeasurements(f *testing.F) {
 			return
 		}
 		for _, typ := range Types {
-			res, err := decodeMeasurements("fuzz", typ, top)
+			res, err := decodeMeasurements("fuzz", http.StatusOK, typ, top)
 			if err != nil {
 				continue
 			}

@@ -68,7 +68,7 @@ func SaveLink(ctx context.Context, db *store.DB, profileID int64, g Grant) (stor
 		Label:      label,
 	})
 	if err != nil {
-		return acct, err
+		return acct, fmt.Errorf("omron: save the account of user %s: %w", g.UserID, err)
 	}
 	creds := providers.NewCredentials(db, acct.ID, nil)
 	if err := creds.Save(ctx, g.Token); err != nil {
@@ -86,6 +86,8 @@ func (c *Client) RevokeAccount(ctx context.Context, secrets providers.SecretStor
 	}
 	var t providers.Token
 	if err := json.Unmarshal(data, &t); err != nil {
+		// The decoder's message is left out: it can quote the bytes it
+		// choked on, which are the tokens.
 		return errors.New("omron: revoke: the stored tokens do not decode")
 	}
 	return c.Revoke(ctx, t)

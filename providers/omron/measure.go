@@ -40,13 +40,16 @@ type Result struct {
 	Last      health.Date // the newest local date among the decoded items
 }
 
-// APIError is an answer whose status is not 0. Omron's list of status
-// codes is not public: Code and Reason are passed on as they came.
+// APIError is a measurement answer whose status is not 0: Omron reports
+// a refusal in the body of a successful HTTP answer. It wraps the
+// *providers.StatusError every vendor's refusal is, holding the HTTP
+// status, the body's errorCode (Code) and reason (Reason), so that
+// errors.As finds a *providers.StatusError for either vendor; Status is
+// Omron's own code beside them. Omron's list of status codes is not
+// public: Code and Reason are passed on as they came.
 type APIError struct {
-	Op     string
-	Status int
-	Code   string // errorCode
-	Reason string // reason
+	*providers.StatusError
+	Status int // the body's status
 }
 
 func (e *APIError) Error() string {
@@ -59,6 +62,9 @@ func (e *APIError) Error() string {
 	}
 	return msg
 }
+
+// Unwrap returns the *providers.StatusError.
+func (e *APIError) Unwrap() error { return e.StatusError }
 
 // resultArray is the member of result holding a type's items.
 func (t Type) resultArray() string {
@@ -107,15 +113,16 @@ func (c *Client) Measurements(ctx context.Context, creds *providers.Credentials,
 	if err := providers.DecodeJSON(op, resp.Body, &top); err != nil {
 		return Result{}, err
 	}
-	return decodeMeasurements(op, q.Type, top)
+	return decodeMeasurements(op, resp.StatusCode, q.Type, top)
 }
 
-// decodeMeasurements reads the API's envelope:
+// decodeMeasurements reads the API's envelope, which came with HTTP
+// status httpStatus:
 //
 //	{"status": 0, "result": {"bloodPressure": [...],
 //	 "paginationKey": {"bloodpressurePaginationKey": 1643906653000},
 //	 "truncated": false, "measurementCount": 1}}
-func decodeMeasurements(op string, t Type, top map[string]json.RawMessage) (Result, error) {
+func decodeMeasurements(op string, httpStatus int, t Type, top map[string]json.RawMessage) (Result, error) {
 	f := &fields{m: top}
 	status := f.str("status")
 	if f.err != nil { // an object or array where the status belongs
@@ -126,7 +133,8 @@ func decodeMeasurements(op string, t Type, top map[string]json.RawMessage) (Resu
 		if err != nil {
 			return Result{}, providers.Temporary(fmt.Errorf("%s: malformed response: status %s is not a number", op, providers.VendorText(strconv.Quote(status), 20)))
 		}
-		return Result{}, &APIError{Op: op, Status: n, Code: providers.VendorText(f.str("errorCode"), 100), Reason: providers.VendorText(f.str("reason"), 200)}
+		return Result{}, &APIError{Status: n, StatusError: &providers.StatusError{Op: op, StatusCode: httpStatus,
+			Code: providers.VendorText(f.str("errorCode"), 100), Reason: providers.VendorText(f.str("reason"), 200)}}
 	}
 	_, raw, ok := f.get("result")
 	if !ok {

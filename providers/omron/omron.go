@@ -7,9 +7,9 @@
 // the guide leaves out (shared/reference/omron-notes.md): numbers that
 // arrive as strings, -1.0 for "not measured", two spellings of the UTC
 // offset, AFib readings whose pressures are zeros, per-type pagination
-// keys beside the legacy truncated flag. Every URL comes from
-// config.Omron, so the same client talks to staging, production or the
-// local omronsim server.
+// keys beside the legacy truncated flag. Every URL comes from Config, so
+// the same client talks to staging, production or the local omronsim
+// server.
 package omron
 
 import (
@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"time"
 
-	"vitals/config"
 	"vitals/providers"
 )
 
@@ -60,7 +59,7 @@ func (t Type) PaginationKey() string { return string(t) + "PaginationKey" }
 // Client talks to one Omron environment with one partner application's
 // credentials. It is safe for concurrent use.
 type Client struct {
-	cfg config.Omron
+	cfg Config
 	hc  *http.Client
 	now func() time.Time
 }
@@ -73,11 +72,11 @@ func (c Client) String() string { return "omron.Client{client_id:" + c.cfg.Clien
 // client secret (a value receiver: a *Client and a Client both print so).
 func (c Client) Format(f fmt.State, verb rune) { providers.FormatMasked(f, verb, c.String()) }
 
-// New returns a client of the API cfg describes. hc nil uses a client with
-// DefaultTimeout.
-func New(cfg config.Omron, hc *http.Client) *Client {
+// New returns a client of the API cfg describes. hc nil uses a client of
+// its own from providers.NewHTTPClient with DefaultTimeout.
+func New(cfg Config, hc *http.Client) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = providers.NewHTTPClient(DefaultTimeout)
 	}
 	return &Client{cfg: cfg, hc: hc, now: time.Now}
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"vitals/config"
 	"vitals/health"
 	"vitals/providers"
 	"vitals/store"
@@ -37,7 +36,7 @@ type Source struct {
 
 // NewSource returns the source of a linked account. Its tokens are loaded
 // from secrets (the *store.DB), refreshed when due and saved at once.
-func NewSource(cfg config.Omron, secrets providers.SecretStore, acct store.Account, hc *http.Client) *Source {
+func NewSource(cfg Config, secrets providers.SecretStore, acct store.Account, hc *http.Client) *Source {
 	c := New(cfg, hc)
 	return &Source{
 		PageSize: DefaultPageSize,

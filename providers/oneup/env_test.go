@@ -9,13 +9,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	gosync "sync"
 	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
 
-	"vitals/config"
+	"vitals/clocktest"
 	"vitals/fhir"
 	"vitals/health"
 	"vitals/providers"
@@ -29,32 +28,15 @@ const (
 	clientSecret = "s3cr3t-client-value-never-printed"
 )
 
-type clock struct {
-	mu gosync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a simulated 1upHealth, a client configured for it, and a
 // database with one profile.
 type env struct {
 	t       testing.TB
 	ctx     context.Context
-	clock   *clock
+	clock   *clocktest.Clock
 	sim     *oneupsim.Server
 	srv     *httptest.Server
-	cfg     config.OneUp
+	cfg     oneup.Config
 	hc      *http.Client
 	client  *oneup.Client
 	db      *store.DB
@@ -76,7 +58,7 @@ func newEnv(t testing.TB, opt oneupsim.Options) *env {
 	t.Helper()
 	// The sim's clock runs with real time from a fixed day, so that the
 	// client's token expiries (real time) and the sim's agree.
-	c := &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	c := clocktest.New(time.Now().UTC().Truncate(time.Millisecond))
 	opt.ClientID, opt.ClientSecret = clientID, clientSecret
 	if opt.RedirectURI == "" {
 		opt.RedirectURI = "http://127.0.0.1:" + freePort(t) + "/callback"
@@ -85,7 +67,7 @@ func newEnv(t testing.TB, opt oneupsim.Options) *env {
 	sim := oneupsim.New(opt)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	cfg := config.OneUp{
+	cfg := oneup.Config{
 		ClientID:     clientID,
 		ClientSecret: clientSecret,
 		APIURL:       srv.URL,

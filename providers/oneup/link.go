@@ -57,7 +57,7 @@ func FindAccount(ctx context.Context, db interface {
 }, profileID int64) (store.Account, error) {
 	accts, err := db.Accounts(ctx, profileID)
 	if err != nil {
-		return store.Account{}, err
+		return store.Account{}, fmt.Errorf("oneup: find the profile's account: %w", err)
 	}
 	var found *store.Account
 	for i, a := range accts {
@@ -123,5 +123,9 @@ func (cn *Connect) Finish(q url.Values) error {
 func (cn *Connect) Save(ctx context.Context, db interface {
 	SaveSystem(ctx context.Context, s store.System) error
 }, accountID int64) error {
-	return db.SaveSystem(ctx, store.System{AccountID: accountID, ID: cn.System.ID, Name: cn.System.Name, Kind: cn.System.Kind})
+	err := db.SaveSystem(ctx, store.System{AccountID: accountID, ID: cn.System.ID, Name: cn.System.Name, Kind: cn.System.Kind})
+	if err != nil {
+		return fmt.Errorf("oneup: connect %s: save it under account %d: %w", cn.System.Name, accountID, err)
+	}
+	return nil
 }

@@ -27,7 +27,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"vitals/config"
 	"vitals/providers"
 )
 
@@ -50,7 +49,7 @@ var (
 // Client talks to 1upHealth for one application (client id and secret).
 // Safe for concurrent use.
 type Client struct {
-	cfg   config.OneUp
+	cfg   Config
 	http  *http.Client
 	users *rate.Limiter
 	now   func() time.Time
@@ -78,11 +77,11 @@ func WithUserLimit(l *rate.Limiter) Option { return func(c *Client) { c.users = 
 // give an *http.Client of its own.
 const DefaultTimeout = 30 * time.Second
 
-// New returns a client. hc nil means a client with DefaultTimeout (never
-// http.DefaultClient, which waits for ever).
-func New(cfg config.OneUp, hc *http.Client, opts ...Option) *Client {
+// New returns a client. hc nil means a client of its own from
+// providers.NewHTTPClient with DefaultTimeout.
+func New(cfg Config, hc *http.Client, opts ...Option) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = providers.NewHTTPClient(DefaultTimeout)
 	}
 	c := &Client{
 		cfg:   cfg,

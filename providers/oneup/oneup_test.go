@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -602,7 +603,7 @@ func TestNoSecretInErrors(t *testing.T) {
 	// The client holds the client secret in its configuration. %d and %x
 	// walk a struct's fields unless the type formats itself.
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x"} {
-		for _, v := range []any{cn, *cn, cn.Link, e.client, *e.client} {
+		for _, v := range []any{cn, *cn, cn.Link, e.client, *e.client, e.cfg} {
 			errs = append(errs, errors.New(fmt.Sprintf(verb, v)))
 		}
 	}
@@ -612,5 +613,78 @@ func TestNoSecretInErrors(t *testing.T) {
 				t.Errorf("error %q quotes a secret", err)
 			}
 		}
+	}
+}
+
+// failingLookup is a store that cannot list an account's systems.
+type failingLookup struct{ err error }
+
+func (l failingLookup) Systems(context.Context, int64) ([]store.System, error) { return nil, l.err }
+
+// TestStoreErrorFailsThePage: when the store cannot say which systems are
+// connected, the page fails with the store's error rather than storing
+// readings under a name and setting guessed without it.
+func TestStoreErrorFailsThePage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, oneupsim.Options{})
+	acct := e.link(oneupsim.Withings)
+	broken := errors.New("database is locked")
+	src, err := e.client.Source(e.db, acct, failingLookup{broken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := src.Fetch(e.ctx, oneup.StreamWeight, "")
+	if !errors.Is(err, broken) {
+		t.Fatalf("Fetch = %d readings, %v; want the store's error", p.Batch.Len(), err)
+	}
+	if !strings.HasPrefix(err.Error(), "oneup: fetch weight page: list the systems connected to account") {
+		t.Errorf("error %q does not say what was being done", err)
+	}
+	if p.Cursor != "" || p.Batch.Len() != 0 {
+		t.Errorf("a failed fetch returned a page: cursor %q, %d readings", p.Cursor, p.Batch.Len())
+	}
+}
+
+// TestSystemListsDownCostOneRequestAPage: a system connected outside
+// vitals is looked up in the vendor's lists; when they fail, the readings
+// keep their tag's name, and the lists are asked once for the page, not
+// once for each resource.
+func TestSystemListsDownCostOneRequestAPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, oneupsim.Options{})
+	acct := e.link() // the store knows no system...
+	if err := e.sim.ConnectSystem(e.profile.UID, oneupsim.Withings); err != nil {
+		t.Fatal(err) // ...connected here, as by the vendor's own app
+	}
+	var lists atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/connect/system/") {
+			lists.Add(1)
+			http.Error(w, `{"error": "down"}`, http.StatusInternalServerError)
+			return
+		}
+		e.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	cfg := e.cfg
+	cfg.APIURL, cfg.FHIRURL, cfg.TokenURL = front.URL, front.URL+"/r4", front.URL+"/oauth2/token"
+	src, err := oneup.New(cfg, e.hc).Source(e.db, acct, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := src.Fetch(e.ctx, oneup.StreamWeight, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Batch.Weight) < 2 {
+		t.Fatalf("%d weights on the page: want several resources to look up", len(p.Batch.Weight))
+	}
+	for _, w := range p.Batch.Weight {
+		if w.Origin != "Withings" || w.Setting != health.SettingHome {
+			t.Fatalf("weight from %q (%s), want the tag's Withings at home", w.Origin, w.Setting)
+		}
+	}
+	if n := lists.Load(); n != 1 {
+		t.Errorf("the failing lists were asked %d times for one page, want 1", n)
 	}
 }

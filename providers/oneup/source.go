@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"vitals/config"
 	"vitals/fhir"
 	"vitals/health"
 	"vitals/providers"
@@ -99,7 +98,7 @@ type Source struct {
 // NewSource returns the Source of a linked account. secrets holds its
 // tokens; systems (may be nil) names the systems connected through it, so
 // that readings carry their system's name and setting.
-func NewSource(cfg config.OneUp, secrets providers.SecretStore, acct store.Account, hc *http.Client, systems SystemLookup) (*Source, error) {
+func NewSource(cfg Config, secrets providers.SecretStore, acct store.Account, hc *http.Client, systems SystemLookup) (*Source, error) {
 	return New(cfg, hc).Source(secrets, acct, systems)
 }
 
@@ -331,7 +330,10 @@ func (s *Source) mapEntries(ctx context.Context, entries []fhir.BundleEntry) (he
 				latest = t
 			}
 		}
-		o := r.resolve(h.Meta)
+		o, err := r.resolve(h.Meta)
+		if err != nil {
+			return health.Batch{}, nil, time.Time{}, err
+		}
 		g, ok := byOrigin[o]
 		if !ok {
 			g = &group{origin: o}
@@ -414,34 +416,50 @@ func collection(entries []fhir.BundleEntry) []byte {
 // systems connected in the store, then the vendor's lists; from its
 // meta.source through the lists' resource_url.
 type resolver struct {
-	ctx     context.Context
-	s       *Source
-	stored  map[string]store.System
-	fetched bool
+	ctx       context.Context
+	s         *Source
+	stored    map[string]store.System // nil until first needed
+	noCatalog bool                    // the vendor's lists failed for this page
 }
 
 func (s *Source) resolver(ctx context.Context) *resolver { return &resolver{ctx: ctx, s: s} }
 
-func (r *resolver) storedSystems() map[string]store.System {
-	if !r.fetched {
-		r.fetched = true
-		r.stored = map[string]store.System{}
-		if r.s.lookup != nil {
-			if l, err := r.s.lookup.Systems(r.ctx, r.s.account.ID); err == nil {
-				for _, sys := range l {
-					r.stored[sys.ID] = sys
-				}
-			}
+// storedSystems reads the systems connected through the account, once a
+// page. A store that cannot say fails the page: mapped without them, its
+// readings could be stored under the wrong name and setting, and a stream
+// does not fetch a page again once past it to put that right.
+func (r *resolver) storedSystems() (map[string]store.System, error) {
+	if r.stored != nil {
+		return r.stored, nil
+	}
+	stored := map[string]store.System{}
+	if r.s.lookup != nil {
+		l, err := r.s.lookup.Systems(r.ctx, r.s.account.ID)
+		if err != nil {
+			return nil, fmt.Errorf("list the systems connected to account %d: %w", r.s.account.ID, err)
+		}
+		for _, sys := range l {
+			stored[sys.ID] = sys
 		}
 	}
-	return r.stored
+	r.stored = stored
+	return stored, nil
 }
 
-// catalogued returns the vendor's lists, or nil when they cannot be had
-// (the readings then keep what their resources say).
+// catalogued returns the vendor's lists, or nil when they cannot be had:
+// the readings then keep what their resources say. Unlike the store's
+// list this is a fallback, not a failure of the page: the lists only
+// matter for systems connected outside vitals, whose resources' tags
+// usually name them too. A failure is not asked again for the rest of
+// the page, so a list endpoint that is down costs one request a page,
+// not one a resource.
 func (r *resolver) catalogued() []System {
+	if r.noCatalog {
+		return nil
+	}
 	l, err := r.s.catalog.get(r.ctx, r.s.client)
 	if err != nil {
+		r.noCatalog = true
 		return nil
 	}
 	return l
@@ -457,39 +475,47 @@ func settingOf(kind string) health.Setting {
 	return ""
 }
 
-func (r *resolver) resolve(m *fhir.Meta) origin {
+func (r *resolver) resolve(m *fhir.Meta) (origin, error) {
 	unknown := origin{name: "1upHealth"}
 	if m == nil {
-		return unknown
+		return unknown, nil
 	}
 	for _, t := range m.Tag {
 		kind, ok := strings.CutPrefix(t.System, TagSystemPrefix)
 		if !ok || t.Code == "" {
 			continue
 		}
-		if sys, ok := r.storedSystems()[t.Code]; ok && sys.Name != "" {
+		stored, err := r.storedSystems()
+		if err != nil {
+			return origin{}, err
+		}
+		if sys, ok := stored[t.Code]; ok && sys.Name != "" {
 			if sys.Kind != "" {
 				kind = sys.Kind
 			}
-			return origin{name: sys.Name, setting: settingOf(kind)}
+			return origin{name: sys.Name, setting: settingOf(kind)}, nil
 		}
 		if sys, ok := Find(r.catalogued(), t.Code, ""); ok {
-			return origin{name: sys.Name, setting: settingOf(sys.Kind)}
+			return origin{name: sys.Name, setting: settingOf(sys.Kind)}, nil
 		}
 		if t.Display != "" && settingOf(kind) != "" {
-			return origin{name: t.Display, setting: settingOf(kind)}
+			return origin{name: t.Display, setting: settingOf(kind)}, nil
 		}
 	}
 	if m.Source != "" {
 		want := strings.TrimRight(m.Source, "/")
 		for _, sys := range r.catalogued() {
 			if sys.ResourceURL != "" && strings.TrimRight(sys.ResourceURL, "/") == want {
-				if st, ok := r.storedSystems()[sys.ID]; ok && st.Name != "" {
-					return origin{name: st.Name, setting: settingOf(sys.Kind)}
+				stored, err := r.storedSystems()
+				if err != nil {
+					return origin{}, err
 				}
-				return origin{name: sys.Name, setting: settingOf(sys.Kind)}
+				if st, ok := stored[sys.ID]; ok && st.Name != "" {
+					return origin{name: st.Name, setting: settingOf(sys.Kind)}, nil
+				}
+				return origin{name: sys.Name, setting: settingOf(sys.Kind)}, nil
 			}
 		}
 	}
-	return unknown
+	return unknown, nil
 }

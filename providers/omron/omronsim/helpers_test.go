@@ -9,10 +9,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
+	"vitals/clocktest"
 	"vitals/providers/omron/omronsim"
 )
 
@@ -20,27 +20,10 @@ import (
 
 var simNow = time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu gosync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	sim   *omronsim.Server
 	base  string
-	clock *clock
+	clock *clocktest.Clock
 	t     testing.TB
 }
 
@@ -53,7 +36,7 @@ const (
 
 func newEnv(t testing.TB, mod func(*omronsim.Options)) *env {
 	t.Helper()
-	e := &env{clock: &clock{t: simNow}, t: t}
+	e := &env{clock: clocktest.New(simNow), t: t}
 	opt := omronsim.Options{Now: e.clock.Now, Seed: 1, AutoApprove: true}
 	if mod != nil {
 		mod(&opt)

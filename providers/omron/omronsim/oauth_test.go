@@ -205,11 +205,11 @@ func TestCodesAreSingleUseAndShortLived(t *testing.T) {
 	}
 
 	young, old := e.code(), e.code()
-	e.clock.Add(9 * time.Minute)
+	e.clock.Advance(9 * time.Minute)
 	if status, _, raw := e.token(exchangeForm(young)); status != 200 {
 		t.Errorf("a 9-minute-old code: %d %s", status, raw)
 	}
-	e.clock.Add(time.Minute + time.Second)
+	e.clock.Advance(time.Minute + time.Second)
 	if status, body, _ := e.token(exchangeForm(old)); status != 400 || errorCode(body) != "invalid_grant" {
 		t.Errorf("a code older than 10 minutes: %d %v", status, body)
 	}
@@ -315,11 +315,11 @@ func TestRefreshTokensRotate(t *testing.T) {
 	latest := body["refresh_token"].(string)
 
 	// Access tokens expire after expiresIn; refresh tokens after their TTL.
-	e.clock.Add(3601 * time.Second)
+	e.clock.Advance(3601 * time.Second)
 	if status, _, _ := e.api(body["access_token"].(string), url.Values{"since": {"2026-03-01"}, "type": {"weight"}}); status != 401 {
 		t.Errorf("an expired access token: %d, want 401", status)
 	}
-	e.clock.Add(48 * time.Hour)
+	e.clock.Advance(48 * time.Hour)
 	if status, body, _ := e.token(refreshForm(latest)); status != 400 || errorCode(body) != "invalid_grant" {
 		t.Errorf("an expired refresh token: %d %v", status, body)
 	}

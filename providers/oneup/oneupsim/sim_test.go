@@ -8,10 +8,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
+	"vitals/clocktest"
 	"vitals/fhir"
 	"vitals/providers/oneup/oneupsim"
 )
@@ -22,31 +22,13 @@ const (
 	redirectURI  = "http://127.0.0.1:9/callback"
 )
 
-// clock is a settable time source.
-type clock struct {
-	mu gosync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 6, 10, 15, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clocktest.Clock { return clocktest.New(time.Date(2025, 6, 10, 15, 0, 0, 0, time.UTC)) }
 
 type harness struct {
 	t     *testing.T
 	sim   *oneupsim.Server
 	srv   *httptest.Server
-	clock *clock
+	clock *clocktest.Clock
 	http  *http.Client
 }
 

@@ -1,6 +1,7 @@
-package sync
+package omron
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"io"
@@ -9,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"vitals/providers/omron"
+	"vitals/providers"
 	"vitals/store"
 )
 
@@ -20,8 +21,17 @@ const MaxNotification = 64 << 10
 // SecretHeader carries the notification secret when it is not in the path.
 const SecretHeader = "X-Vitals-Secret"
 
+// Notifier is told of new readings: the sync engine (*sync.Engine) is
+// one. Notify asks for the given streams of the provider's user to be
+// fetched from the given time on, and returns how many linked accounts
+// that user has (0 for a user vitals does not know); an error means the
+// accounts could not be looked up.
+type Notifier interface {
+	Notify(ctx context.Context, p store.Provider, externalID string, streams []providers.Stream, from time.Time) (int, error)
+}
+
 // NotifyHandler answers Omron's notifications at path (and, when secret is
-// set, at path/<secret>), and asks the engine to fetch what they announce.
+// set, at path/<secret>), and tells n what they announce.
 //
 //   - Only POST; the body is raw JSON of at most MaxNotification bytes
 //     (larger: 413).
@@ -33,12 +43,12 @@ const SecretHeader = "X-Vitals-Secret"
 //     either, but a 400 shows in the vendor's delivery log, where a 200
 //     would hide a broken integration. The daily catch-up fetches what such
 //     a notification announced.
-//   - Everything else is answered 200 with no body as soon as the engine
-//     has been asked, before any fetch: unknown users too (logged, without
-//     the body), since the vendor cannot do anything better with an error.
-//   - 503 when the database could not be read, so that Omron's one retry
-//     may succeed.
-func NotifyHandler(e *Engine, path, secret string, log *slog.Logger) http.Handler {
+//   - Everything else is answered 200 with no body as soon as n has been
+//     told, before any fetch: unknown users too (logged, without the
+//     body), since the vendor cannot do anything better with an error.
+//   - 503 when n could not look the user up (the database could not be
+//     read), so that Omron's one retry may succeed.
+func NotifyHandler(n Notifier, path, secret string, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -82,22 +92,22 @@ func NotifyHandler(e *Engine, path, secret string, log *slog.Logger) http.Handle
 			http.Error(w, "could not read the body", http.StatusBadRequest)
 			return
 		}
-		n, err := omron.ParseNotification(body)
+		note, err := ParseNotification(body)
 		if err != nil {
 			log.Warn("omron notification refused: not a notification", "remote", r.RemoteAddr, "err", err, "bytes", len(body))
 			http.Error(w, "not an Omron notification", http.StatusBadRequest)
 			return
 		}
-		count, err := e.Notify(r.Context(), store.ProviderOmron, n.UserID, n.Streams(), n.From(time.Now()))
+		count, err := n.Notify(r.Context(), store.ProviderOmron, note.UserID, note.Streams(), note.From(time.Now()))
 		if err != nil {
 			log.Error("omron notification: find the account", "err", err)
 			http.Error(w, "try again later", http.StatusServiceUnavailable)
 			return
 		}
 		if count == 0 {
-			log.Info("omron notification for an unknown user ignored", "user", n.UserID, "type", n.Type)
+			log.Info("omron notification for an unknown user ignored", "user", note.UserID, "type", note.Type)
 		} else {
-			log.Info("omron notification", "user", n.UserID, "type", n.Type, "accounts", count)
+			log.Info("omron notification", "user", note.UserID, "type", note.Type, "accounts", count)
 		}
 		w.WriteHeader(http.StatusOK)
 	})
