@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"vitals/providers"
 	"vitals/providers/oneup/oneupsim"

@@ -77,4 +77,3 @@ func TestWaitForEngine(t *testing.T) {
 		}
 	})
 }
-

@@ -74,9 +74,9 @@ func (e ieEnv) snapshot(t *testing.T) ieSnapshot {
 }
 
 const (
-	ieUS = "providers/files/testdata/omron-us.csv"
-	ieTZ = "providers/files/testdata/omron-timezone.csv"
-	ieFH = "providers/files/testdata/device-feed.json"
+	ieUS = "../providers/files/testdata/omron-us.csv"
+	ieTZ = "../providers/files/testdata/omron-timezone.csv"
+	ieFH = "../providers/files/testdata/device-feed.json"
 )
 
 func TestImportCommand(t *testing.T) {
@@ -116,7 +116,7 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("zoned CSV mentions a default zone:\n%s", out)
 	}
 	// Standard input.
-	data, _ := os.ReadFile("providers/files/testdata/single-observation.json")
+	data, _ := os.ReadFile("../providers/files/testdata/single-observation.json")
 	out, _, err = e.run(t, string(data), "import", "-")
 	if err != nil || !strings.Contains(out, "stdin: FHIR R4 Observation") || !strings.Contains(out, "heart rate:     1 added") {
 		t.Errorf("import -: %v\n%s", err, out)

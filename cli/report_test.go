@@ -48,7 +48,7 @@ func TestReportFromImportedWeek(t *testing.T) {
 	if _, _, err := runClinic(t, dir, nil, "profile", "add", "p-1042", "--display-name", "Jane Q. Doe"); err != nil {
 		t.Fatal(err)
 	}
-	csv := filepath.Join("report", "testdata", "omron-week-us.csv")
+	csv := filepath.Join("..", "report", "testdata", "omron-week-us.csv")
 	if out, errOut, err := runClinic(t, dir, nil, "--profile", "p-1042", "import", "--tz", "America/New_York", csv); err != nil {
 		t.Fatalf("import: %v\n%s%s", err, out, errOut)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"vitals/providers/omron"
 	"vitals/sync"
 )
 
@@ -87,7 +88,7 @@ func runServe(ctx context.Context, a *invocation, listen string, oneProfile bool
 
 	path := a.Config.Serve.NotifyPath
 	mux := http.NewServeMux()
-	notify := sync.NotifyHandler(e, path, a.Config.Serve.NotifySecret, log)
+	notify := omron.NotifyHandler(e, path, a.Config.Serve.NotifySecret, log)
 	mux.Handle(path, notify)
 	mux.Handle(strings.TrimRight(path, "/")+"/", notify)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"vitals/fhir/fhirtest"
 )
 
 // runShow runs vitals with args on a fresh config, as a script would.
@@ -32,9 +33,14 @@ func runShow(t *testing.T, db string, args ...string) (string, error) {
 // systolic above 180), 75 % and 25 %; mean 2 000/12 = 166.7 over
 // 1 242/12 = 103.5.
 func TestShowSyntheaPatient(t *testing.T) {
-	bundle := filepath.Join("..", "shared", "testdata", "fhir-synthea", "uscore_Cyndi533_Fritsch593_78ad558a-edd3-45aa-9bec-3f5698e51c17.json")
-	if _, err := os.Stat(bundle); err != nil {
-		t.Skipf("the Synthea bundles are not here: %v", err)
+	var bundle string
+	for _, f := range fhirtest.SyntheaFiles(t) {
+		if strings.Contains(filepath.Base(f), "Cyndi533_Fritsch593_78ad558a") {
+			bundle = f
+		}
+	}
+	if bundle == "" {
+		t.Skip("the Synthea bundle of Cyndi533 Fritsch593 is not among the shared test data")
 	}
 	db := filepath.Join(t.TempDir(), "vitals.db")
 	if _, err := runShow(t, db, "import", bundle); err != nil {

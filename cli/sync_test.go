@@ -284,7 +284,7 @@ func TestSyncKilledAtRandomPoints(t *testing.T) {
 		t.Skip("builds the binary and runs it a dozen times")
 	}
 	bin := filepath.Join(t.TempDir(), "vitals")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-o", bin, "vitals")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

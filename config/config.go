@@ -43,18 +43,6 @@ type Config struct {
 	Warnings []string `toml:"-"`
 }
 
-// Omron is the [omron] section: the Omron Wellness client's configuration.
-//
-// Deprecated: use omron.Config. The name stays while code outside this
-// package still spells the section's type config.Omron.
-type Omron = omron.Config
-
-// OneUp is the [oneup] section: the 1upHealth client's configuration.
-//
-// Deprecated: use oneup.Config. The name stays while code outside this
-// package still spells the section's type config.OneUp.
-type OneUp = oneup.Config
-
 // Sync is the background engine's schedule.
 type Sync struct {
 	Interval Duration `toml:"interval"` // between scheduled syncs

@@ -31,7 +31,9 @@ import (
 	"time"
 
 	"vitals/config"
+	"vitals/providers/omron"
 	"vitals/providers/omron/omronsim"
+	"vitals/providers/oneup"
 	"vitals/providers/oneup/oneupsim"
 )
 
@@ -261,12 +263,12 @@ func ConfigFor(baseURL, redirectURL string) config.Config {
 
 // OneUpConfig is the [oneup] section of ConfigFor, with the connect
 // redirect on redirectURL (OneUpRedirectURL when "").
-func OneUpConfig(baseURL, redirectURL string) config.OneUp {
+func OneUpConfig(baseURL, redirectURL string) oneup.Config {
 	base := strings.TrimRight(baseURL, "/") + OneUpPrefix
 	if redirectURL == "" {
 		redirectURL = OneUpRedirectURL
 	}
-	return config.OneUp{
+	return oneup.Config{
 		ClientID:     OneUpClientID,
 		ClientSecret: OneUpClientSecret,
 		APIURL:       base,
@@ -277,7 +279,7 @@ func OneUpConfig(baseURL, redirectURL string) config.OneUp {
 }
 
 // OmronConfig is the [omron] section of ConfigFor.
-func OmronConfig(baseURL, redirectURL string) config.Omron {
+func OmronConfig(baseURL, redirectURL string) omron.Config {
 	base := strings.TrimRight(baseURL, "/") + OmronPrefix
 	o := config.Default().Omron
 	o.Environment = config.OmronStaging // required to be valid; every URL below overrides it

@@ -13,8 +13,8 @@ import (
 	"vitals/providers/oneup/oneupsim"
 	"vitals/sandbox"
 	"vitals/store"
-	"vitals/sync"
 	"vitals/store/storetest"
+	"vitals/sync"
 )
 
 // TestSyncUnderFaultsEndsLikeACleanSync: against servers (Omron and

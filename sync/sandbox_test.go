@@ -59,7 +59,7 @@ var noRedirects = &http.Client{
 // authorization-code flow (with PKCE): the patient signs in and approves
 // on the consent form, and the code from the redirect is exchanged and
 // saved by the omron package.
-func linkOmron(tb testing.TB, db *store.DB, cfg config.Omron, profile string, p omronsim.Patient) store.Account {
+func linkOmron(tb testing.TB, db *store.DB, cfg omron.Config, profile string, p omronsim.Patient) store.Account {
 	tb.Helper()
 	ctx := context.Background()
 	prof, err := db.EnsureProfile(ctx, profile)
@@ -102,7 +102,7 @@ func linkOmron(tb testing.TB, db *store.DB, cfg config.Omron, profile string, p 
 // linkOneUp links a profile to 1upHealth as vitals does (user management
 // server to server, then the code exchange), and connects systems to the
 // 1upHealth user as its connect page would.
-func linkOneUp(tb testing.TB, db *store.DB, sb *sandbox.Sandbox, cfg config.OneUp, profile string, systems ...int) store.Account {
+func linkOneUp(tb testing.TB, db *store.DB, sb *sandbox.Sandbox, cfg oneup.Config, profile string, systems ...int) store.Account {
 	tb.Helper()
 	ctx := context.Background()
 	prof, err := db.EnsureProfile(ctx, profile)
