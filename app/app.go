@@ -12,16 +12,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 
 	"vitals/config"
 	"vitals/link"
 	"vitals/providers"
 	"vitals/providers/omron"
 	"vitals/providers/oneup"
+	"vitals/seal"
 	"vitals/store"
 	"vitals/sync"
 )
@@ -32,6 +35,9 @@ type App struct {
 	Profile    string // --profile
 	ConfigPath string // --config; "" for the default
 	Config     config.Config
+	// Notes hears what a person should know of that happened on the
+	// side, such as a new token key (nil: nobody).
+	Notes io.Writer
 }
 
 // DatabasePath is the database file the flags name.
@@ -42,8 +48,37 @@ func (a *App) DatabasePath() string {
 	return a.DBPath
 }
 
+// SealKeyPath is the key file that encrypts the tokens a database keeps
+// when no OS keyring holds them: beside the configuration file.
+func (a *App) SealKeyPath() string {
+	cfg := a.ConfigPath
+	if cfg == "" {
+		cfg = config.DefaultPath()
+	}
+	return filepath.Join(filepath.Dir(cfg), "secret.key")
+}
+
+// EnsureSealKey loads the token key, creating it when there is none;
+// created reports that it did, so the person can be told where it is.
+func (a *App) EnsureSealKey() (k *seal.Keyring, created bool, err error) {
+	return seal.LoadOrCreate(a.SealKeyPath())
+}
+
 func (a *App) storeOptions(readOnly bool) store.Options {
-	return store.Options{Keyring: a.Config.Keyring, ReadOnly: readOnly}
+	return store.Options{Keyring: a.Config.Keyring, ReadOnly: readOnly, SealKey: a.sealKey}
+}
+
+// sealKey gives the store the token key: created with the first token
+// the database keeps (and said on stderr), only read otherwise.
+func (a *App) sealKey(create bool) (*seal.Keyring, error) {
+	if !create {
+		return seal.Load(a.SealKeyPath())
+	}
+	k, created, err := a.EnsureSealKey()
+	if created && a.Notes != nil {
+		fmt.Fprintf(a.Notes, "vitals: tokens kept in the database are encrypted with a new key in %s (readable by you only): keep it private, and with your database backups\n", a.SealKeyPath())
+	}
+	return k, err
 }
 
 // OpenDB opens the database the flags name, creating it if needed, for a
@@ -61,14 +96,16 @@ func (a *App) OpenDB(ctx context.Context) (*store.DB, error) {
 // archive) opens read-only rather than failing; readOnly says so.
 func (a *App) OpenDBToRead(ctx context.Context) (db *store.DB, readOnly bool, err error) {
 	path := a.DatabasePath()
-	db, err = store.Open(ctx, path, a.storeOptions(false))
+	opt := a.storeOptions(false)
+	db, err = store.Open(ctx, path, opt)
 	if !errors.Is(err, fs.ErrPermission) {
 		return db, false, err
 	}
 	if _, statErr := os.Stat(path); statErr != nil {
 		return nil, false, fmt.Errorf("%w: check the permissions of the folder, or name another database with --db", err)
 	}
-	db, roErr := store.Open(ctx, path, a.storeOptions(true))
+	opt.ReadOnly = true
+	db, roErr := store.Open(ctx, path, opt)
 	if roErr != nil {
 		return nil, false, fmt.Errorf("%w; read-only, it fails too: %w", err, roErr)
 	}

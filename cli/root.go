@@ -78,6 +78,7 @@ Try it on synthetic data, with local stand-ins for both vendors:
 				fmt.Fprintln(a.stderr, "vitals: warning:", w)
 			}
 			a.Config = cfg
+			a.Notes = a.stderr
 			return nil
 		},
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gokeyring "github.com/zalando/go-keyring"
+
+	"vitals/seal"
 )
 
 // ErrNoSecret is returned when an account has no stored secret.
@@ -68,9 +70,26 @@ func (osKeyring) Delete(ctx context.Context, user string) error {
 }
 
 const (
-	locationDB      = "db"
-	locationKeyring = "keyring"
+	locationDB      = "db"      // plain, protected by the file's permissions only
+	locationSealed  = "sealed"  // encrypted with the Seal keyring
+	locationKeyring = "keyring" // in the OS keyring; the row is a marker
 )
+
+// SecretPlace says where an account's credentials are kept, for a person
+// who asks (vitals link --list).
+type SecretPlace string
+
+const (
+	InKeyring       SecretPlace = "OS keyring"
+	InDatabaseSeal  SecretPlace = "database, encrypted"
+	InDatabasePlain SecretPlace = "database, not encrypted"
+)
+
+// secretContext binds a sealed secret to its account in this database, so
+// a sealed value copied to another account's row does not open.
+func (db *DB) secretContext(accountID int64) []byte {
+	return []byte(db.keyringUser(accountID))
+}
 
 // keyringUser names an account's entry; the database's own id keeps two
 // databases (the demo's and a real one) from sharing entries.
@@ -80,12 +99,26 @@ func (db *DB) keyringUser(accountID int64) string {
 
 // SaveSecret stores an account's credentials (its OAuth tokens, as the
 // provider serialises them): in the OS keyring when one is configured and
-// answers, else in the database file. The secret never appears in an error.
+// answers, else in the database file, encrypted when the database was
+// opened with a Seal keyring. The secret never appears in an error.
 func (db *DB) SaveSecret(ctx context.Context, accountID int64, secret []byte) error {
 	location, stored := locationDB, secret
 	if db.keyring != nil {
 		if err := db.keyring.Set(ctx, db.keyringUser(accountID), string(secret)); err == nil {
 			location, stored = locationKeyring, []byte{}
+		}
+	}
+	if location == locationDB {
+		keys, err := db.sealKeys(true)
+		if err != nil {
+			return fmt.Errorf("store: the key that encrypts credentials: %w", err)
+		}
+		if keys != nil {
+			sealed, err := keys.Seal(secret, db.secretContext(accountID))
+			if err != nil {
+				return fmt.Errorf("store: encrypt credentials of account %d: %w", accountID, err)
+			}
+			location, stored = locationSealed, sealed
 		}
 	}
 	_, err := db.w.ExecContext(ctx, `
@@ -111,8 +144,22 @@ func (db *DB) LoadSecret(ctx context.Context, accountID int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: read credentials of account %d: %w", accountID, err)
 	}
-	if location != locationKeyring {
+	switch location {
+	case locationDB:
 		return secret, nil
+	case locationSealed:
+		keys, err := db.sealKeys(false)
+		if err != nil {
+			return nil, fmt.Errorf("store: credentials of account %d are encrypted, and the key to open them could not be read: %w", accountID, err)
+		}
+		if keys == nil {
+			return nil, fmt.Errorf("store: credentials of account %d are encrypted and no key was given to open them: %w", accountID, seal.ErrNoKey)
+		}
+		plain, err := keys.Open(secret, db.secretContext(accountID))
+		if err != nil {
+			return nil, fmt.Errorf("store: open credentials of account %d (key %s): %w", accountID, keys.Fingerprint(), err)
+		}
+		return plain, nil
 	}
 	kr := db.keyring
 	if kr == nil {
@@ -150,4 +197,101 @@ func (db *DB) dropKeyringSecret(ctx context.Context, accountID int64) {
 		kr = newOSKeyring()
 	}
 	_ = kr.Delete(ctx, db.keyringUser(accountID))
+}
+
+// sealKeys returns the keyring from Options.SealKey (nil without one),
+// asking for it once it is needed; a failure is not kept, so a key file
+// fixed meanwhile is read on the next call.
+func (db *DB) sealKeys(create bool) (*seal.Keyring, error) {
+	if db.sealKey == nil {
+		return nil, nil
+	}
+	db.sealMu.Lock()
+	defer db.sealMu.Unlock()
+	if db.seal != nil {
+		return db.seal, nil
+	}
+	k, err := db.sealKey(create)
+	if err != nil || k == nil {
+		return nil, err
+	}
+	db.seal = k
+	return k, nil
+}
+
+// SecretPlace says where an account's credentials are kept, or
+// ErrNoSecret.
+func (db *DB) SecretPlace(ctx context.Context, accountID int64) (SecretPlace, error) {
+	var location string
+	err := db.r.QueryRowContext(ctx, `SELECT location FROM secrets WHERE account_id = ?`, accountID).Scan(&location)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: credentials of account %d: %w", accountID, ErrNoSecret)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: read credentials of account %d: %w", accountID, err)
+	}
+	switch location {
+	case locationKeyring:
+		return InKeyring, nil
+	case locationSealed:
+		return InDatabaseSeal, nil
+	}
+	return InDatabasePlain, nil
+}
+
+// ResealSecrets encrypts with the Seal keyring's current key every secret
+// kept in the database that is plain or was sealed with an older key, and
+// returns how many it changed: after a key is added to the key file (key
+// rotation), or when a database that kept plain tokens gets a key.
+func (db *DB) ResealSecrets(ctx context.Context) (int, error) {
+	keys, err := db.sealKeys(true)
+	if err != nil {
+		return 0, fmt.Errorf("store: the key that encrypts credentials: %w", err)
+	}
+	if keys == nil {
+		return 0, errors.New("store: no key to encrypt the credentials with")
+	}
+	rows, err := db.w.QueryContext(ctx, `SELECT account_id, location, secret FROM secrets WHERE location IN (?, ?)`, locationDB, locationSealed)
+	if err != nil {
+		return 0, fmt.Errorf("store: reseal credentials: %w", err)
+	}
+	type row struct {
+		id       int64
+		location string
+		secret   []byte
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.location, &r.secret); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: reseal credentials: %w", err)
+		}
+		if _, current := keys.Sealed(r.secret); r.location == locationDB || !current {
+			todo = append(todo, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: reseal credentials: %w", err)
+	}
+	n := 0
+	for _, r := range todo {
+		plain := r.secret
+		if r.location == locationSealed {
+			if plain, err = keys.Open(r.secret, db.secretContext(r.id)); err != nil {
+				return n, fmt.Errorf("store: reseal credentials of account %d: %w", r.id, err)
+			}
+		}
+		sealed, err := keys.Seal(plain, db.secretContext(r.id))
+		if err != nil {
+			return n, fmt.Errorf("store: reseal credentials of account %d: %w", r.id, err)
+		}
+		if _, err := db.w.ExecContext(ctx, `UPDATE secrets SET location = ?, secret = ?, updated_at = ? WHERE account_id = ?`,
+			locationSealed, sealed, db.now().Unix(), r.id); err != nil {
+			return n, fmt.Errorf("store: reseal credentials of account %d: %w", r.id, err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -16,9 +16,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"vitals/seal"
 )
 
 // ErrNotFound is returned when a profile, account or cursor does not exist.
@@ -32,6 +35,13 @@ type Options struct {
 	Keyring bool
 	// ReadOnly opens the file for reading only (offline viewing of a copy).
 	ReadOnly bool
+	// SealKey returns the keyring that encrypts the secrets kept in the
+	// database (when the OS keyring is not used or does not answer). It is
+	// called when a secret is first saved (create true: make a key if
+	// there is none) or first read (create false), and its result is
+	// kept. Nil keeps secrets in plain form, protected only by the file's
+	// permissions.
+	SealKey func(create bool) (*seal.Keyring, error)
 }
 
 // DB is an open vitals database.
@@ -40,8 +50,12 @@ type DB struct {
 	w       *sql.DB // one connection: SQLite has one writer at a time
 	r       *sql.DB // readers, which WAL lets run beside the writer
 	keyring keyring
-	uid     string // this database's random id, used to name keyring entries
-	now     func() time.Time
+	sealKey func(create bool) (*seal.Keyring, error) // nil: secrets in the database are kept plain
+
+	sealMu sync.Mutex
+	seal   *seal.Keyring // from sealKey, once it has given one
+	uid    string        // this database's random id, used to name keyring entries
+	now    func() time.Time
 }
 
 // Open opens (creating it if needed) the database at path and brings its
@@ -83,6 +97,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if opt.Keyring {
 		db.keyring = newOSKeyring()
 	}
+	db.sealKey = opt.SealKey
 	return db, nil
 }
 
