@@ -16,6 +16,7 @@ import (
 	gosync "sync"
 	"testing"
 	"time"
+	"vitals/app"
 
 	"vitals/config"
 	"vitals/health"
@@ -188,7 +189,7 @@ func (e linkEnv) linkByCommand(t *testing.T) string {
 
 func (e linkEnv) accounts(t *testing.T) []store.Account {
 	t.Helper()
-	db, err := store.Open(context.Background(), e.db, store.Options{})
+	db, err := openAsVitals(e.db, e.cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestLinkOmronThroughTheBrowser(t *testing.T) {
 		t.Fatalf("accounts %+v", accts)
 	}
 	// The stored tokens work: a Source fetches with them.
-	db, err := store.Open(context.Background(), e.db, store.Options{})
+	db, err := openAsVitals(e.db, e.cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +351,7 @@ func TestLinkListAndHelp(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.db, store.Options{})
+	db, err := openAsVitals(e.db, e.cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +387,7 @@ func TestUnlink(t *testing.T) {
 	e := newLinkEnv(t, sandbox.Options{AutoApprove: true}, "", nil)
 	e.linkByCommand(t)
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.db, store.Options{})
+	db, err := openAsVitals(e.db, e.cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +441,7 @@ func TestUnlinkChoices(t *testing.T) {
 	// Revocation fails (nothing listens there): the account is forgotten anyway.
 	e := newLinkEnv(t, sandbox.Options{AutoApprove: true}, "", func(c *config.Config) { c.Omron.RevokeURL = "http://127.0.0.1:9/revoke" })
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.db, store.Options{})
+	db, err := openAsVitals(e.db, e.cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,4 +544,11 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openAsVitals opens a database the way the commands do, with the token
+// key beside the configuration, so a test can read the tokens it keeps.
+func openAsVitals(db, cfgPath string) (*store.DB, error) {
+	a := app.App{DBPath: db, ConfigPath: cfgPath}
+	return a.OpenDB(context.Background())
 }
