@@ -13,7 +13,7 @@ import (
 // lower layers only, never its own layer or one above. A package missing
 // from this list fails the test, so a new one is placed on purpose.
 var layers = [][]string{
-	{"health", "atomicfile", "clocktest", "assets", "fhir/fhirtest"},
+	{"health", "atomicfile", "clocktest", "assets", "fhir/fhirtest", "sanitize", "seal"},
 	{"fhir"},
 	{"store"},
 	{"providers", "store/storetest"},

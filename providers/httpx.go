@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"vitals/sanitize"
 )
 
 // MaxBody bounds what a client reads from one response: a page of
@@ -124,23 +124,12 @@ func vendorReason(body []byte) (code, reason string) {
 }
 
 // VendorText makes text that came from outside (a vendor's reason, an
-// error a redirect carried) fit to quote in a message: control characters
-// dropped, since a terminal would obey them, and at most n bytes, ending
-// with "…" when cut, never inside a UTF-8 sequence.
+// error a redirect carried) fit to quote in a message: control and bidi
+// characters escaped (sanitize.Line), since a terminal would obey them,
+// and at most n bytes, ending with "…" when cut, never inside a UTF-8
+// sequence.
 func VendorText(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return sanitize.Cut(sanitize.Line(s), n)
 }
 
 // PostForm posts form to target as application/x-www-form-urlencoded,

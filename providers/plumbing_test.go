@@ -73,6 +73,9 @@ func TestClassify(t *testing.T) {
 			isNot: []error{ErrTemporary, ErrUnauthorized}, message: "omron: fetch: HTTP 400 (E-17): since is required"},
 		{name: "OAuth error", status: 400, body: `{"error":"invalid_grant","error_description":"refresh token expired"}`,
 			message: "omron: fetch: HTTP 400 (invalid_grant): refresh token expired"},
+		{name: "bidi and escapes in a vendor's reason are shown, not obeyed", status: 400,
+			body:    `{"error":"invalid_grant","error_description":"token \u202eexpired\u001b[2J"}`,
+			message: `omron: fetch: HTTP 400 (invalid_grant): token \u202eexpired\x1b[2J`},
 		{name: "body not JSON is not quoted", status: 500, body: "<html>" + secretAccess + "</html>", is: []error{ErrTemporary}, message: "omron: fetch: HTTP 500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
