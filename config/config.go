@@ -22,6 +22,7 @@ import (
 	"vitals/health"
 	"vitals/providers/omron"
 	"vitals/providers/oneup"
+	"vitals/sanitize"
 )
 
 // Config is the whole configuration.
@@ -149,7 +150,7 @@ func Load(path string) (Config, error) {
 	default:
 		md, err := toml.Decode(string(data), &c)
 		if err != nil {
-			return c, fmt.Errorf("config: %s: %w", path, err)
+			return c, fmt.Errorf("config: %s: %w", path, parseError(err))
 		}
 		if und := md.Undecoded(); len(und) > 0 {
 			return c, fmt.Errorf("config: %s: unknown key %q: %s", path, und[0].String(), knownKeys(und[0]))
@@ -164,6 +165,39 @@ func Load(path string) (Config, error) {
 	}
 	c.fillOmronURLs()
 	return c, c.check()
+}
+
+// ErrSyntax is a configuration file that is not valid TOML.
+var ErrSyntax = errors.New("not valid TOML")
+
+// parseError says where a file is not valid TOML and what kind of mistake
+// it is, without the parser's own message: that message quotes the text
+// it choked on, and the text may be a client secret written without
+// quotes. The last key the parser read is not named either: after some
+// mistakes it is a key of an earlier line.
+func parseError(err error) error {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		// A value of the wrong type for its key: the message names the
+		// key and the types, never the value.
+		return fmt.Errorf("%w: %s", ErrSyntax, sanitize.Line(strings.TrimPrefix(err.Error(), "toml: ")))
+	}
+	what := "a value is not valid TOML: text goes in double quotes, like client_id = \"abc\""
+	switch m := pe.Message; {
+	case strings.Contains(m, "end with a newline"), strings.Contains(m, "top-level item"):
+		what = "a line goes on after its value: put one key = value on each line, and text in double quotes"
+	case strings.Contains(m, "newline"):
+		what = "a string is not closed on its line: end it with the quote it began with"
+	case strings.Contains(m, "escape"):
+		what = "a string holds an invalid backslash escape: write \\\\ for a backslash, or use single quotes"
+	case strings.Contains(m, "out of range"):
+		what = "a number is out of range"
+	case strings.Contains(m, "incompatible types"), strings.Contains(m, "type"):
+		what = "a value has the wrong type: quote text, write true or false for switches, and durations as \"30m\""
+	case strings.Contains(m, "duplicate"), strings.Contains(m, "already been defined"):
+		what = "a key or section is given twice"
+	}
+	return fmt.Errorf("%w at line %d, column %d: %s", ErrSyntax, pe.Position.Line, pe.Position.Col, what)
 }
 
 // knownKeys says which keys could have been meant by an unknown one: the
