@@ -459,10 +459,11 @@ func decodeOxygen(raw json.RawMessage) (health.SpO2, error) {
 }
 
 // decodeItems maps a page's items of one type. An item that does not
-// decode is skipped and counted in ignored, by type and reason, so one bad
-// reading never blocks an account's sync. last is the newest local date
-// among the items ("" when none decoded).
-func decodeItems(t Type, items []json.RawMessage) (b health.Batch, ignored map[string]int, last health.Date) {
+// decode, or whose values or date are not plausible (health.CheckValues,
+// health.CheckTime against now), is skipped and counted in ignored, by
+// type and reason, so one bad reading never blocks an account's sync.
+// last is the newest local date among the items ("" when none decoded).
+func decodeItems(t Type, items []json.RawMessage, now time.Time) (b health.Batch, ignored map[string]int, last health.Date) {
 	skip := func(err error) {
 		if ignored == nil {
 			ignored = map[string]int{}
@@ -474,11 +475,22 @@ func decodeItems(t Type, items []json.RawMessage) (b health.Batch, ignored map[s
 			last = d
 		}
 	}
+	// plausible folds the checks of a decoded reading into its decoding
+	// error.
+	plausible := func(m health.Meta, values, err error) error {
+		if err != nil {
+			return err
+		}
+		if values != nil {
+			return values
+		}
+		return health.CheckTime(m.Time, now)
+	}
 	for _, raw := range items {
 		switch t {
 		case BloodPressure:
 			r, err := decodeBloodPressure(raw)
-			if err != nil {
+			if err = plausible(r.Meta, r.CheckValues(), err); err != nil {
 				skip(err)
 				continue
 			}
@@ -486,7 +498,7 @@ func decodeItems(t Type, items []json.RawMessage) (b health.Batch, ignored map[s
 			b.BloodPressure = append(b.BloodPressure, r)
 		case Activity:
 			r, err := decodeActivity(raw)
-			if err != nil {
+			if err = plausible(r.Meta, r.CheckValues(), err); err != nil {
 				skip(err)
 				continue
 			}
@@ -494,7 +506,7 @@ func decodeItems(t Type, items []json.RawMessage) (b health.Batch, ignored map[s
 			b.Activity = append(b.Activity, r)
 		case Weight:
 			r, err := decodeWeight(raw)
-			if err != nil {
+			if err = plausible(r.Meta, r.CheckValues(), err); err != nil {
 				skip(err)
 				continue
 			}
@@ -502,7 +514,7 @@ func decodeItems(t Type, items []json.RawMessage) (b health.Batch, ignored map[s
 			b.Weight = append(b.Weight, r)
 		case Temperature:
 			r, err := decodeTemperature(raw)
-			if err != nil {
+			if err = plausible(r.Meta, r.CheckValues(), err); err != nil {
 				skip(err)
 				continue
 			}
@@ -510,7 +522,7 @@ func decodeItems(t Type, items []json.RawMessage) (b health.Batch, ignored map[s
 			b.Temperature = append(b.Temperature, r)
 		case Oxygen:
 			r, err := decodeOxygen(raw)
-			if err != nil {
+			if err = plausible(r.Meta, r.CheckValues(), err); err != nil {
 				skip(err)
 				continue
 			}

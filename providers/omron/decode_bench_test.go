@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // benchPage is a page of 100 blood-pressure items as the API sends them.
@@ -28,7 +29,7 @@ func BenchmarkDecodePage(b *testing.B) {
 		if err := json.Unmarshal(page, &top); err != nil {
 			b.Fatal(err)
 		}
-		res, err := decodeMeasurements("bench", http.StatusOK, BloodPressure, top)
+		res, err := decodeMeasurements("bench", http.StatusOK, BloodPressure, top, time.Now())
 		if err != nil || len(res.Batch.BloodPressure) != 100 {
 			b.Fatal(err)
 		}

@@ -26,7 +26,7 @@ func decodeGuide(t *testing.T, typ Type, doc string) Result {
 	if err := json.Unmarshal([]byte(stripGuideComments(doc)), &top); err != nil {
 		t.Fatalf("the guide's %s example does not parse: %v", typ, err)
 	}
-	res, err := decodeMeasurements("test", http.StatusOK, typ, top)
+	res, err := decodeMeasurements("test", http.StatusOK, typ, top, time.Now())
 	if err != nil {
 		t.Fatalf("decode the guide's %s example: %v", typ, err)
 	}
@@ -391,7 +391,7 @@ func TestEnvelope(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.body), &top); err != nil {
 				t.Fatal(err)
 			}
-			res, err := decodeMeasurements("omron: fetch bloodpressure page", http.StatusOK, BloodPressure, top)
+			res, err := decodeMeasurements("omron: fetch bloodpressure page", http.StatusOK, BloodPressure, top, time.Now())
 			switch {
 			case tt.apiErr != nil:
 				var ae *APIError

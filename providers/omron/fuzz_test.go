@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"testing"
+	"time"
 
 	"vitals/health"
 )
@@ -25,7 +26,7 @@ func FuzzDecodeMeasurements(f *testing.F) {
 			return
 		}
 		for _, typ := range Types {
-			res, err := decodeMeasurements("fuzz", http.StatusOK, typ, top)
+			res, err := decodeMeasurements("fuzz", http.StatusOK, typ, top, time.Now())
 			if err != nil {
 				continue
 			}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"vitals/health"
 	"vitals/providers"
@@ -113,7 +114,7 @@ func (c *Client) Measurements(ctx context.Context, creds *providers.Credentials,
 	if err := providers.DecodeJSON(op, resp.Body, &top); err != nil {
 		return Result{}, err
 	}
-	return decodeMeasurements(op, resp.StatusCode, q.Type, top)
+	return decodeMeasurements(op, resp.StatusCode, q.Type, top, c.now())
 }
 
 // decodeMeasurements reads the API's envelope, which came with HTTP
@@ -122,7 +123,7 @@ func (c *Client) Measurements(ctx context.Context, creds *providers.Credentials,
 //	{"status": 0, "result": {"bloodPressure": [...],
 //	 "paginationKey": {"bloodpressurePaginationKey": 1643906653000},
 //	 "truncated": false, "measurementCount": 1}}
-func decodeMeasurements(op string, httpStatus int, t Type, top map[string]json.RawMessage) (Result, error) {
+func decodeMeasurements(op string, httpStatus int, t Type, top map[string]json.RawMessage, now time.Time) (Result, error) {
 	f := &fields{m: top}
 	status := f.str("status")
 	if f.err != nil { // an object or array where the status belongs
@@ -167,6 +168,6 @@ func decodeMeasurements(op string, httpStatus int, t Type, top map[string]json.R
 		return Result{}, providers.Temporary(fmt.Errorf("%s: malformed response: %w", op, rf.err))
 	}
 	res.Items = len(items)
-	res.Batch, res.Ignored, res.Last = decodeItems(t, items)
+	res.Batch, res.Ignored, res.Last = decodeItems(t, items, now)
 	return res, nil
 }
