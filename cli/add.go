@@ -57,6 +57,9 @@ func (f *entryFlags) when(now time.Time) (time.Time, error) {
 	if t.After(now.Add(time.Minute)) {
 		return time.Time{}, fmt.Errorf("--at %s is in the future", t.Format("2006-01-02 15:04 -07:00"))
 	}
+	if err := health.CheckTime(t, now); err != nil {
+		return time.Time{}, fmt.Errorf("--at: %w", err)
+	}
 	return t.Truncate(time.Second), nil
 }
 

@@ -92,6 +92,7 @@ func TestAddRejects(t *testing.T) {
 		{[]string{"add", "bp"}, "give the blood pressure as SYSTOLIC/DIASTOLIC"},
 		{[]string{"add", "bp", "120/80", "--at", "yesterday"}, `--at "yesterday": want RFC 3339`},
 		{[]string{"add", "bp", "120/80", "--at", "2999-01-01 08:00"}, "is in the future"},
+		{[]string{"add", "bp", "120/80", "--at", "1850-03-01 08:00"}, "implausible date 1850-03-01"},
 		{[]string{"add", "bp", "120/80", "--tz", "Mars/Olympus"}, "not a time zone"},
 		{[]string{"add", "weight", "1.9"}, "weight 1.9 kg is out of range: want 2–500 kg"},
 		{[]string{"add", "weight", "500.1"}, "weight 500.1 kg is out of range: want 2–500 kg"},
