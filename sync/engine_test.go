@@ -20,11 +20,10 @@ import (
 
 func TestRunOnceStoresEveryPageWithItsCursor(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
-	acct := fx.account(t, store.ProviderOneUp, "u1")
+	fx := openFixture(t)
 	fake := newFake(10, map[providers.Stream]int{"a": 25, "b": 7})
-	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+	acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", fake)
+	e := fx.engine(Options{})
 	c := collect(e)
 
 	out := e.RunOnce(ctx, []store.Account{acct})
@@ -84,11 +83,10 @@ func TestRunOnceStoresEveryPageWithItsCursor(t *testing.T) {
 
 func TestSyncWithNothingNewMakesOneRequestPerStream(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
-	acct := fx.account(t, store.ProviderOneUp, "u1")
+	fx := openFixture(t)
 	fake := newFake(10, map[providers.Stream]int{"a": 25, "b": 7})
-	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+	acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", fake)
+	e := fx.engine(Options{})
 	e.RunOnce(ctx, []store.Account{acct})
 	before := len(fake.fetches())
 
@@ -173,11 +171,10 @@ func resumeFrom(f *fakeSource, committed int) []fetchCall {
 // again.
 func TestInterruptedSyncResumesFromLastCommittedPage(t *testing.T) {
 	sizes := map[providers.Stream]int{"a": 45, "b": 12}
-	ref := openFixture(t, t.TempDir())
-	defer ref.db.Close()
-	refAcct := ref.account(t, store.ProviderOneUp, "u1")
+	ref := openFixture(t)
 	refFake := newFake(10, sizes)
-	if out := New(ref.db, sourcesOf(map[int64]providers.Source{refAcct.ID: plainSource{refFake}}).get, Options{}).RunOnce(context.Background(), []store.Account{refAcct}); out[0].Err != nil {
+	refAcct := ref.fakeAccount(t, store.ProviderOneUp, "u1", refFake)
+	if out := ref.engine(Options{}).RunOnce(context.Background(), []store.Account{refAcct}); out[0].Err != nil {
 		t.Fatal(out[0].Err)
 	}
 	want := takeSnapshot(t, ref.db, ref.profile.ID)
@@ -189,12 +186,11 @@ func TestInterruptedSyncResumesFromLastCommittedPage(t *testing.T) {
 	for _, graceful := range []bool{true, false} {
 		for k := 0; k < total; k++ {
 			t.Run(fmt.Sprintf("graceful=%v/after%d", graceful, k), func(t *testing.T) {
-				fx := openFixture(t, t.TempDir())
-				defer fx.db.Close()
-				acct := fx.account(t, store.ProviderOneUp, "u1")
+				fx := openFixture(t)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				first := newFake(10, sizes)
+				acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", first)
 				first.fault = func(fctx context.Context, n int, _ providers.Stream, _ string) error {
 					if n != k+1 {
 						return nil
@@ -210,8 +206,7 @@ func TestInterruptedSyncResumesFromLastCommittedPage(t *testing.T) {
 				if !graceful {
 					grace = time.Millisecond
 				}
-				out := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{first}}).get, Options{ShutdownGrace: grace}).
-					RunOnce(ctx, []store.Account{acct})
+				out := fx.engine(Options{ShutdownGrace: grace}).RunOnce(ctx, []store.Account{acct})
 				committed := k
 				if graceful {
 					committed = k + 1
@@ -231,8 +226,8 @@ func TestInterruptedSyncResumesFromLastCommittedPage(t *testing.T) {
 				}
 
 				second := newFake(10, sizes)
-				out = New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{second}}).get, Options{}).
-					RunOnce(context.Background(), []store.Account{acct})
+				fx.serve(acct, second)
+				out = fx.engine(Options{}).RunOnce(context.Background(), []store.Account{acct})
 				if out[0].Err != nil {
 					t.Fatalf("resumed sync: %v", out[0].Err)
 				}
@@ -250,11 +245,10 @@ func TestInterruptedSyncResumesFromLastCommittedPage(t *testing.T) {
 
 func TestTemporaryFailuresBackOffThenGiveUpForTheRound(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
-	acct := fx.account(t, store.ProviderOneUp, "u1")
+	fx := openFixture(t)
 	sizes := map[providers.Stream]int{"a": 25, "b": 7}
 	fake := newFake(10, sizes)
+	acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", fake)
 	down := &providers.StatusError{Op: "fake: fetch", StatusCode: 503}
 	fake.fault = func(_ context.Context, n int, _ providers.Stream, _ string) error {
 		if n >= 2 { // the second page and every try after it
@@ -262,7 +256,7 @@ func TestTemporaryFailuresBackOffThenGiveUpForTheRound(t *testing.T) {
 		}
 		return nil
 	}
-	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{Retry: fastRetry})
+	e := fx.engine(Options{Retry: fastRetry})
 	c := collect(e)
 	out := e.RunOnce(ctx, []store.Account{acct})
 	evs := c.stop()
@@ -295,10 +289,9 @@ func TestTemporaryFailuresBackOffThenGiveUpForTheRound(t *testing.T) {
 	if out := e.RunOnce(ctx, []store.Account{acct}); out[0].Err != nil {
 		t.Fatal(out[0].Err)
 	}
-	ref := openFixture(t, t.TempDir())
-	defer ref.db.Close()
-	refAcct := ref.account(t, store.ProviderOneUp, "u1")
-	New(ref.db, sourcesOf(map[int64]providers.Source{refAcct.ID: plainSource{newFake(10, sizes)}}).get, Options{}).RunOnce(ctx, []store.Account{refAcct})
+	ref := openFixture(t)
+	refAcct := ref.fakeAccount(t, store.ProviderOneUp, "u1", newFake(10, sizes))
+	ref.engine(Options{}).RunOnce(ctx, []store.Account{refAcct})
 	if !reflect.DeepEqual(takeSnapshot(t, fx.db, fx.profile.ID), takeSnapshot(t, ref.db, ref.profile.ID)) {
 		t.Error("after recovery the database differs from a clean sync")
 	}
@@ -308,12 +301,9 @@ func TestTemporaryFailuresBackOffThenGiveUpForTheRound(t *testing.T) {
 }
 
 func TestRateLimitWaitsRetryAfter(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx := context.Background()
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		acct := fx.account(t, store.ProviderOneUp, "u1")
+		fx := openFixture(t)
 		fake := newFake(10, map[providers.Stream]int{"a": 5})
 		fake.fault = func(_ context.Context, n int, _ providers.Stream, _ string) error {
 			if n == 1 {
@@ -321,7 +311,8 @@ func TestRateLimitWaitsRetryAfter(t *testing.T) {
 			}
 			return nil
 		}
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{Retry: providers.DefaultRetry()})
+		acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", fake)
+		e := fx.engine(Options{Retry: providers.DefaultRetry()})
 		c := collect(e)
 		out := e.RunOnce(ctx, []store.Account{acct})
 		evs := c.stop()
@@ -340,16 +331,14 @@ func TestRateLimitWaitsRetryAfter(t *testing.T) {
 }
 
 func TestRateLimitLongerThanPolicyEndsTheRound(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		acct := fx.account(t, store.ProviderOneUp, "u1")
+		fx := openFixture(t)
 		fake := newFake(10, map[providers.Stream]int{"a": 5, "b": 5})
 		fake.fault = func(context.Context, int, providers.Stream, string) error {
 			return &providers.RateLimitError{Op: "fake: fetch", RetryAfter: 2 * time.Hour}
 		}
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+		acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", fake)
+		e := fx.engine(Options{})
 		start := time.Now()
 		out := e.RunOnce(context.Background(), []store.Account{acct})
 		if !errors.Is(out[0].Err, providers.ErrRateLimited) || len(fake.fetches()) != 1 || time.Since(start) != 0 {
@@ -360,9 +349,7 @@ func TestRateLimitLongerThanPolicyEndsTheRound(t *testing.T) {
 
 func TestRefusedStreamDoesNotStopTheOthers(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
-	acct := fx.account(t, store.ProviderOmron, "u1")
+	fx := openFixture(t)
 	fake := newFake(10, map[providers.Stream]int{"a": 5, "b": 5})
 	fake.fault = func(_ context.Context, _ int, s providers.Stream, _ string) error {
 		if s == "a" {
@@ -370,7 +357,8 @@ func TestRefusedStreamDoesNotStopTheOthers(t *testing.T) {
 		}
 		return nil
 	}
-	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: fake}).get, Options{Retry: fastRetry})
+	acct := fx.fakeAccount(t, store.ProviderOmron, "u1", fake)
+	e := fx.engine(Options{Retry: fastRetry})
 	out := e.RunOnce(ctx, []store.Account{acct})
 	if out[0].Err == nil || !strings.Contains(out[0].Err.Error(), "a: fake: fetch a: HTTP 400") {
 		t.Errorf("error %v: want stream a's refusal", out[0].Err)
@@ -382,8 +370,7 @@ func TestRefusedStreamDoesNotStopTheOthers(t *testing.T) {
 
 func TestSourceThatCannotBeMadeFailsTheRound(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
+	fx := openFixture(t)
 	acct := fx.account(t, store.ProviderOmron, "u1")
 	e := New(fx.db, func(store.Account) (providers.Source, error) {
 		return nil, errors.New("config: omron.client_id is not set")
@@ -401,13 +388,9 @@ func TestSourceThatCannotBeMadeFailsTheRound(t *testing.T) {
 // account, publishes NeedsRelink and stops its worker, while the other
 // account keeps its schedule; linking it again brings it back.
 func TestNeedsRelinkStopsOnlyThatAccount(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		dead := fx.account(t, store.ProviderOmron, "dead")
-		live := fx.account(t, store.ProviderOneUp, "live")
+		fx := openFixture(t)
 		deadFake := newFake(10, map[providers.Stream]int{"a": 5})
 		refused := true
 		deadFake.fault = func(context.Context, int, providers.Stream, string) error {
@@ -417,8 +400,9 @@ func TestNeedsRelinkStopsOnlyThatAccount(t *testing.T) {
 			return nil
 		}
 		liveFake := newFake(10, map[providers.Stream]int{"a": 5})
-		srcs := sourcesOf(map[int64]providers.Source{dead.ID: deadFake, live.ID: plainSource{liveFake}})
-		e := New(fx.db, srcs.get, Options{Interval: 30 * time.Minute, Retry: fastRetry})
+		dead := fx.fakeAccount(t, store.ProviderOmron, "dead", deadFake)
+		fx.fakeAccount(t, store.ProviderOneUp, "live", liveFake)
+		e := fx.engine(Options{Interval: 30 * time.Minute, Retry: fastRetry})
 		c := collect(e)
 		done := make(chan error)
 		go func() { done <- e.Run(ctx) }()
@@ -463,8 +447,8 @@ func TestNeedsRelinkStopsOnlyThatAccount(t *testing.T) {
 		if n, err := fx.db.Count(ctx, health.KindBloodPressure, store.Filter{ProfileID: fx.profile.ID, AccountID: dead.ID}); err != nil || n != 5 {
 			t.Errorf("relinked account stored %d readings (%v), want 5", n, err)
 		}
-		if srcs.calls[dead.ID] != 2 {
-			t.Errorf("relinked account's source made %d times, want 2 (a fresh one after relinking)", srcs.calls[dead.ID])
+		if n := fx.srcs.made(dead.ID); n != 2 {
+			t.Errorf("relinked account's source made %d times, want 2 (a fresh one after relinking)", n)
 		}
 		cancel()
 		if err := <-done; err != nil {
@@ -476,11 +460,9 @@ func TestNeedsRelinkStopsOnlyThatAccount(t *testing.T) {
 
 func TestSlowSubscriberDoesNotBlockTheEngine(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
-	acct := fx.account(t, store.ProviderOneUp, "u1")
-	fake := newFake(1, map[providers.Stream]int{"a": 20})
-	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{EventBuffer: 4})
+	fx := openFixture(t)
+	acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", newFake(1, map[providers.Stream]int{"a": 20}))
+	e := fx.engine(Options{EventBuffer: 4})
 	slow, unsub := e.Subscribe()
 	defer unsub()
 
@@ -513,17 +495,14 @@ func TestSlowSubscriberDoesNotBlockTheEngine(t *testing.T) {
 // fetches only the notified stream from the day before the notification
 // (a burst of notifications makes one fetch), and is caught up daily.
 func TestNotifications(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		omron := fx.account(t, store.ProviderOmron, "omron-user")
-		oneup := fx.account(t, store.ProviderOneUp, "oneup-user")
+		fx := openFixture(t)
 		omronFake := newFake(100, map[providers.Stream]int{"activity": 30, "bloodpressure": 30, "weight": 30})
 		oneupFake := newFake(100, map[providers.Stream]int{"observations": 30})
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{omron.ID: omronFake, oneup.ID: plainSource{oneupFake}}).get,
-			Options{Interval: 30 * time.Minute, Notifications: true, CatchUp: 24 * time.Hour, Settle: time.Second})
+		omron := fx.fakeAccount(t, store.ProviderOmron, "omron-user", omronFake)
+		fx.fakeAccount(t, store.ProviderOneUp, "oneup-user", oneupFake)
+		e := fx.engine(Options{Interval: 30 * time.Minute, Notifications: true, CatchUp: 24 * time.Hour, Settle: time.Second})
 		c := collect(e)
 		go e.Run(ctx)
 		synctest.Wait()
@@ -583,19 +562,17 @@ func TestNotifications(t *testing.T) {
 }
 
 func TestNotificationOfNeverSyncedStreamFetchesItsHistory(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		acct := fx.account(t, store.ProviderOmron, "u")
+		fx := openFixture(t)
+		fake := newFake(100, map[providers.Stream]int{"bloodpressure": 30, "weight": 3})
+		acct := fx.fakeAccount(t, store.ProviderOmron, "u", fake)
 		// Synced a moment ago (by another run): no round at start.
 		if err := fx.db.RecordSync(ctx, acct.ID, nil); err != nil {
 			t.Fatal(err)
 		}
-		fake := newFake(100, map[providers.Stream]int{"bloodpressure": 30, "weight": 3})
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: fake}).get, Options{Notifications: true})
+		e := fx.engine(Options{Notifications: true})
 		go e.Run(ctx)
 		synctest.Wait()
 		if n := len(fake.fetches()); n != 0 {
@@ -615,25 +592,18 @@ func TestNotificationOfNeverSyncedStreamFetchesItsHistory(t *testing.T) {
 }
 
 func TestNotifyUnknownAndNewlyLinkedUsers(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		fake := newFake(100, map[providers.Stream]int{"bloodpressure": 3})
-		srcs := sourcesOf(map[int64]providers.Source{})
-		e := New(fx.db, srcs.get, Options{Notifications: true})
+		fx := openFixture(t)
+		e := fx.engine(Options{Notifications: true})
 		go e.Run(ctx)
 		synctest.Wait()
 		if n, err := e.Notify(ctx, store.ProviderOmron, "stranger", []providers.Stream{"bloodpressure"}, day0); n != 0 || err != nil {
 			t.Errorf("Notify(stranger) = %d, %v; want 0, nil", n, err)
 		}
 		// Linked by another process while the engine runs.
-		acct := fx.account(t, store.ProviderOmron, "newcomer")
-		srcs.mu.Lock()
-		srcs.by[acct.ID] = fake
-		srcs.mu.Unlock()
+		fx.fakeAccount(t, store.ProviderOmron, "newcomer", newFake(100, map[providers.Stream]int{"bloodpressure": 3}))
 		if n, err := e.Notify(ctx, store.ProviderOmron, "newcomer", []providers.Stream{"bloodpressure"}, day0); n != 1 || err != nil {
 			t.Errorf("Notify(newcomer) = %d, %v; want 1", n, err)
 		}
@@ -648,14 +618,12 @@ func TestNotifyUnknownAndNewlyLinkedUsers(t *testing.T) {
 }
 
 func TestScheduleWithJitter(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		acct := fx.account(t, store.ProviderOneUp, "u")
+		fx := openFixture(t)
 		fake := newFake(100, map[providers.Stream]int{"a": 1})
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{Interval: 30 * time.Minute, Jitter: 3 * time.Minute})
+		fx.fakeAccount(t, store.ProviderOneUp, "u", fake)
+		e := fx.engine(Options{Interval: 30 * time.Minute, Jitter: 3 * time.Minute})
 		go e.Run(ctx)
 		time.Sleep(10 * time.Hour)
 		cancel()
@@ -679,18 +647,16 @@ func TestScheduleWithJitter(t *testing.T) {
 }
 
 func TestRestartDoesNotSyncAgainTooSoon(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		acct := fx.account(t, store.ProviderOneUp, "u")
+		fx := openFixture(t)
+		fake := newFake(100, map[providers.Stream]int{"a": 1})
+		acct := fx.fakeAccount(t, store.ProviderOneUp, "u", fake)
 		if err := fx.db.RecordSync(ctx, acct.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(10 * time.Minute)
-		fake := newFake(100, map[providers.Stream]int{"a": 1})
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{Interval: 30 * time.Minute})
+		e := fx.engine(Options{Interval: 30 * time.Minute})
 		start := time.Now()
 		go e.Run(ctx)
 		synctest.Wait()
@@ -714,12 +680,9 @@ func TestRestartDoesNotSyncAgainTooSoon(t *testing.T) {
 }
 
 func TestRunStopsWithContextAndReturnsAfterWorkers(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		acct := fx.account(t, store.ProviderOneUp, "u")
+		fx := openFixture(t)
 		fake := newFake(1, map[providers.Stream]int{"a": 10})
 		inFlight := make(chan struct{})
 		fake.fault = func(ctx context.Context, n int, _ providers.Stream, _ string) error {
@@ -729,7 +692,8 @@ func TestRunStopsWithContextAndReturnsAfterWorkers(t *testing.T) {
 			}
 			return nil
 		}
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+		fx.fakeAccount(t, store.ProviderOneUp, "u", fake)
+		e := fx.engine(Options{})
 		done := make(chan error)
 		go func() { done <- e.Run(ctx) }()
 		<-inFlight
@@ -755,21 +719,15 @@ func TestRunStopsWithContextAndReturnsAfterWorkers(t *testing.T) {
 }
 
 func TestAccountLinkedWhileRunningJoinsAtRescan(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		srcs := sourcesOf(map[int64]providers.Source{})
-		e := New(fx.db, srcs.get, Options{Rescan: time.Minute})
+		fx := openFixture(t)
+		e := fx.engine(Options{Rescan: time.Minute})
 		go e.Run(ctx)
 		synctest.Wait()
 		// Linked by `vitals link` in another process.
-		acct := fx.account(t, store.ProviderOneUp, "late")
 		fake := newFake(100, map[providers.Stream]int{"a": 4})
-		srcs.mu.Lock()
-		srcs.by[acct.ID] = plainSource{fake}
-		srcs.mu.Unlock()
+		fx.fakeAccount(t, store.ProviderOneUp, "late", fake)
 		time.Sleep(59 * time.Second)
 		synctest.Wait()
 		if n := len(fake.fetches()); n != 0 {
@@ -787,14 +745,13 @@ func TestAccountLinkedWhileRunningJoinsAtRescan(t *testing.T) {
 
 func TestRunOnceLeavesAccountsThatMustBeLinkedAgainAlone(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
-	acct := fx.account(t, store.ProviderOmron, "u")
+	fx := openFixture(t)
 	fake := newFake(10, map[providers.Stream]int{"a": 5})
 	fake.fault = func(context.Context, int, providers.Stream, string) error {
 		return fmt.Errorf("fake: refresh: %w", providers.ErrNeedsRelink)
 	}
-	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: fake}).get, Options{})
+	acct := fx.fakeAccount(t, store.ProviderOmron, "u", fake)
+	e := fx.engine(Options{})
 	// Two at once: the second waits for the first, which finds the
 	// credentials refused; it must not ask again.
 	var outs [2][]Outcome
@@ -829,41 +786,32 @@ func TestRunOnceLeavesAccountsThatMustBeLinkedAgainAlone(t *testing.T) {
 // user, the dashboard linking an account) starts no worker: nothing joins
 // the workers Run is waiting for, and nothing outlives Run.
 func TestReloadWhileStoppingStartsNoWorker(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		slow := fx.account(t, store.ProviderOneUp, "slow")
+		fx := openFixture(t)
 		fake := newFake(1, map[providers.Stream]int{"a": 3})
 		fake.fault = func(context.Context, int, providers.Stream, string) error {
 			time.Sleep(5 * time.Second) // every page is slow
 			return nil
 		}
-		srcs := sourcesOf(map[int64]providers.Source{slow.ID: plainSource{fake}})
+		fx.fakeAccount(t, store.ProviderOneUp, "slow", fake)
 		// With notifications on, a worker makes its account's Source as
 		// it starts: the factory's count shows whether one started.
-		e := New(fx.db, srcs.get, Options{Notifications: true})
+		e := fx.engine(Options{Notifications: true})
 		done := make(chan error)
 		go func() { done <- e.Run(ctx) }()
 		synctest.Wait() // the first page is on its way
 		cancel()
 		synctest.Wait() // Run waits for it
 
-		late := fx.account(t, store.ProviderOmron, "late")
-		srcs.mu.Lock()
-		srcs.by[late.ID] = newFake(1, map[providers.Stream]int{"b": 1})
-		srcs.mu.Unlock()
+		late := fx.fakeAccount(t, store.ProviderOmron, "late", newFake(1, map[providers.Stream]int{"b": 1}))
 		if err := e.Reload(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-		srcs.mu.Lock()
-		made := srcs.calls[late.ID]
-		srcs.mu.Unlock()
-		if made != 0 {
+		if made := fx.srcs.made(late.ID); made != 0 {
 			t.Errorf("a worker started for an account reloaded while Run was stopping (its Source made %d times)", made)
 		}
 		for _, s := range e.Status() {
@@ -879,11 +827,10 @@ func TestReloadWhileStoppingStartsNoWorker(t *testing.T) {
 // publishes nothing, since no one is left to see the account.
 func TestUnlinkedAccountIsNotFetched(t *testing.T) {
 	ctx := context.Background()
-	fx := openFixture(t, t.TempDir())
-	defer fx.db.Close()
-	acct := fx.account(t, store.ProviderOneUp, "u")
+	fx := openFixture(t)
 	fake := newFake(10, map[providers.Stream]int{"a": 5})
-	e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+	acct := fx.fakeAccount(t, store.ProviderOneUp, "u", fake)
+	e := fx.engine(Options{})
 	if err := e.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -912,17 +859,15 @@ func TestUnlinkedAccountIsNotFetched(t *testing.T) {
 // waits for the worker, which runs it at once, however recent the last
 // sync was.
 func TestSyncNowAfterReloadBeforeRun(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
-		acct := fx.account(t, store.ProviderOneUp, "u")
+		fx := openFixture(t)
+		fake := newFake(100, map[providers.Stream]int{"a": 1})
+		acct := fx.fakeAccount(t, store.ProviderOneUp, "u", fake)
 		if err := fx.db.RecordSync(ctx, acct.ID, nil); err != nil { // synced a moment ago
 			t.Fatal(err)
 		}
-		fake := newFake(100, map[providers.Stream]int{"a": 1})
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: plainSource{fake}}).get, Options{})
+		e := fx.engine(Options{})
 		if err := e.Reload(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -142,26 +142,41 @@ func (p plainSource) Fetch(ctx context.Context, s providers.Stream, c string) (p
 	return p.f.Fetch(ctx, s, c)
 }
 
-// fixture is a database with one profile.
+// fixture is a database with one profile, and the Sources of the
+// profile's accounts for the engines made from it. A test sets one up with
+//
+//	fx := openFixture(t)
+//	fake := newFake(10, map[providers.Stream]int{"a": 25, "b": 7})
+//	acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", fake)
+//	e := fx.engine(Options{})
+//
+// and links more accounts, before or after making the engine, with more
+// calls to fakeAccount.
 type fixture struct {
 	db      *store.DB
 	profile store.Profile
+	srcs    *sources
 }
 
-func openFixture(t testing.TB, dir string) fixture {
+// openFixture opens a database in a new temporary directory and closes it
+// when the test ends.
+func openFixture(t testing.TB) fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "vitals.db"), store.Options{})
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "vitals.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
 	p, err := db.EnsureProfile(ctx, "me")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{db: db, profile: p}
+	srcs := &sources{by: map[int64]providers.Source{}, calls: map[int64]int{}}
+	return fixture{db: db, profile: p, srcs: srcs}
 }
 
+// account links an account of provider p to the fixture's profile.
 func (f fixture) account(t testing.TB, p store.Provider, external string) store.Account {
 	t.Helper()
 	a, err := f.db.UpsertAccount(context.Background(), store.Account{ProfileID: f.profile.ID, Provider: p, ExternalID: external})
@@ -171,15 +186,40 @@ func (f fixture) account(t testing.TB, p store.Provider, external string) store.
 	return a
 }
 
+// fakeAccount links an account of provider p whose Source is fake.
+func (f fixture) fakeAccount(t testing.TB, p store.Provider, external string, fake *fakeSource) store.Account {
+	t.Helper()
+	a := f.account(t, p, external)
+	f.serve(a, fake)
+	return a
+}
+
+// serve makes fake the Source of acct for the fixture's engines, as its
+// provider would serve it: an Omron account's Source is notified (the
+// fake is a providers.Rewinder), any other provider's is not
+// (plainSource). An engine asks for an account's Source once; a new one
+// takes effect in engines that have not yet asked.
+func (f fixture) serve(acct store.Account, fake *fakeSource) {
+	var src providers.Source = plainSource{fake}
+	if acct.Provider == store.ProviderOmron {
+		src = fake
+	}
+	f.srcs.mu.Lock()
+	defer f.srcs.mu.Unlock()
+	f.srcs.by[acct.ID] = src
+}
+
+// engine makes an engine over the fixture's database whose Sources are
+// those given to fakeAccount and serve.
+func (f fixture) engine(opt Options) *Engine {
+	return New(f.db, f.srcs.get, opt)
+}
+
 // sources maps account ids to their Sources and counts factory calls.
 type sources struct {
 	mu    gosync.Mutex
 	by    map[int64]providers.Source
 	calls map[int64]int
-}
-
-func sourcesOf(m map[int64]providers.Source) *sources {
-	return &sources{by: m, calls: map[int64]int{}}
 }
 
 func (s *sources) get(a store.Account) (providers.Source, error) {
@@ -191,6 +231,13 @@ func (s *sources) get(a store.Account) (providers.Source, error) {
 		return nil, fmt.Errorf("no source for account %d", a.ID)
 	}
 	return src, nil
+}
+
+// made says how many times an engine asked for an account's Source.
+func (s *sources) made(accountID int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[accountID]
 }
 
 // snapshot is what a database holds of a profile, without row ids and

@@ -131,8 +131,7 @@ func TestConcurrentRoundsRefreshATokenOnce(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			ts := newTokenServer(t)
-			fx := openFixture(t, t.TempDir())
-			defer fx.db.Close()
+			fx := openFixture(t)
 			accts := []store.Account{fx.account(t, store.ProviderOmron, "alice"), fx.account(t, store.ProviderOneUp, "bob")}
 			for _, a := range accts {
 				ts.current[a.ExternalID] = "issued-elsewhere" // the stored token is refused
