@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +16,12 @@ import (
 	"vitals/link"
 	"vitals/providers"
 	"vitals/providers/oneup"
+	"vitals/sanitize"
 	"vitals/store"
 )
 
 func newLinkCmd(a *invocation) *cobra.Command {
-	var list bool
+	var list, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "link [omron|oneup]",
 		Short: "Link an Omron Wellness or 1upHealth account, or list linked accounts",
@@ -51,12 +53,13 @@ never printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if list {
-				return listLinks(cmd, a)
+				return listLinks(cmd, a, asJSON)
 			}
 			return cmd.Help()
 		},
 	}
-	cmd.Flags().BoolVar(&list, "list", false, "list the profile's linked accounts with their state, last sync and last error")
+	cmd.Flags().BoolVar(&list, "list", false, "list the profile's linked accounts with their state, last sync, where their tokens are kept, and last error")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "with --list: print the accounts as JSON")
 
 	omronCmd := &cobra.Command{
 		Use:   "omron",
@@ -138,8 +141,26 @@ func linkOmron(cmd *cobra.Command, a *invocation) error {
 	case err != nil:
 		return fmt.Errorf("%w%s", err, linkAdvice(err))
 	}
-	fmt.Fprintf(out, "\nLinked Omron Wellness account %s to profile %q (account %d).\nRun `vitals sync` to fetch its readings.\n", linked.User, prof.Name, linked.Account.ID)
+	fmt.Fprintf(out, "\nLinked Omron Wellness account %s to profile %q (account %d).\nRun `vitals sync` to fetch its readings.\n", sanitize.Line(linked.User), prof.Name, linked.Account.ID)
+	tellTokenPlace(ctx, a, db, linked.Account.ID)
 	return nil
+}
+
+// tellTokenPlace says where an account's new tokens are kept, and warns
+// when they are in the database unencrypted.
+func tellTokenPlace(ctx context.Context, a *invocation, db *store.DB, accountID int64) {
+	place, err := db.SecretPlace(ctx, accountID)
+	if err != nil {
+		return
+	}
+	switch place {
+	case store.InKeyring:
+		fmt.Fprintln(a.stderr, "vitals: Tokens are kept in the OS keyring.")
+	case store.InDatabaseSeal:
+		fmt.Fprintf(a.stderr, "vitals: Tokens are kept in the database, encrypted with the key in %s.\n", a.SealKeyPath())
+	default:
+		fmt.Fprintln(a.stderr, "vitals: warning: Tokens are kept in the database unencrypted (readable by you only).")
+	}
 }
 
 // waitNote says where the browser will come back, and that its address
@@ -167,7 +188,7 @@ func linkAdvice(err error) string {
 }
 
 // listLinks prints the profile's linked accounts.
-func listLinks(cmd *cobra.Command, a *invocation) error {
+func listLinks(cmd *cobra.Command, a *invocation, asJSON bool) error {
 	ctx := cmd.Context()
 	db, prof, _, err := a.OpenProfileToRead(ctx)
 	if err != nil {
@@ -178,48 +199,107 @@ func listLinks(cmd *cobra.Command, a *invocation) error {
 	if err != nil {
 		return err
 	}
-	var linked []store.Account
+	links := []linkJSON{}
 	for _, acct := range all {
-		if acct.Syncs() {
-			linked = append(linked, acct)
+		if !acct.Syncs() {
+			continue
 		}
+		l := linkJSON{ID: acct.ID, Provider: string(acct.Provider), Account: acct.Title(), User: acct.ExternalID,
+			State: string(acct.State), LastError: acct.LastError, Systems: []systemJSON{}}
+		if !acct.LastSyncAt.IsZero() {
+			l.LastSync = acct.LastSyncAt.UTC().Format(time.RFC3339)
+		}
+		l.Tokens, l.AccessUntil = tokenState(ctx, db, acct.ID)
+		if acct.Provider == store.ProviderOneUp {
+			systems, err := db.Systems(ctx, acct.ID)
+			if err != nil {
+				return err
+			}
+			for _, s := range systems {
+				l.Systems = append(l.Systems, systemJSON{ID: s.ID, Name: s.Name, Kind: s.Kind})
+			}
+		}
+		links = append(links, l)
 	}
 	out := cmd.OutOrStdout()
-	if len(linked) == 0 {
-		fmt.Fprintf(out, "No accounts are linked to profile %q. Link one with `vitals link omron` or `vitals link oneup`.\n", prof.Name)
+	if asJSON {
+		return writeJSON(out, links)
+	}
+	if len(links) == 0 {
+		fmt.Fprintf(a.stderr, "vitals: no accounts are linked to profile %q. Link one with `vitals link omron` or `vitals link oneup`.\n", prof.Name)
 		return nil
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPROVIDER\tACCOUNT\tSTATE\tLAST SYNC\tLAST ERROR")
-	for _, acct := range linked {
-		state := string(acct.State)
-		if acct.State == store.StateNeedsRelink {
-			state = "needs relinking: vitals link " + string(acct.Provider)
+	fmt.Fprintln(tw, "ID\tPROVIDER\tACCOUNT\tSTATE\tLAST SYNC\tTOKENS\tACCESS UNTIL\tLAST ERROR")
+	for _, l := range links {
+		state := l.State
+		if l.State == string(store.StateNeedsRelink) {
+			state = "needs relinking: vitals link " + l.Provider
 		}
 		last := "never"
-		if !acct.LastSyncAt.IsZero() {
-			last = acct.LastSyncAt.Local().Format("2006-01-02 15:04")
+		if t, err := time.Parse(time.RFC3339, l.LastSync); err == nil {
+			last = t.Local().Format("2006-01-02 15:04")
 		}
-		lastErr := acct.LastError
-		if lastErr == "" {
-			lastErr = "-"
+		until := "-"
+		if t, err := time.Parse(time.RFC3339, l.AccessUntil); err == nil {
+			until = t.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", acct.ID, acct.Provider, acct.Title(), state, last, oneLine(lastErr, 80))
-		if acct.Provider != store.ProviderOneUp {
-			continue
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Provider, sanitize.Line(l.Account), state, last, orDash(l.Tokens), until, orDash(oneLine(l.LastError, 80)))
+		for _, s := range l.Systems {
+			fmt.Fprintf(tw, "\t\t  connected: %s (%s)\t\t\t\t\t\n", sanitize.Line(s.Name), s.Kind)
 		}
-		systems, err := db.Systems(ctx, acct.ID)
-		if err != nil {
-			return err
-		}
-		for _, s := range systems {
-			fmt.Fprintf(tw, "\t\t  connected: %s (%s)\t\t\t\n", s.Name, s.Kind)
-		}
-		if len(systems) == 0 {
-			fmt.Fprintf(tw, "\t\t  no connected systems yet: vitals connect\t\t\t\n")
+		if l.Provider == string(store.ProviderOneUp) && len(l.Systems) == 0 {
+			fmt.Fprintf(tw, "\t\t  no connected systems yet: vitals connect\t\t\t\t\t\n")
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stderr, "vitals: access tokens refresh themselves before they expire; TOKENS says where each account's are kept.")
+	return nil
+}
+
+// linkJSON is one account of `vitals link --list --json`.
+type linkJSON struct {
+	ID       int64  `json:"id"`
+	Provider string `json:"provider"`
+	Account  string `json:"account"`
+	User     string `json:"user"` // the provider's user id
+	State    string `json:"state"`
+	LastSync string `json:"last_sync,omitempty"` // RFC 3339, UTC
+	// Tokens says where the tokens are kept: "OS keyring",
+	// "database, encrypted", "database, not encrypted", or "" when none
+	// are (or they cannot be read here).
+	Tokens      string       `json:"tokens"`
+	AccessUntil string       `json:"access_token_expiry,omitempty"` // RFC 3339, UTC
+	LastError   string       `json:"last_error,omitempty"`
+	Systems     []systemJSON `json:"systems"` // connected through 1upHealth
+}
+
+// systemJSON is a device or health system connected through 1upHealth.
+type systemJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+}
+
+// tokenState says where an account's tokens are kept and until when its
+// access token runs ("" when that cannot be told here: no tokens, or a
+// key this user does not have).
+func tokenState(ctx context.Context, db *store.DB, accountID int64) (place, until string) {
+	p, err := db.SecretPlace(ctx, accountID)
+	if err != nil {
+		return "", ""
+	}
+	secret, err := db.LoadSecret(ctx, accountID)
+	if err != nil {
+		return string(p), ""
+	}
+	var tok providers.Token
+	if json.Unmarshal(secret, &tok) != nil || tok.Expiry.IsZero() {
+		return string(p), ""
+	}
+	return string(p), tok.Expiry.UTC().Format(time.RFC3339)
 }
 
 // oneLine keeps a stored error to one line of at most n characters in a
@@ -257,6 +337,7 @@ func linkOneUp(cmd *cobra.Command, a *invocation) error {
 		return fmt.Errorf("%w%s", err, oneUpAdvice(err, a))
 	}
 	acct := linked.Account
+	tellTokenPlace(ctx, a, db, acct.ID)
 	systems, err := db.Systems(ctx, acct.ID)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -346,7 +347,7 @@ func TestLinkListAndHelp(t *testing.T) {
 		t.Error("vitals link fitbit succeeded")
 	}
 	out, err = e.run(t, strings.NewReader(""), "link", "--list")
-	if err != nil || !strings.Contains(out, `No accounts are linked to profile "me"`) {
+	if err != nil || !strings.Contains(out, `no accounts are linked to profile "me"`) {
 		t.Errorf("empty list: %v %q", err, out)
 	}
 
@@ -551,4 +552,63 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 func openAsVitals(db, cfgPath string) (*store.DB, error) {
 	a := app.App{DBPath: db, ConfigPath: cfgPath}
 	return a.OpenDB(context.Background())
+}
+
+// Linking says where the tokens went; without a keyring they are kept in
+// the database encrypted, under a key made beside the configuration
+// (0600), and `link --list` says so, with the access token's expiry.
+func TestLinkSaysWhereTokensAre(t *testing.T) {
+	t.Parallel()
+	e := newLinkEnv(t, sandbox.Options{AutoApprove: true}, "", nil)
+	out := e.linkByCommand(t)
+	keyFile := filepath.Join(filepath.Dir(e.cfgPath), "secret.key")
+	for _, want := range []string{"encrypted with a new key in " + keyFile, "Tokens are kept in the database, encrypted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("link output lacks %q:\n%s", want, out)
+		}
+	}
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v", err)
+	}
+	db, err := openAsVitals(e.db, e.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := e.accounts(t)[0]
+	secret, err := db.LoadSecret(context.Background(), acct.ID)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok providers.Token
+	if err := json.Unmarshal(secret, &tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token: %v", err)
+	}
+	raw, _ := os.ReadFile(e.db)
+	wal, _ := os.ReadFile(e.db + "-wal")
+	if bytes.Contains(raw, []byte(tok.AccessToken)) || bytes.Contains(wal, []byte(tok.AccessToken)) || bytes.Contains(wal, []byte(tok.RefreshToken)) {
+		t.Error("the database file holds the access or refresh token in plain form")
+	}
+
+	var stdout, stderr bytes.Buffer
+	a := &invocation{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr}
+	root := newRootCmd(a)
+	root.SetArgs([]string{"--config", e.cfgPath, "--db", e.db, "link", "--list", "--json"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var links []struct {
+		Provider, Tokens, State string
+		Expiry                  time.Time `json:"access_token_expiry"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &links); err != nil {
+		t.Fatalf("--json output does not parse: %v\n%s", err, stdout.String())
+	}
+	if len(links) != 1 || links[0].Provider != "omron" || links[0].Tokens != "database, encrypted" || links[0].State != "active" ||
+		!links[0].Expiry.After(time.Now()) {
+		t.Errorf("link --list --json = %+v", links)
+	}
+	if strings.Contains(stdout.String(), tok.AccessToken) {
+		t.Error("--list prints the access token")
+	}
 }

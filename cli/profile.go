@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"vitals/health"
 	"vitals/report"
+	"vitals/sanitize"
 	"vitals/store"
 )
 
@@ -79,8 +81,22 @@ p-1042). --display-name is how reports and screens name the person.`,
 	return cmd
 }
 
+// profileJSON is one profile of `vitals profile list --json`.
+type profileJSON struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"`
+	Readings    int    `json:"readings"`
+	Accounts    int    `json:"accounts"`
+	// LastReading is the newest reading's instant (RFC 3339, UTC) and
+	// LastOffset its wall clock's offset; absent without readings.
+	LastReading string `json:"last_reading,omitempty"`
+	LastOffset  string `json:"last_utc_offset,omitempty"`
+	Current     bool   `json:"current"` // the profile --profile names
+}
+
 func newProfileListCmd(a *invocation) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List profiles with their readings, accounts and last reading",
@@ -88,7 +104,8 @@ func newProfileListCmd(a *invocation) *cobra.Command {
 accounts, and when its last reading was taken (on the wall clock where it was
 taken). The profile --profile names is marked with *.`,
 		Example: `  vitals profile list
-  vitals --db clinic.db profile list`,
+  vitals --db clinic.db profile list
+  vitals profile list --json | jq -r '.[].name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -101,8 +118,20 @@ taken). The profile --profile names is marked with *.`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				out := make([]profileJSON, 0, len(list))
+				for _, s := range list {
+					p := profileJSON{Name: s.Name, DisplayName: s.DisplayName, Readings: s.Total, Accounts: s.Accounts, Current: s.Name == a.Profile}
+					if !s.LastReading.IsZero() {
+						p.LastReading = s.LastReading.UTC().Format(time.RFC3339)
+						p.LastOffset = health.FormatOffset(s.LastOffset)
+					}
+					out = append(out, p)
+				}
+				return writeJSON(a.stdout, out)
+			}
 			if len(list) == 0 {
-				fmt.Fprintln(a.stdout, "No profiles yet: add one with vitals profile add NAME, or import readings (they go to the profile \"me\").")
+				fmt.Fprintln(a.stderr, "vitals: no profiles yet: add one with vitals profile add NAME, or import readings (they go to the profile \"me\").")
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
@@ -116,11 +145,13 @@ taken). The profile --profile names is marked with *.`,
 					t := health.WallClock(s.LastReading, s.LastOffset)
 					last = t.Format("2006-01-02 15:04") + " " + health.FormatOffset(s.LastOffset)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", mark, s.Name, orDash(s.DisplayName), s.Total, s.Accounts, last)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", mark, s.Name, orDash(sanitize.Line(s.DisplayName)), s.Total, s.Accounts, last)
 			}
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the profiles as JSON")
+	return cmd
 }
 
 func newProfileRenameCmd(a *invocation) *cobra.Command {

@@ -16,7 +16,8 @@ import (
 )
 
 func newSyncCmd(a *invocation) *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Sync every linked account once, with progress on stderr",
 		Long: `Sync fetches what is new from every linked Omron Wellness and 1upHealth
@@ -28,17 +29,23 @@ updated and left unchanged goes to stdout.
 An interrupted sync loses nothing: each page is stored with its position,
 and the next sync resumes from there. Ctrl-C stops it once the page being
 fetched is stored; a second Ctrl-C stops it at once. Rate limits and
-server errors are waited out and retried; what still fails is reported,
-and the exit status is 1 if any account failed or must be linked again.`,
+server errors are waited out and retried; what still fails is reported.
+The exit status is 0 when every account synced, 3 when some did and others
+failed, 4 when an account must be linked again, 1 when none synced.
+
+--json prints the summary as JSON instead (see docs/json.md).`,
 		Example: `  vitals sync
   vitals sync --profile p-1042
-  vitals sync 2>>sync.log     # in cron: the progress becomes a log`,
+  vitals sync 2>>sync.log     # in cron: the progress becomes a log
+  vitals sync --json | jq '.[] | select(.result != "ok")'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, a) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSync(cmd, a, asJSON) },
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	return cmd
 }
 
-func runSync(cmd *cobra.Command, a *invocation) error {
+func runSync(cmd *cobra.Command, a *invocation, asJSON bool) error {
 	ctx := cmd.Context()
 	db, err := a.OpenDB(ctx)
 	if err != nil {
@@ -69,7 +76,10 @@ func runSync(cmd *cobra.Command, a *invocation) error {
 		if profileID != 0 {
 			whose = fmt.Sprintf("for profile %q", a.Profile)
 		}
-		fmt.Fprintf(a.stdout, "No linked accounts %s: nothing to sync.\nLink one with `vitals link omron` or `vitals link oneup`%s.\n", whose, profileFlag(a.Profile))
+		fmt.Fprintf(a.stderr, "vitals: no linked accounts %s: nothing to sync.\nLink one with `vitals link omron` or `vitals link oneup`%s.\n", whose, profileFlag(a.Profile))
+		if asJSON {
+			return writeJSON(a.stdout, []syncResultJSON{})
+		}
 		return nil
 	}
 	names, err := profileNames(cmd, db, accts)
@@ -105,7 +115,13 @@ func runSync(cmd *cobra.Command, a *invocation) error {
 	<-shown
 	progress.Close()
 
-	summarize(a.stdout, outcomes, names)
+	if asJSON {
+		if err := writeJSON(a.stdout, syncResults(outcomes, names)); err != nil {
+			return err
+		}
+	} else {
+		summarize(a.stdout, outcomes, names)
+	}
 	return syncVerdict(outcomes, names)
 }
 
@@ -138,6 +154,43 @@ func terminal(w io.Writer) (tty bool, width, height int) {
 	return true, width, height
 }
 
+// syncResultJSON is one account's line of `vitals sync --json`.
+type syncResultJSON struct {
+	Profile   string `json:"profile"`
+	AccountID int64  `json:"account_id"`
+	Provider  string `json:"provider"`
+	Account   string `json:"account"`
+	Added     int    `json:"added"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	Pages     int    `json:"pages"`
+	// Result is ok, failed, needs_relink or interrupted.
+	Result string `json:"result"`
+	Error  string `json:"error,omitempty"`
+}
+
+func syncResults(outcomes []sync.Outcome, names map[int64]string) []syncResultJSON {
+	out := make([]syncResultJSON, 0, len(outcomes))
+	for _, o := range outcomes {
+		t := o.Totals()
+		r := syncResultJSON{Profile: names[o.Account.ProfileID], AccountID: o.Account.ID, Provider: string(o.Account.Provider),
+			Account: o.Account.Title(), Added: t.Added, Updated: t.Updated, Unchanged: t.Unchanged, Pages: o.Pages, Result: "ok"}
+		switch {
+		case o.NeedsRelink():
+			r.Result = "needs_relink"
+		case errors.Is(o.Err, sync.ErrInterrupted):
+			r.Result = "interrupted"
+		case o.Err != nil:
+			r.Result = "failed"
+		}
+		if o.Err != nil {
+			r.Error = o.Err.Error()
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // summarize prints what each account's sync did.
 func summarize(w io.Writer, outcomes []sync.Outcome, names map[int64]string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -159,11 +212,19 @@ func summarize(w io.Writer, outcomes []sync.Outcome, names map[int64]string) {
 }
 
 // syncVerdict is nil when every account synced, and otherwise an error
-// that says, account by account, what to do.
+// that says, account by account, what to do, with the exit status: 4 when
+// an account must be linked again, 3 when some accounts synced and others
+// failed, 1 when none synced.
 func syncVerdict(outcomes []sync.Outcome, names map[int64]string) error {
 	var problems []string
-	interrupted := false
+	interrupted, relink, ok := false, false, 0
 	for _, o := range outcomes {
+		switch {
+		case o.Err == nil:
+			ok++
+		case o.NeedsRelink():
+			relink = true
+		}
 		name := names[o.Account.ProfileID] + " · " + o.Account.Title()
 		switch {
 		case o.Err == nil:
@@ -182,7 +243,14 @@ func syncVerdict(outcomes []sync.Outcome, names map[int64]string) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return errors.New(strings.Join(problems, "\n"))
+	err := errors.New(strings.Join(problems, "\n"))
+	switch {
+	case relink:
+		return withStatus(ExitRelink, err)
+	case ok > 0:
+		return withStatus(ExitPartial, err)
+	}
+	return err
 }
 
 // profileFlag is the --profile flag that names a profile in a suggested

@@ -182,12 +182,18 @@ func (e syncEnv) measurementRequests() int {
 
 func TestSyncWithoutLinkedAccounts(t *testing.T) {
 	env := newSyncEnv(t, sandbox.Options{})
-	out, err := env.run(context.Background(), filepath.Join(env.dir, "empty.db"), nil, "sync")
+	var stderr lockedBuffer
+	out, err := env.run(context.Background(), filepath.Join(env.dir, "empty.db"), &stderr, "sync")
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
-	if !strings.Contains(out, "No linked accounts") || !strings.Contains(out, "vitals link omron") {
-		t.Errorf("output %q: want a note saying how to link an account", out)
+	// A message, on stderr: stdout stays for data.
+	if out != "" || !strings.Contains(stderr.String(), "no linked accounts") || !strings.Contains(stderr.String(), "vitals link omron") {
+		t.Errorf("stdout %q, stderr %q: want a note on stderr saying how to link an account", out, stderr.String())
+	}
+	out, err = env.run(context.Background(), filepath.Join(env.dir, "empty.db"), nil, "sync", "--json")
+	if err != nil || strings.TrimSpace(out) != "[]" {
+		t.Errorf("sync --json with nothing linked: %v %q, want []", err, out)
 	}
 }
 
@@ -283,11 +289,7 @@ func TestSyncKilledAtRandomPoints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it a dozen times")
 	}
-	bin := filepath.Join(t.TempDir(), "vitals")
-	build := exec.Command("go", "build", "-o", bin, "vitals")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildVitals(t)
 	env := newSyncEnv(t, sandbox.Options{Seed: 4})
 	cleanDB := env.link(t, "clean.db")
 	killedDB := copyDB(t, cleanDB, filepath.Join(env.dir, "killed.db"))

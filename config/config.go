@@ -160,6 +160,9 @@ func Load(path string) (Config, error) {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s holds a client secret and others can read it: run chmod 600 %s", path, path))
 		}
 	}
+	if err := checkEnv(os.Environ()); err != nil {
+		return c, err
+	}
 	if err := c.applyEnv(os.LookupEnv); err != nil {
 		return c, err
 	}
