@@ -460,8 +460,9 @@ func rewindFrom(from, covered time.Time, lookBack time.Duration) time.Time {
 // how many accounts were asked; 0 means no linked account has that user,
 // and the notification can be ignored. A user the engine does not know is
 // looked up in the database (it may have been linked by another process
-// since the last Reload), but at most a few times a second across users:
-// past that, strangers only cost a counter until the next rescan.
+// since the last Reload), but at most five times at once and once a
+// second after that, across users: past that, strangers only cost a
+// counter.
 func (e *Engine) Notify(ctx context.Context, p store.Provider, externalID string, streams []providers.Stream, from time.Time) (int, error) {
 	e.received.Add(1)
 	targets := e.find(p, externalID)

@@ -189,7 +189,7 @@ func (h *NotifyEndpoint) Flush() {
 		attrs := make([]any, 0, 2*len(c))
 		for o := range numOutcomes {
 			if n, ok := c[o.String()]; ok {
-				attrs = append(attrs, o.String(), n)
+				attrs = append(attrs, strings.ReplaceAll(o.String(), " ", "_"), n)
 			}
 		}
 		h.log.Info("omron notifications received", attrs...)
@@ -319,8 +319,9 @@ type limiters struct {
 	rate  rate.Limit
 	burst int
 
-	mu gosync.Mutex
-	by map[string]*rate.Limiter
+	mu    gosync.Mutex
+	by    map[string]*rate.Limiter
+	swept time.Time // the last look for idle buckets
 }
 
 // reserve takes a token from addr's bucket at now, and returns 0, or how
@@ -332,7 +333,10 @@ func (l *limiters) reserve(addr string, now time.Time) time.Duration {
 	l.mu.Lock()
 	lim, ok := l.by[addr]
 	if !ok {
-		if len(l.by) >= maxTracked {
+		// At most once a second: under a flood from many addresses a
+		// sweep per request would cost more than the requests.
+		if len(l.by) >= maxTracked && now.Sub(l.swept) >= time.Second {
+			l.swept = now
 			l.forgetIdleLocked(now)
 		}
 		if len(l.by) >= maxTracked {

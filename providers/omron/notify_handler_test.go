@@ -257,6 +257,33 @@ func TestRateLimitPerSender(t *testing.T) {
 	}
 }
 
+// TestManySenders: the endpoint remembers at most 10,000 senders; past
+// that, new ones share one bucket until buckets refill and are forgotten,
+// so a flood from many addresses neither grows memory nor gets through.
+func TestManySenders(t *testing.T) {
+	n := &fakeNotifier{accounts: map[string]int{"user-1": 1}}
+	clk := &clock{now: notifiedAt}
+	h := endpoint(n, omron.NotifyOptions{Now: clk.Now, Rate: 1, Burst: 1})
+	addr := func(i int) string { return fmt.Sprintf("10.%d.%d.%d:1", i>>16&255, i>>8&255, i&255) }
+	for i := range 10000 {
+		if rec := post(h, addr(i), notifiedBody); rec.Code != 200 {
+			t.Fatalf("sender %d: %d", i, rec.Code)
+		}
+	}
+	if rec := post(h, addr(10000), notifiedBody); rec.Code != 200 {
+		t.Errorf("the first sender past 10,000: %d, want 200 (the shared bucket)", rec.Code)
+	}
+	if rec := post(h, addr(10001), notifiedBody); rec.Code != 429 {
+		t.Errorf("the second sender past 10,000: %d, want 429 (the shared bucket is empty)", rec.Code)
+	}
+	clk.Add(time.Second) // every bucket full again: forgotten
+	for i := 20000; i < 20003; i++ {
+		if rec := post(h, addr(i), notifiedBody); rec.Code != 200 {
+			t.Errorf("a new sender once the others are idle: %d, want 200", rec.Code)
+		}
+	}
+}
+
 // TestRateLimitBehindProxy: behind a proxy on loopback, the client is the
 // last address of X-Forwarded-For (what the proxy appended); a sender
 // that is not on loopback cannot choose its address with the header.
