@@ -7,17 +7,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
 
+	"vitals/config"
 	"vitals/providers/omron"
 	"vitals/sync"
 )
 
 func newServeCmd(a *invocation) *cobra.Command {
 	var listen string
+	var insecure bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the sync engine headless, with the Omron notification endpoint",
@@ -29,12 +33,20 @@ jitter), and an HTTP endpoint receives Omron's notifications of new data
 as the Notification URI with Omron).
 
 A notification fetches only the type it names, from the day before its
-date. With notifications = true under [sync], scheduled syncs leave Omron
+date, and never more than two days before what is already stored: a
+notification only says that something new arrived. Notifications for one
+account within a second make one fetch, and at most one every 30 seconds.
+With notifications = true under [sync], scheduled syncs leave Omron
 accounts alone and a daily catch-up fetches what lost notifications
-missed. Since Omron does not sign its requests, set serve.notify_secret
-and register the URI as /omron/notify/<secret> (or send the
-X-Vitals-Secret header). Put a TLS-terminating proxy in front to expose
-the endpoint beyond this machine.
+missed.
+
+Since Omron does not sign its requests, set serve.notify_secret and
+register the URI as /omron/notify/<secret> (or send the X-Vitals-Secret
+header). Serve refuses to listen beyond loopback (127.0.0.0/8, ::1,
+localhost) without a secret unless given --insecure-notify. Put a
+TLS-terminating proxy in front to expose the endpoint beyond this machine.
+Each sender may send serve.notify_rate requests a second (bursts of
+serve.notify_burst); past that it is answered 429 with Retry-After.
 
 Logs go to stderr. SIGINT or SIGTERM stops it cleanly: the page being
 fetched is stored, and no page starts after; a second signal stops it at
@@ -47,17 +59,60 @@ once (what was stored stays).`,
 			if listen == "" {
 				listen = a.Config.Serve.Listen
 			}
-			return runServe(cmd.Context(), a, listen, cmd.Flags().Changed("profile"))
+			return runServe(cmd.Context(), a, listen, insecure, cmd.Flags().Changed("profile"))
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address for the notification endpoint (default serve.listen of the configuration, 127.0.0.1:8080)")
+	cmd.Flags().BoolVar(&insecure, "insecure-notify", false, "accept notifications without serve.notify_secret on an address beyond loopback (anyone who reaches it can trigger syncs)")
 	return cmd
 }
 
+// loopback reports whether a listen address accepts connections from this
+// machine only: a host of localhost, 127.0.0.0/8 or ::1. An empty host,
+// 0.0.0.0, :: and every other name or address may be reached from
+// elsewhere.
+func loopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// errOpenEndpoint says why serve will not listen where it was asked, and
+// what to do instead.
+func errOpenEndpoint(a *invocation, listen string) error {
+	file := a.Config.Path
+	if file == "" {
+		file = config.DefaultPath()
+	}
+	return fmt.Errorf("serve: --listen %s can be reached from other machines, and serve.notify_secret is not set: anyone who reaches it could make vitals fetch every linked account again and again.\n"+
+		"Do one of these:\n"+
+		"  - set a secret: put notify_secret = \"<random>\" under [serve] in %s, or set %s=$(openssl rand -hex 16);\n"+
+		"    then register the Notification URI with Omron as https://<this host>%s/<secret>\n"+
+		"  - listen on 127.0.0.1 (--listen 127.0.0.1:8080) behind a TLS-terminating proxy\n"+
+		"  - pass --insecure-notify to accept unauthenticated notifications anyway",
+		listen, file, config.EnvName("serve", "notify_secret"), strings.TrimRight(a.Config.Serve.NotifyPath, "/"))
+}
+
+// minSecret is the shortest secret serve takes without a warning: 16
+// characters of hex are 64 bits.
+const minSecret = 16
+
 // runServe serves until ctx ends. oneProfile limits the engine to the
-// profile --profile names.
-func runServe(ctx context.Context, a *invocation, listen string, oneProfile bool) error {
+// profile --profile names; insecure accepts an address beyond loopback
+// without a notification secret.
+func runServe(ctx context.Context, a *invocation, listen string, insecure, oneProfile bool) error {
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
+	secret := a.Config.Serve.NotifySecret
+	// Refused before anything is opened: the fix is in the configuration.
+	if !loopback(listen) && secret == "" && !insecure {
+		return errOpenEndpoint(a, listen)
+	}
 	db, err := a.OpenDB(ctx)
 	if err != nil {
 		return err
@@ -88,7 +143,13 @@ func runServe(ctx context.Context, a *invocation, listen string, oneProfile bool
 
 	path := a.Config.Serve.NotifyPath
 	mux := http.NewServeMux()
-	notify := omron.NotifyHandler(e, path, a.Config.Serve.NotifySecret, log)
+	notify := omron.NewNotifyEndpoint(e, omron.NotifyOptions{
+		Path:   path,
+		Secret: secret,
+		Rate:   rate.Limit(a.Config.Serve.NotifyRate),
+		Burst:  a.Config.Serve.NotifyBurst,
+		Logger: log,
+	})
 	mux.Handle(path, notify)
 	mux.Handle(strings.TrimRight(path, "/")+"/", notify)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
@@ -97,18 +158,32 @@ func runServe(ctx context.Context, a *invocation, listen string, oneProfile bool
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another address with --listen)", listen, err)
 	}
+	// A name such as localhost is checked again where it was bound.
+	open := !loopback(ln.Addr().String())
+	if open && secret == "" && !insecure {
+		ln.Close()
+		return errOpenEndpoint(a, listen)
+	}
+	if open && secret == "" {
+		log.Warn("INSECURE: the Omron notification endpoint accepts requests from other machines without a secret (--insecure-notify): anyone who reaches " +
+			ln.Addr().String() + " can make vitals fetch accounts. Set serve.notify_secret, or listen on 127.0.0.1 behind a TLS proxy.")
+	}
+	if secret != "" && len(secret) < minSecret {
+		log.Warn(fmt.Sprintf("serve.notify_secret is shorter than %d characters: it can be guessed; use $(openssl rand -hex 16)", minSecret))
+	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10, // notifications carry a few headers; the default is 1 MiB
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("vitals serve started", "listen", ln.Addr().String(), "notify_path", path,
-		"secret", a.Config.Serve.NotifySecret != "", "notifications", a.Config.Sync.Notifications, "interval", a.Config.Sync.Interval.Duration,
+		"secret", secret != "", "notifications", a.Config.Sync.Notifications, "interval", a.Config.Sync.Interval.Duration,
 		"db", db.Path(), "profile", whose)
 
 	runCtx, stop := context.WithCancel(ctx)
@@ -133,8 +208,10 @@ func runServe(ctx context.Context, a *invocation, listen string, oneProfile bool
 		shutdown()
 		err = <-ran
 	}
-	// The last events (rounds the stop interrupted) are logged before
-	// serve says it stopped.
+	// The last events (rounds the stop interrupted), the requests the log
+	// left out and the endpoint's counts are logged before serve says it
+	// stopped.
+	notify.Flush()
 	endLog()
 	if err != nil {
 		return err

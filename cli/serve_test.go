@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +15,7 @@ import (
 
 	"vitals/config"
 	"vitals/health"
+	"vitals/providers/omron"
 	"vitals/sandbox"
 	"vitals/store"
 )
@@ -196,5 +200,162 @@ func TestServeForOneProfile(t *testing.T) {
 	}
 	if i, j := strings.LastIndex(log.String(), "level="), strings.Index(log.String(), "vitals serve stopped"); j < 0 || i > j {
 		t.Errorf("serve logged after saying it stopped:\n%s", log.String())
+	}
+}
+
+// TestServeNotificationsFrom1970CostOneRound: a burst of notifications
+// with "timestamp": 1 (1970) for a caught-up account, posted to `vitals
+// serve` wired to the real engine and the sandbox, costs at most one
+// request per Omron stream. Before the look-back bound each such
+// notification rewound every stream to 1970 and walked the whole history
+// again (38 requests for this patient).
+func TestServeNotificationsFrom1970CostOneRound(t *testing.T) {
+	env := newSyncEnv(t, sandbox.Options{Seed: 9})
+	db := env.link(t, "vitals.db")
+	if _, err := env.run(context.Background(), db, nil, "sync"); err != nil {
+		t.Fatal(err)
+	}
+	// Every notification reaches the engine: what is measured is the
+	// engine's bound, not the endpoint's rate limit.
+	env.cfg.Serve.NotifyBurst = 100
+	if err := config.Write(env.cfgPath, env.cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var log lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := env.run(ctx, db, &log, "serve", "--listen", "127.0.0.1:0")
+		done <- err
+	}()
+	url := "http://" + serveAddr(t, &log, done) + env.cfg.Serve.NotifyPath
+	before := env.measurementRequests()
+
+	user := env.sb.Omron.Patients()[0].ID
+	body := fmt.Sprintf(`{"id":%q,"timestamp":1}`, user)
+	statuses := map[int]int{}
+	for range 60 {
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses[resp.StatusCode]++
+	}
+	if statuses[200] != 60 {
+		t.Errorf("answers %v: want 60 × 200", statuses)
+	}
+
+	// Wait for the notification round, then long enough for another to
+	// start if the burst were not one round.
+	finished := regexp.MustCompile(`msg="sync finished" account=\d+ provider=omron trigger=notification`)
+	deadline := time.Now().Add(20 * time.Second)
+	for !finished.MatchString(log.String()) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !finished.MatchString(log.String()) {
+		t.Fatalf("no notification round finished:\n%s", log.String())
+	}
+	time.Sleep(3 * time.Second)
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	n := env.measurementRequests() - before
+	t.Logf("60 notifications from 1970 (%v) cost %d measurement requests", statuses, n)
+	if n > len(omron.Types) {
+		t.Errorf("the burst cost %d measurement requests, want at most %d (one per stream)", n, len(omron.Types))
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "127.9.8.7:1": true, "localhost:8080": true, "LOCALHOST:0": true,
+		"[::1]:8080": true, "[::ffff:127.0.0.1]:80": true,
+		":8080": false, "0.0.0.0:8080": false, "[::]:8080": false, "192.168.1.10:8080": false,
+		"[fe80::1%eth0]:8080": false, "example.org:8080": false, "localhost.example.org:80": false,
+		"8080": false, "": false,
+	} {
+		if got := loopback(addr); got != want {
+			t.Errorf("loopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// TestServeRefusesOpenAddressWithoutSecret: beyond loopback and without
+// serve.notify_secret, serve stops before opening anything, and says what
+// to do.
+func TestServeRefusesOpenAddressWithoutSecret(t *testing.T) {
+	env := newSyncEnv(t, sandbox.Options{Seed: 9})
+	for _, listen := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.10:8080"} {
+		db := filepath.Join(env.dir, "never.db")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := env.run(ctx, db, nil, "serve", "--listen", listen)
+		cancel()
+		if err == nil {
+			t.Fatalf("serve --listen %s without a secret started", listen)
+		}
+		for _, want := range []string{"--listen " + listen, "serve.notify_secret is not set", "notify_secret", "VITALS_SERVE_NOTIFY_SECRET",
+			"/omron/notify/<secret>", "--listen 127.0.0.1:8080", "--insecure-notify"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("serve --listen %s: the error does not say %q:\n%v", listen, want, err)
+			}
+		}
+		if _, statErr := os.Stat(db); statErr == nil {
+			t.Errorf("serve --listen %s created the database before refusing", listen)
+		}
+	}
+}
+
+// TestServeBeyondLoopback: with --insecure-notify serve listens on every
+// interface and warns loudly before it starts; with a secret it needs no
+// flag and does not warn.
+func TestServeBeyondLoopback(t *testing.T) {
+	env := newSyncEnv(t, sandbox.Options{Seed: 9})
+	db := env.link(t, "vitals.db")
+	start := func(args ...string) string {
+		t.Helper()
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		var log lockedBuffer
+		done := make(chan error, 1)
+		go func() {
+			_, err := env.run(ctx, db, &log, append([]string{"serve", "--listen", "0.0.0.0:0"}, args...)...)
+			done <- err
+		}()
+		addr := serveAddr(t, &log, done)
+		_, port, _ := net.SplitHostPort(addr)
+		resp, err := http.Post("http://127.0.0.1:"+port+"/omron/notify", "application/json", strings.NewReader(`{"id":"nobody","timestamp":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("serve %v: %v", args, err)
+		}
+		return log.String()
+	}
+
+	log := start("--insecure-notify")
+	warn := strings.Index(log, `level=WARN msg="INSECURE: the Omron notification endpoint accepts requests from other machines without a secret (--insecure-notify)`)
+	if warn < 0 || warn > strings.Index(log, "vitals serve started") {
+		t.Errorf("no loud warning before the start line:\n%s", log)
+	}
+	if !strings.Contains(log, "Set serve.notify_secret") {
+		t.Errorf("the warning does not say what to do:\n%s", log)
+	}
+
+	env.cfg.Serve.NotifySecret = "fedcba9876543210fedcba9876543210"
+	if err := config.Write(env.cfgPath, env.cfg); err != nil {
+		t.Fatal(err)
+	}
+	log = start()
+	if strings.Contains(log, "INSECURE") || strings.Contains(log, env.cfg.Serve.NotifySecret) {
+		t.Errorf("with a secret: a warning, or the secret, in the log:\n%s", log)
+	}
+	if !strings.Contains(log, "secret=true") {
+		t.Errorf("the start line does not say a secret is set:\n%s", log)
 	}
 }

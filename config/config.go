@@ -75,6 +75,11 @@ type Serve struct {
 	// NotifySecret, when set, must be given as the last path element or in
 	// the X-Vitals-Secret header: the vendor does not sign its requests.
 	NotifySecret string `toml:"notify_secret"`
+	// NotifyRate and NotifyBurst are each sender's token bucket at the
+	// notification endpoint: requests a second, and how many at once.
+	// Past it a sender is answered 429 with Retry-After.
+	NotifyRate  int `toml:"notify_rate"`
+	NotifyBurst int `toml:"notify_burst"`
 }
 
 // Duration is a time.Duration written as "30m" in TOML.
@@ -122,7 +127,7 @@ func Default() Config {
 			RequestTimeout: Duration{30 * time.Second},
 		},
 		Display: Display{Weight: "kg", Temperature: "C", Distance: "km", Rulebook: "aha2025", StepGoal: 8000, QuietDays: 7},
-		Serve:   Serve{Listen: "127.0.0.1:8080", NotifyPath: "/omron/notify"},
+		Serve:   Serve{Listen: "127.0.0.1:8080", NotifyPath: "/omron/notify", NotifyRate: 5, NotifyBurst: 20},
 	}
 }
 
@@ -372,6 +377,12 @@ func (c Config) check() error {
 	}
 	if !strings.HasPrefix(c.Serve.NotifyPath, "/") {
 		return fmt.Errorf("config: serve.notify_path %q: must start with /", c.Serve.NotifyPath)
+	}
+	if c.Serve.NotifyRate < 1 {
+		return fmt.Errorf("config: serve.notify_rate %d: want at least 1 request a second: %s", c.Serve.NotifyRate, c.where("serve", "notify_rate"))
+	}
+	if c.Serve.NotifyBurst < 1 {
+		return fmt.Errorf("config: serve.notify_burst %d: want at least 1: %s", c.Serve.NotifyBurst, c.where("serve", "notify_burst"))
 	}
 	return nil
 }

@@ -49,3 +49,28 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 		t.Errorf("bad step goal: %v", err)
 	}
 }
+
+// TestNotifyRateKeys: the endpoint's per-sender limit has defaults, is
+// set from the file or the environment, and a limit of 0 is refused with
+// the key's name and where to set it.
+func TestNotifyRateKeys(t *testing.T) {
+	if d := Default().Serve; d.NotifyRate != 5 || d.NotifyBurst != 20 {
+		t.Errorf("defaults %d a second, bursts of %d; want 5 and 20", d.NotifyRate, d.NotifyBurst)
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte("[serve]\nnotify_rate = 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VITALS_SERVE_NOTIFY_BURST", "8")
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Serve.NotifyRate != 2 || c.Serve.NotifyBurst != 8 {
+		t.Errorf("rate %d, burst %d; want 2 from the file, 8 from the environment", c.Serve.NotifyRate, c.Serve.NotifyBurst)
+	}
+	t.Setenv("VITALS_SERVE_NOTIFY_BURST", "0")
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "serve.notify_burst 0") || !strings.Contains(err.Error(), "VITALS_SERVE_NOTIFY_BURST") {
+		t.Errorf("a burst of 0: %v", err)
+	}
+}

@@ -9,7 +9,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	gosync "sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"vitals/providers"
 	"vitals/store"
@@ -26,6 +29,8 @@ const (
 	DefaultInterval      = 30 * time.Minute
 	DefaultCatchUp       = 24 * time.Hour
 	DefaultSettle        = time.Second
+	DefaultNotifyGap     = 30 * time.Second
+	DefaultLookBack      = 48 * time.Hour
 	DefaultConcurrency   = 4
 	DefaultShutdownGrace = 15 * time.Second
 	DefaultRescan        = time.Minute
@@ -56,6 +61,17 @@ type Options struct {
 	// Settle is how long a notification waits for others to join it, so
 	// that a burst of notifications for one account makes one fetch.
 	Settle time.Duration
+	// NotifyGap is the least time between the starts of two rounds of an
+	// account that only notifications asked for: notifications that come
+	// sooner wait, merged, so that a sender who keeps notifying costs the
+	// provider at most one request per stream per NotifyGap. Scheduled,
+	// manual and catch-up rounds do not wait for it.
+	NotifyGap time.Duration
+	// LookBack bounds how far a notification may move a stream back: to
+	// no earlier than LookBack before what its stored cursor has already
+	// read (for Sources that implement Coverage), so that a notification
+	// dated 1970 costs what a caught-up fetch costs.
+	LookBack time.Duration
 	// Concurrency bounds the rounds running at once, across accounts.
 	Concurrency int
 	// ShutdownGrace is how long the page being fetched when the context
@@ -92,6 +108,14 @@ func (o Options) withDefaults() Options {
 	} else if o.Settle == 0 {
 		o.Settle = DefaultSettle
 	}
+	if o.NotifyGap < 0 {
+		o.NotifyGap = 0
+	} else if o.NotifyGap == 0 {
+		o.NotifyGap = DefaultNotifyGap
+	}
+	if o.LookBack <= 0 {
+		o.LookBack = DefaultLookBack
+	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
@@ -120,6 +144,14 @@ type Engine struct {
 	sem       chan struct{} // a slot per round that may run at once
 	bus       bus
 
+	// lookups rations the database lookups of users the engine does not
+	// know, so that notifications naming strangers cost a counter, not a
+	// query each.
+	lookups  *rate.Limiter
+	received atomic.Int64 // Notify calls
+	unknown  atomic.Int64 // ... that named no active account
+	lookedUp atomic.Int64 // ... that looked the user up in the database
+
 	mu       gosync.Mutex
 	accounts map[int64]*account
 	running  bool            // Run has not returned
@@ -138,6 +170,7 @@ func New(db *store.DB, newSource SourceFunc, opt Options) *Engine {
 		sem:       make(chan struct{}, opt.Concurrency),
 		bus:       bus{size: opt.EventBuffer},
 		accounts:  map[int64]*account{},
+		lookups:   rate.NewLimiter(rate.Every(time.Second), 5),
 	}
 }
 
@@ -391,21 +424,50 @@ func (e *Engine) SyncNow(accountIDs ...int64) {
 	}
 }
 
+// Coverage is a providers.Rewinder that can say how far a stored cursor
+// has read its stream: the day of the newest data it has seen (false for
+// a cursor it cannot read). The engine rewinds such a stream to no earlier
+// than Options.LookBack before that day, whatever a notification asks.
+// (It belongs beside providers.Rewinder; omron.Source implements it.)
+type Coverage interface {
+	Covered(stream providers.Stream, cursor string) (time.Time, bool)
+}
+
+// rewindFrom is the day a notification that asks for from may rewind a
+// stream to, given what its cursor has covered: never before lookBack
+// before covered. A later from (even one in the future, which rewinds
+// nothing: Rewind only moves a stream back) is kept.
+func rewindFrom(from, covered time.Time, lookBack time.Duration) time.Time {
+	if floor := covered.Add(-lookBack); from.Before(floor) {
+		return floor
+	}
+	return from
+}
+
 // Notify tells the engine that a provider has new data for its user
 // externalID: every account linked to that user fetches the given streams
 // (every stream when none is given) from the day from on, through the
 // Source's providers.Rewinder (a stream never synced fetches its whole
 // history instead). The caller picks from: for Omron, the day before the
 // notification's date, since the notification carries server time while
-// the API filters on the user's local date. Notifications for an account
-// merge while it waits (for Options.Settle, or for a round in progress),
-// so a burst makes one fetch. Notify returns how many accounts were
-// asked; 0 means no linked account has that user, and the notification
-// can be ignored.
+// the API filters on the user's local date. Whatever from says, a stream
+// whose Source implements Coverage is moved back no further than
+// Options.LookBack before what it has already read.
+//
+// Notifications for an account merge while it waits (for Options.Settle,
+// for a round in progress, or for Options.NotifyGap after the last
+// notified round), so a burst makes one fetch per stream. Notify returns
+// how many accounts were asked; 0 means no linked account has that user,
+// and the notification can be ignored. A user the engine does not know is
+// looked up in the database (it may have been linked by another process
+// since the last Reload), but at most five times at once and once a
+// second after that, across users: past that, strangers only cost a
+// counter.
 func (e *Engine) Notify(ctx context.Context, p store.Provider, externalID string, streams []providers.Stream, from time.Time) (int, error) {
+	e.received.Add(1)
 	targets := e.find(p, externalID)
-	if len(targets) == 0 {
-		// Perhaps linked since the engine last looked.
+	if len(targets) == 0 && e.lookups.Allow() {
+		e.lookedUp.Add(1)
 		found, err := e.db.FindAccounts(ctx, p, externalID)
 		if err != nil {
 			return 0, fmt.Errorf("sync: notification for %s user: %w", p, err)
@@ -416,6 +478,10 @@ func (e *Engine) Notify(ctx context.Context, p store.Provider, externalID string
 			}
 			targets = e.find(p, externalID)
 		}
+	}
+	if len(targets) == 0 {
+		e.unknown.Add(1)
+		return 0, nil
 	}
 	r := request{trigger: Notification, rewind: map[providers.Stream]time.Time{}}
 	if len(streams) == 0 {
@@ -428,6 +494,18 @@ func (e *Engine) Notify(ctx context.Context, p store.Provider, externalID string
 		a.ask(r)
 	}
 	return len(targets), nil
+}
+
+// NotifyCounts are the notifications the engine was told of since it was
+// made, how many of them named no active account, and how many looked a
+// user up in the database.
+type NotifyCounts struct {
+	Received, Unknown, LookedUp int64
+}
+
+// NotifyCounts returns the engine's notification counters.
+func (e *Engine) NotifyCounts() NotifyCounts {
+	return NotifyCounts{Received: e.received.Load(), Unknown: e.unknown.Load(), LookedUp: e.lookedUp.Load()}
 }
 
 // find returns the active accounts of a provider's user.
@@ -491,6 +569,7 @@ func (e *Engine) work(ctx context.Context, a *account) {
 	if !acct.LastSyncAt.IsZero() {
 		next = later(next, acct.LastSyncAt.Add(period))
 	}
+	var lastNotified time.Time // the start of the last round only notifications asked for
 	for {
 		a.mu.Lock()
 		a.next = next
@@ -510,16 +589,15 @@ func (e *Engine) work(ctx context.Context, a *account) {
 			<-a.wake // ask left a token; this round serves it
 		}
 		timer.Stop()
-		if a.onlyNotifications() {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(e.opt.Settle):
-			}
+		if a.onlyNotifications() && !e.settle(ctx, a, lastNotified) {
+			return
 		}
 		req := a.take()
 		if req.empty() {
 			continue
+		}
+		if !req.full {
+			lastNotified = time.Now()
 		}
 		out := e.round(ctx, a, req)
 		if out.NeedsRelink() {
@@ -529,6 +607,29 @@ func (e *Engine) work(ctx context.Context, a *account) {
 			next = time.Now().Add(period + e.jitter())
 		}
 	}
+}
+
+// settle waits before a round that only notifications asked for: for
+// Options.Settle, so that the rest of a burst joins it, and until
+// Options.NotifyGap has passed since the last such round began
+// (lastNotified). The deadline is fixed when it starts, so a steady stream
+// of notifications cannot put the round off for ever; a request for every
+// stream (manual, scheduled) ends the wait at once. It returns false when
+// ctx ended.
+func (e *Engine) settle(ctx context.Context, a *account, lastNotified time.Time) bool {
+	deadline := later(time.Now().Add(e.opt.Settle), lastNotified.Add(e.opt.NotifyGap))
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	for a.onlyNotifications() {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+			return true
+		case <-a.wake: // perhaps a request for every stream: look again
+		}
+	}
+	return true
 }
 
 func later(a, b time.Time) time.Time {
