@@ -204,6 +204,11 @@ func (f fixture) serve(acct store.Account, fake *fakeSource) {
 	if acct.Provider == store.ProviderOmron {
 		src = fake
 	}
+	f.serveSource(acct, src)
+}
+
+// serveSource makes src the Source of acct for the fixture's engines.
+func (f fixture) serveSource(acct store.Account, src providers.Source) {
 	f.srcs.mu.Lock()
 	defer f.srcs.mu.Unlock()
 	f.srcs.by[acct.ID] = src

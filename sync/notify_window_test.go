@@ -99,19 +99,18 @@ func TestNotificationRewindIsBounded(t *testing.T) {
 		{"1970 without Coverage", time.Unix(1, 0).UTC(), false, "bloodpressure@0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
 			synctest.Test(t, func(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
-				fx := openFixture(t, dir)
-				defer fx.db.Close()
+				fx := openFixture(t)
 				acct := fx.account(t, store.ProviderOmron, "u")
 				fake := newFake(100, map[providers.Stream]int{"bloodpressure": 30})
 				var src providers.Source = fake
 				if tc.covered {
 					src = coveredFake{fake}
 				}
-				e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: src}).get, Options{Notifications: true})
+				fx.serveSource(acct, src)
+				e := fx.engine(Options{Notifications: true})
 				if out := e.RunOnce(ctx, []store.Account{acct}); out[0].Err != nil {
 					t.Fatal(out[0].Err)
 				}
@@ -139,15 +138,14 @@ func TestNotificationRewindIsBounded(t *testing.T) {
 // passed: not one round a second. A manual sync does not wait for the
 // gap.
 func TestNotificationFloodMakesOneRoundPerGap(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
+		fx := openFixture(t)
 		acct := fx.account(t, store.ProviderOmron, "u")
 		fake := newFake(100, map[providers.Stream]int{"activity": 30, "bloodpressure": 30, "weight": 30})
-		e := New(fx.db, sourcesOf(map[int64]providers.Source{acct.ID: coveredFake{fake}}).get, Options{Notifications: true})
+		fx.serveSource(acct, coveredFake{fake})
+		e := fx.engine(Options{Notifications: true})
 		c := collect(e)
 		go e.Run(ctx)
 		synctest.Wait()
@@ -211,16 +209,14 @@ func TestNotificationFloodMakesOneRoundPerGap(t *testing.T) {
 // fetch nothing and look up the database a few times, not a thousand; a
 // user linked since is still found when the lookups are not spent.
 func TestUnknownUsersCostACounter(t *testing.T) {
-	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		fx := openFixture(t, dir)
-		defer fx.db.Close()
+		fx := openFixture(t)
 		acct := fx.account(t, store.ProviderOmron, "known")
 		fake := newFake(100, map[providers.Stream]int{"bloodpressure": 3})
-		srcs := sourcesOf(map[int64]providers.Source{acct.ID: coveredFake{fake}})
-		e := New(fx.db, srcs.get, Options{Notifications: true})
+		fx.serveSource(acct, coveredFake{fake})
+		e := fx.engine(Options{Notifications: true})
 		go e.Run(ctx)
 		synctest.Wait()
 		before := len(fake.fetches())
@@ -241,9 +237,7 @@ func TestUnknownUsersCostACounter(t *testing.T) {
 
 		// Linked by another process; the lookups have refilled.
 		other := fx.account(t, store.ProviderOmron, "newcomer")
-		srcs.mu.Lock()
-		srcs.by[other.ID] = coveredFake{newFake(100, map[providers.Stream]int{"bloodpressure": 2})}
-		srcs.mu.Unlock()
+		fx.serveSource(other, coveredFake{newFake(100, map[providers.Stream]int{"bloodpressure": 2})})
 		if n, err := e.Notify(ctx, store.ProviderOmron, "newcomer", nil, day0); n != 1 || err != nil {
 			t.Errorf("Notify(newcomer) = %d, %v; want 1", n, err)
 		}
