@@ -49,3 +49,13 @@ type Source interface {
 type Rewinder interface {
 	Rewind(stream Stream, cursor string, from time.Time) string
 }
+
+// Coverage is a Rewinder that can say how far a stored cursor has read its
+// stream: the day of the newest data it has seen (false for a cursor it
+// cannot read). The sync engine rewinds such a stream to no earlier than
+// its look-back before that day, whatever a notification asks, so a
+// forged or confused notification cannot make it walk the whole history
+// again.
+type Coverage interface {
+	Covered(stream Stream, cursor string) (time.Time, bool)
+}

@@ -69,7 +69,7 @@ type Options struct {
 	NotifyGap time.Duration
 	// LookBack bounds how far a notification may move a stream back: to
 	// no earlier than LookBack before what its stored cursor has already
-	// read (for Sources that implement Coverage), so that a notification
+	// read (for Sources that implement providers.Coverage), so that a notification
 	// dated 1970 costs what a caught-up fetch costs.
 	LookBack time.Duration
 	// Concurrency bounds the rounds running at once, across accounts.
@@ -424,15 +424,6 @@ func (e *Engine) SyncNow(accountIDs ...int64) {
 	}
 }
 
-// Coverage is a providers.Rewinder that can say how far a stored cursor
-// has read its stream: the day of the newest data it has seen (false for
-// a cursor it cannot read). The engine rewinds such a stream to no earlier
-// than Options.LookBack before that day, whatever a notification asks.
-// (It belongs beside providers.Rewinder; omron.Source implements it.)
-type Coverage interface {
-	Covered(stream providers.Stream, cursor string) (time.Time, bool)
-}
-
 // rewindFrom is the day a notification that asks for from may rewind a
 // stream to, given what its cursor has covered: never before lookBack
 // before covered. A later from (even one in the future, which rewinds
@@ -451,7 +442,7 @@ func rewindFrom(from, covered time.Time, lookBack time.Duration) time.Time {
 // history instead). The caller picks from: for Omron, the day before the
 // notification's date, since the notification carries server time while
 // the API filters on the user's local date. Whatever from says, a stream
-// whose Source implements Coverage is moved back no further than
+// whose Source implements providers.Coverage is moved back no further than
 // Options.LookBack before what it has already read.
 //
 // Notifications for an account merge while it waits (for Options.Settle,

@@ -37,7 +37,7 @@ func (c coveredFake) Covered(s providers.Stream, cursor string) (time.Time, bool
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true
 }
 
-var _ Coverage = coveredFake{}
+var _ providers.Coverage = coveredFake{}
 
 // requested lists fetches as stream@cursor.
 func requested(cs []fetchCall) []string {

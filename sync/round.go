@@ -193,7 +193,7 @@ func (e *Engine) stream(ctx context.Context, src providers.Source, acct store.Ac
 	// A stream never synced fetches its whole history, notified or not:
 	// rewinding it would skip what came before the notification.
 	if rw, ok := src.(providers.Rewinder); ok && rewind && cursor != "" {
-		if cv, ok := src.(Coverage); ok {
+		if cv, ok := src.(providers.Coverage); ok {
 			if covered, ok := cv.Covered(s, cursor); ok {
 				from = rewindFrom(from, covered, e.opt.LookBack)
 			}

@@ -147,7 +147,7 @@ func dayBefore(t time.Time) time.Time { return health.DateOf(t).AddDays(-1).In(t
 // Covered is how far a stored cursor has read its stream: the local date
 // of the newest reading seen, or, before any reading, the day its walk
 // started from; false for a stream never synced. The sync engine
-// (sync.Coverage) lets a notification rewind a stream to at most
+// (providers.Coverage) lets a notification rewind a stream to at most
 // sync.Options.LookBack before it, so that no notification, whatever its
 // date, costs more than a caught-up fetch.
 func (s *Source) Covered(_ providers.Stream, cur string) (time.Time, bool) {
