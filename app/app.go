@@ -84,6 +84,9 @@ func (a *App) sealKey(create bool) (*seal.Keyring, error) {
 // OpenDB opens the database the flags name, creating it if needed, for a
 // command that writes to it.
 func (a *App) OpenDB(ctx context.Context) (*store.DB, error) {
+	if err := notAFolder(a.DatabasePath()); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, a.DatabasePath(), a.storeOptions(false))
 	if errors.Is(err, fs.ErrPermission) {
 		return nil, fmt.Errorf("%w: this command writes to the database, and you may not: check the permissions of the file and its folder, or name another with --db", err)
@@ -96,6 +99,12 @@ func (a *App) OpenDB(ctx context.Context) (*store.DB, error) {
 // archive) opens read-only rather than failing; readOnly says so.
 func (a *App) OpenDBToRead(ctx context.Context) (db *store.DB, readOnly bool, err error) {
 	path := a.DatabasePath()
+	if err := notAFolder(path); err != nil {
+		return nil, false, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, false, fmt.Errorf("%w: there is no database at %s: check --db (or VITALS_DB), or make one by importing (vitals import FILE) or linking an account (vitals link omron)", ErrNoDatabase, path)
+	}
 	opt := a.storeOptions(false)
 	db, err = store.Open(ctx, path, opt)
 	if !errors.Is(err, fs.ErrPermission) {
@@ -110,6 +119,25 @@ func (a *App) OpenDBToRead(ctx context.Context) (db *store.DB, readOnly bool, er
 		return nil, false, fmt.Errorf("%w; read-only, it fails too: %w", err, roErr)
 	}
 	return db, true, nil
+}
+
+// ErrNoDatabase is returned to a command that only reads when the
+// database it is given does not exist: creating an empty one would hide a
+// mistyped path.
+var ErrNoDatabase = errors.New("no database")
+
+// Exists reports whether the database the flags name exists.
+func (a *App) Exists() bool {
+	_, err := os.Stat(a.DatabasePath())
+	return err == nil
+}
+
+// notAFolder refuses a database path that names a folder.
+func notAFolder(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a folder: --db names the database file, such as %s", path, filepath.Join(path, "vitals.db"))
+	}
+	return nil
 }
 
 // CurrentProfile returns the profile --profile names, creating the

@@ -15,6 +15,7 @@ import (
 	"vitals/link"
 	"vitals/providers"
 	"vitals/providers/oneup"
+	"vitals/sanitize"
 	"vitals/store"
 )
 
@@ -136,8 +137,8 @@ func listSystems(out io.Writer, systems []oneup.System, connected []store.System
 		have[s.ID] = true
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tID\tNAME\tKIND\tSTATUS\tCONNECTED")
-	for i, s := range systems {
+	fmt.Fprintln(tw, "ID\tNAME\tKIND\tSTATUS\tCONNECTED")
+	for _, s := range systems {
 		status := strings.ReplaceAll(s.Status, "_", " ")
 		if status == "" {
 			status = "-"
@@ -146,7 +147,7 @@ func listSystems(out io.Writer, systems []oneup.System, connected []store.System
 		if have[s.ID] {
 			mark = "yes"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", i+1, s.ID, s.Name, s.Kind, status, mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(s.ID), sanitize.Line(s.Name), s.Kind, sanitize.Line(status), mark)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 
 	"github.com/spf13/cobra"
 
 	"vitals/app"
+	"vitals/store"
 	"vitals/tui"
 )
 
@@ -27,7 +29,16 @@ func addDashboard(root *cobra.Command, a *invocation) {
 		if demo {
 			return a.RunDemo(ctx, a.stderr)
 		}
-		db, prof, readOnly, err := a.OpenProfileToRead(ctx)
+		// The dashboard makes the database on first use: a person starts
+		// with it, and links accounts from its Sources screen.
+		open := a.OpenProfileToRead
+		if !a.Exists() {
+			open = func(ctx context.Context) (*store.DB, store.Profile, bool, error) {
+				db, prof, err := a.OpenProfile(ctx)
+				return db, prof, false, err
+			}
+		}
+		db, prof, readOnly, err := open(ctx)
 		if err != nil {
 			return err
 		}

@@ -109,6 +109,9 @@ func TestExportFHIRCommandRoundTrip(t *testing.T) {
 func TestExportArguments(t *testing.T) {
 	t.Parallel()
 	e := newIEEnv(t)
+	if _, _, err := e.run(t, "", "profile", "add", "me"); err != nil {
+		t.Fatal(err) // export refuses a database that does not exist
+	}
 	tests := []struct {
 		args []string
 		want string

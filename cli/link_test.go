@@ -346,6 +346,10 @@ func TestLinkListAndHelp(t *testing.T) {
 	if _, err := e.run(t, strings.NewReader(""), "link", "fitbit"); err == nil {
 		t.Error("vitals link fitbit succeeded")
 	}
+	if _, err := e.run(t, strings.NewReader(""), "link", "--list"); !errors.Is(err, app.ErrNoDatabase) {
+		t.Errorf("--list of a database that does not exist: %v, want app.ErrNoDatabase", err)
+	}
+	e.run(t, strings.NewReader(""), "profile", "add", "me")
 	out, err = e.run(t, strings.NewReader(""), "link", "--list")
 	if err != nil || !strings.Contains(out, `no accounts are linked to profile "me"`) {
 		t.Errorf("empty list: %v %q", err, out)

@@ -113,6 +113,9 @@ func TestReportFromImportedWeek(t *testing.T) {
 
 func TestReportErrors(t *testing.T) {
 	dir := t.TempDir()
+	if _, _, err := runClinic(t, dir, nil, "profile", "add", "me"); err != nil {
+		t.Fatal(err) // a database to report on: read-only commands refuse a missing one
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -170,3 +170,27 @@ func TestCompletion(t *testing.T) {
 		}
 	}
 }
+
+// A command that only reads refuses a database that does not exist, and
+// makes none; a folder given as --db is named as such.
+func TestReadCommandsRefuseAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.toml")
+	os.WriteFile(cfg, nil, 0o600)
+	missing := filepath.Join(dir, "vitlas.db")
+	for _, args := range [][]string{
+		{"show"}, {"report"}, {"export", "--format", "fhir"}, {"profile", "list"}, {"link", "--list"},
+	} {
+		_, errOut, status := runIn(t, dir, nil, append([]string{"--config", cfg, "--db", missing}, args...)...)
+		if status != ExitFailure || !strings.Contains(errOut, "there is no database at "+missing) || !strings.Contains(errOut, "vitals import") {
+			t.Errorf("%v on a missing database: %d %q", args, status, errOut)
+		}
+		if _, err := os.Stat(missing); err == nil {
+			t.Fatalf("%v created %s", args, missing)
+		}
+	}
+	_, errOut, _ := runIn(t, dir, nil, "--config", cfg, "--db", dir, "show")
+	if !strings.Contains(errOut, "is a folder") || !strings.Contains(errOut, filepath.Join(dir, "vitals.db")) {
+		t.Errorf("--db naming a folder: %q", errOut)
+	}
+}

@@ -86,6 +86,9 @@ func TestShowSyntheaPatient(t *testing.T) {
 
 func TestShowFlags(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "vitals.db")
+	if _, err := runShow(t, db, "profile", "add", "me"); err != nil {
+		t.Fatal(err) // read-only commands refuse a missing database
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

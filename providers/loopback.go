@@ -47,6 +47,11 @@ type Redirect struct {
 	// (one with another state is still refused), for a provider that may
 	// not echo it: 1upHealth documents no state for its connect page.
 	StateOptional bool
+
+	// Connect says the browser page is the end of connecting a device or
+	// health system rather than of linking an account, so the page the
+	// browser shows says "Connected".
+	Connect bool
 }
 
 // stateOK reports whether a redirect's query belongs to this attempt.
@@ -170,22 +175,28 @@ func (r Redirect) callback(path string, offer func(url.Values) bool) http.Handle
 			return
 		}
 		q := req.URL.Query()
+		verb, done, doing, nothing := "link", "Linked", "Linking", "vitals was not linked."
+		if r.Connect {
+			verb, done, doing, nothing = "connect", "Connected", "Connecting", "Nothing was connected."
+		}
 		if !r.stateOK(q) {
-			page(w, http.StatusBadRequest, "This link attempt does not match", "The page that sent you here belongs to another attempt. Start again with vitals link.")
+			page(w, http.StatusBadRequest, "This attempt does not match", "The page that sent you here belongs to another attempt. Start again with vitals "+verb+".")
 			return
 		}
 		if !taken.CompareAndSwap(false, true) {
-			page(w, http.StatusConflict, "Already answered", "This link attempt has already been completed.")
+			page(w, http.StatusConflict, "Already answered", "This attempt has already been completed.")
 			return
 		}
 		offer(q)
 		switch {
 		case q.Get("error") == "access_denied":
-			page(w, http.StatusOK, "Access declined", "vitals was not linked. You can close this tab.")
+			page(w, http.StatusOK, "Access declined", nothing+" You can close this tab.")
 		case q.Get("error") != "":
-			page(w, http.StatusOK, "Linking failed", "The provider answered: "+q.Get("error")+". You can close this tab.")
+			page(w, http.StatusOK, doing+" failed", "The provider answered: "+VendorText(q.Get("error"), 200)+". You can close this tab.")
+		case r.Connect && q.Get("success") == "false":
+			page(w, http.StatusOK, doing+" failed", "The provider reports the connection failed. "+nothing+" You can close this tab.")
 		default:
-			page(w, http.StatusOK, "Linked", "vitals received the authorization. You can close this tab and return to the terminal.")
+			page(w, http.StatusOK, done, "vitals received the authorization. You can close this tab and return to the terminal.")
 		}
 	})
 }

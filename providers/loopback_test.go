@@ -323,3 +323,43 @@ func TestRedirectNoAnswer(t *testing.T) {
 		t.Error("nothing to listen on and nothing to paste: no error")
 	}
 }
+
+// The page the browser shows names what was done: linking an account, or
+// connecting a device or health system; a vendor's error is shown as
+// text, its controls escaped.
+func TestRedirectPageSaysWhatWasDone(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		connect bool
+		query   string
+		want    []string
+	}{
+		{"linked", false, "state=s&code=c", []string{"<h1>Linked</h1>"}},
+		{"connected", true, "state=s&success=true", []string{"<h1>Connected</h1>"}},
+		{"connect failed", true, "state=s&success=false", []string{"<h1>Connecting failed</h1>", "Nothing was connected."}},
+		{"vendor error", false, "state=s&error=server%1b%5b2J", []string{"<h1>Linking failed</h1>", `server\x1b[2J`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := "http://127.0.0.1:" + freePort(t) + "/callback"
+			r := Redirect{URL: u, State: "s", NoCode: tc.connect, Connect: tc.connect}
+			ln, err := r.Listen()
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := waitAsync(context.Background(), r, ln)
+			resp, err := http.Get(u + "?" + tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			<-done
+			for _, w := range tc.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("page lacks %q:\n%s", w, body)
+				}
+			}
+		})
+	}
+}

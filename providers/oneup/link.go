@@ -104,7 +104,7 @@ func (c *Client) NewConnect(ctx context.Context, creds *providers.Credentials, s
 
 // Redirect is the listener that waits for the browser to come back.
 func (cn *Connect) Redirect(redirectURL string, pasted io.Reader, notes io.Writer) providers.Redirect {
-	return providers.Redirect{URL: redirectURL, State: cn.State, Pasted: pasted, Notes: notes, NoCode: true, StateOptional: true}
+	return providers.Redirect{URL: redirectURL, State: cn.State, Pasted: pasted, Notes: notes, NoCode: true, StateOptional: true, Connect: true}
 }
 
 // Finish checks the redirect's query: a system id other than the one asked
