@@ -53,6 +53,10 @@ func TestMapIDScope(t *testing.T) {
 			var got []string
 			for _, r := range b.HeartRate {
 				got = append(got, r.IDScope)
+				// A reading is from its resource's source, else its bundle's.
+				if origin := strings.TrimPrefix(r.IDScope, "source:"); r.IDScope != origin && r.Origin != origin {
+					t.Errorf("%s: origin %q, want %q", r.ProviderID, r.Origin, origin)
+				}
 			}
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("scopes %q, want %q", got, tt.want)

@@ -51,7 +51,7 @@ type Options struct {
 // resource mapped in turn. Resources of other types, codes vitals does not
 // know and values it cannot use are counted in the ignored map.
 func MapResource(raw json.RawMessage, opt Options) (health.Batch, map[string]int, error) {
-	m := &mapper{opt: opt, ignored: map[string]int{}, scope: opt.IDScope}
+	m := &mapper{opt: opt, ignored: map[string]int{}, scope: opt.IDScope, origin: opt.Origin}
 	if err := checkJSON(raw); err != nil {
 		return health.Batch{}, nil, err
 	}
@@ -216,7 +216,8 @@ type mapper struct {
 	batch   health.Batch
 	ignored map[string]int
 	rhythms []pendingRhythm
-	scope   string
+	scope   string // the id scope of the bundle being walked (file mode)
+	origin  string // its source's name, else Options.Origin
 }
 
 type pendingRhythm struct {
@@ -274,15 +275,18 @@ func (m *mapper) bundle(raw json.RawMessage, path string, h ResourceHeader) erro
 	if path != "" {
 		prefix = path + ".resource."
 	}
-	// A bundle that names its source or itself is the namespace of the
-	// ids of its entries that name none; a bundle inside it may name
-	// another.
-	outer := m.scope
-	defer func() { m.scope = outer }()
+	// A bundle that names its source is where its entries that name none
+	// come from, and with its identifier the namespace of their ids; a
+	// bundle inside it may name another.
+	outerScope, outerOrigin := m.scope, m.origin
+	defer func() { m.scope, m.origin = outerScope, outerOrigin }()
+	if b.Meta != nil && b.Meta.Source != "" {
+		m.origin = unescapeSource(b.Meta.Source)
+	}
 	if m.opt.IDScope != "" {
 		switch {
 		case b.Meta != nil && b.Meta.Source != "":
-			m.scope = "source:" + unescapeSource(b.Meta.Source)
+			m.scope = "source:" + m.origin
 		case b.Identifier != nil && b.Identifier.Value != "":
 			m.scope = "bundle:" + b.Identifier.System + "|" + b.Identifier.Value
 		}
@@ -648,7 +652,7 @@ func (m *mapper) meta(raw json.RawMessage, id, fullURL string, rm *Meta, ext []E
 		ProviderID: id,
 		Time:       at,
 		Offset:     offset,
-		Origin:     m.opt.Origin,
+		Origin:     m.origin,
 		Setting:    m.opt.Setting,
 		Raw:        append([]byte(nil), raw...),
 	}
