@@ -163,9 +163,16 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 	if err != nil {
 		return err
 	}
-	seen, err := occupied(u, s.table, rows, s.meta)
+	lo, hi := timeRange(rows, s.meta)
+	seen, err := u.occupied(s.table, lo, hi)
 	if err != nil {
 		return fmt.Errorf("look up %s readings: %w", s.kind, err)
+	}
+	var same map[string]bool
+	if len(rows) >= bulkRows {
+		if same, err = u.stored(s.table, lo, hi); err != nil {
+			return fmt.Errorf("look up %s readings: %w", s.kind, err)
+		}
 	}
 	var c Counts
 	args := make([]any, 0, len(commonCols)+len(s.cols)+3)
@@ -190,6 +197,10 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 		// (scope, variant): rows stored before those columns existed keep
 		// comparing equal.
 		digest := digestOf(args)
+		if same[storedKey(m.IDScope, m.ProviderID, digest)] {
+			c.Unchanged++ // stored exactly so: a re-import, an overlapping sync
+			continue
+		}
 		p := provenance{accountID: u.accountID, scope: m.IDScope, origin: m.Origin, takenAt: m.Time.Unix(),
 			offset: int64(m.Offset), vals: s.normVals(slices.Clone(kindArgs))}
 
@@ -257,16 +268,21 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 	return nil
 }
 
-// occupied returns the UTC minutes of the batch's time range that hold a
-// measurement of the profile: one read of the (profile_id, taken_at)
-// index, so that a reading in an empty minute, which is most new readings,
-// costs its INSERT alone.
-func occupied[T any](u *upserter, t table, rows []T, meta func(*T) *health.Meta) (map[int64]bool, error) {
-	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+// timeRange is the first and last instant of a batch, in Unix seconds.
+func timeRange[T any](rows []T, meta func(*T) *health.Meta) (lo, hi int64) {
+	lo, hi = math.MaxInt64, math.MinInt64
 	for i := range rows {
 		at := meta(&rows[i]).Time.Unix()
 		lo, hi = min(lo, at), max(hi, at)
 	}
+	return lo, hi
+}
+
+// occupied returns the UTC minutes of [lo, hi] that hold a measurement of
+// the profile: one read of the (profile_id, taken_at) index, so that a
+// reading in an empty minute, which is most new readings, costs its
+// INSERT alone.
+func (u *upserter) occupied(t table, lo, hi int64) (map[int64]bool, error) {
 	st, err := u.stmt("SELECT taken_at FROM " + t.name + " WHERE profile_id = ? AND taken_at >= ? AND taken_at < ? AND measurement IS NULL")
 	if err != nil {
 		return nil, err
@@ -285,6 +301,40 @@ func occupied[T any](u *upserter, t table, rows []T, meta func(*T) *health.Meta)
 		seen[minuteOf(at)] = true
 	}
 	return seen, res.Err()
+}
+
+// bulkRows is the batch size from which the keys and digests the account
+// holds in the batch's time range are read at once: a re-import or an
+// overlapping sync then costs a map lookup per reading instead of two
+// statements.
+const bulkRows = 128
+
+// stored returns the keys and digests of the account's rows in [lo, hi]
+// (a digest covers the instant, so an unchanged reading is in range).
+func (u *upserter) stored(t table, lo, hi int64) (map[string]bool, error) {
+	st, err := u.stmt("SELECT id_scope, provider_id, digest FROM " + t.name + " WHERE profile_id = ? AND account_id = ? AND taken_at >= ? AND taken_at <= ?")
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.QueryContext(u.ctx, u.profileID, u.accountID, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	same := map[string]bool{}
+	for res.Next() {
+		var scope, id string
+		var digest int64
+		if err := res.Scan(&scope, &id, &digest); err != nil {
+			return nil, err
+		}
+		same[storedKey(scope, id, digest)] = true
+	}
+	return same, res.Err()
+}
+
+func storedKey(scope, providerID string, digest int64) string {
+	return fmt.Sprintf("%s\x00%s\x00%d", scope, providerID, digest)
 }
 
 // outcome is what happened to a reading under a known key.
