@@ -27,6 +27,7 @@ package store
 // so a PostgreSQL backend can run the same statements.
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -309,14 +310,15 @@ func (x *idTx) place(t table, profileID int64, p provenance) (bool, error) {
 		return false, err
 	}
 	var best *provenance
+	var bestMembers []provenance
 	var bestGap int64
 	for i := range cands {
 		c := &cands[i]
-		ok, err := x.joins(t, p, *c)
+		ms, err := x.members(t, c.id)
 		if err != nil {
 			return false, err
 		}
-		if !ok {
+		if !t.joins(p, *c, ms) {
 			continue
 		}
 		gap := c.takenAt - p.takenAt
@@ -324,7 +326,7 @@ func (x *idTx) place(t table, profileID int64, p provenance) (bool, error) {
 			gap = -gap
 		}
 		if best == nil || gap < bestGap || (gap == bestGap && c.id < best.id) {
-			best, bestGap = c, gap
+			best, bestMembers, bestGap = c, ms, gap
 		}
 	}
 	if best == nil {
@@ -337,27 +339,24 @@ func (x *idTx) place(t table, profileID int64, p provenance) (bool, error) {
 	if _, err := st.ExecContext(x.ctx, best.id, p.id); err != nil {
 		return false, err
 	}
-	return true, x.refresh(t, best.id)
+	p.measurement = best.id
+	return true, x.arrange(t, append(bestMembers, p))
 }
 
 // joins applies the identity rule to a row and a measurement, given by its
-// shown row c.
-func (x *idTx) joins(t table, p, c provenance) (bool, error) {
-	ms, err := x.members(t, c.id)
-	if err != nil {
-		return false, err
-	}
+// shown row c and all its rows ms.
+func (t table) joins(p, c provenance, ms []provenance) bool {
 	sameRoute := false
 	for _, m := range ms {
 		if m.accountID != p.accountID || m.scope != p.scope {
 			continue
 		}
 		if t.parts && m.origin == p.origin && m.takenAt == p.takenAt {
-			return t.agree(p.vals, c.vals, false), nil
+			return t.agree(p.vals, c.vals, false)
 		}
 		sameRoute = true
 	}
-	return !sameRoute && t.agree(p.vals, c.vals, true), nil
+	return !sameRoute && t.agree(p.vals, c.vals, true)
 }
 
 // refresh makes one row of the measurement whose shown row is (or was) id
@@ -369,6 +368,12 @@ func (x *idTx) refresh(t table, id int64) error {
 	if err != nil || len(ms) == 0 {
 		return err
 	}
+	return x.arrange(t, ms)
+}
+
+// arrange is refresh given the measurement's rows as stored.
+func (x *idTx) arrange(t table, ms []provenance) error {
+	var err error
 	ranks := make([]int, len(ms))
 	for i, m := range ms {
 		if ranks[i], err = x.rank(m.accountID); err != nil {
@@ -383,7 +388,7 @@ func (x *idTx) refresh(t table, id int64) error {
 		if ranks[a] != ranks[b] {
 			return ranks[a] - ranks[b]
 		}
-		return int(ms[a].id - ms[b].id)
+		return cmp.Compare(ms[a].id, ms[b].id)
 	})
 	shown := ms[order[0]]
 	merged := shown.own(t)
