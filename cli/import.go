@@ -118,8 +118,9 @@ func (a *invocation) runImport(ctx context.Context, paths []string, opt files.Op
 	return nil
 }
 
-// printImport says what one file gave: per kind, what was added, updated
-// and already there; what was ignored; the zone zone-less rows were read in.
+// printImport says what one file gave: per kind, what was added, already
+// held, updated, unchanged or kept beside; what was ignored (not
+// imported); the zone zone-less rows were read in.
 func printImport(w io.Writer, f *files.File, res store.Result, zoneFromFlag, verbose bool) {
 	fmt.Fprintf(w, "%s: %s\n", f.Name, f.Format)
 	if f.Zone != nil {
@@ -137,23 +138,40 @@ func printImport(w io.Writer, f *files.File, res store.Result, zoneFromFlag, ver
 			continue
 		}
 		stored = true
-		var parts []string
-		if c.Added > 0 {
-			parts = append(parts, fmt.Sprintf("%d added", c.Added))
-		}
-		if c.Updated > 0 {
-			parts = append(parts, fmt.Sprintf("%d updated", c.Updated))
-		}
-		if c.Unchanged > 0 {
-			parts = append(parts, fmt.Sprintf("%d skipped as duplicates", c.Unchanged))
-		}
-		fmt.Fprintf(w, "  %-15s %s\n", kindLabel(k)+":", strings.Join(parts, ", "))
+		fmt.Fprintf(w, "  %-15s %s\n", kindLabel(k)+":", describeResult(c))
 	}
 	if !stored {
 		fmt.Fprintln(w, "  no readings in this file")
 	}
+	if kept := res.Total().Kept; kept > 0 {
+		fmt.Fprintf(w, "  note: %d %s an id this source already gave a different reading; both are kept, neither is written over.\n",
+			kept, health.Plural(kept, "reading reuses", "readings reuse"))
+	}
 	warnSevere(w, f.Batch.BloodPressure)
 	printIgnored(w, f.Ignored, verbose)
+}
+
+// describeResult says what became of one kind's readings: new
+// measurements, measurements already held through another route (an
+// export of them, the vendor's copy), updated, unchanged, and different
+// readings under a known id kept beside the one held.
+func describeResult(c store.Counts) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{
+		{c.Added, "added"},
+		{c.Held, "already held through another route"},
+		{c.Updated, "updated"},
+		{c.Unchanged, "skipped as duplicates"},
+		{c.Kept, "kept beside a different reading with the same id"},
+	} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // severeShown is how many readings above 180/120 a warning names.

@@ -89,7 +89,7 @@ func TestImportCommand(t *testing.T) {
 	for _, want := range []string{
 		ieUS + ": Omron Connect CSV, US layout (month-first dates)",
 		"times read in America/Chicago (from --tz)",
-		"blood pressure: 4 added",
+		"blood pressure: 5 added", // the 0/0/0 row is a blanked reading
 		`1  CSV column "Notes"`,
 		ieFH + ": FHIR R4 Bundle (searchset, 7 entries)",
 		"weight:         1 added",
@@ -101,13 +101,13 @@ func TestImportCommand(t *testing.T) {
 	}
 
 	out, _, err = e.run(t, "", "import", "--tz", "America/Chicago", ieUS)
-	if err != nil || !strings.Contains(out, "blood pressure: 4 skipped as duplicates") {
+	if err != nil || !strings.Contains(out, "blood pressure: 5 skipped as duplicates") {
 		t.Errorf("re-import: %v\n%s", err, out)
 	}
 	// A zone-less file read in another zone is the same readings at other
 	// instants: updated, not doubled.
 	out, _, err = e.run(t, "", "import", "--tz", "Europe/Berlin", ieUS)
-	if err != nil || !strings.Contains(out, "blood pressure: 4 updated") {
+	if err != nil || !strings.Contains(out, "blood pressure: 5 updated") {
 		t.Errorf("re-import in another zone: %v\n%s", err, out)
 	}
 	// Files that name their zones do not mention one.

@@ -25,10 +25,14 @@ type ExportOptions struct {
 var idSpace = uuid.MustParse("39dfae03-2cb7-4a1a-bede-ef7d1b79887e")
 
 // ResourceID is the id an exported reading gets: a name-based UUID of its
-// account, kind and provider id, so re-exports are identical and readings
-// of different accounts never collide.
+// account, kind and provider id (and its id scope and variant, when it
+// has them), so re-exports are identical and no two readings collide.
 func ResourceID(kind health.Kind, m health.Meta) string {
-	return uuid.NewSHA1(idSpace, fmt.Appendf(nil, "%d\x00%s\x00%s", m.AccountID, kind, m.ProviderID)).String()
+	name := fmt.Appendf(nil, "%d\x00%s\x00%s", m.AccountID, kind, m.ProviderID)
+	if m.IDScope != "" || m.Variant != 0 {
+		name = fmt.Appendf(name, "\x00%s\x00%d", m.IDScope, m.Variant)
+	}
+	return uuid.NewSHA1(idSpace, name).String()
 }
 
 // NewBundle turns readings into a FHIR R4 collection Bundle: a Patient
@@ -133,7 +137,13 @@ func vitalsConcept(code, display string) CodeableConcept {
 	return CodeableConcept{Coding: []Coding{{System: SystemVitals, Code: code, Display: display}}}
 }
 
-var absentUnknown = &CodeableConcept{Coding: []Coding{{System: SystemDataAbsentReason, Code: "unknown", Display: "Unknown"}}}
+var (
+	absentUnknown = &CodeableConcept{Coding: []Coding{{System: SystemDataAbsentReason, Code: "unknown", Display: "Unknown"}}}
+	// absentError marks the pressures of a reading the monitor blanked
+	// (Omron does during a rhythm error), so that it reads back as a
+	// reading without values rather than as nothing.
+	absentError = &CodeableConcept{Coding: []Coding{{System: SystemDataAbsentReason, Code: "error", Display: "Error"}}}
+)
 
 // quantity writes a value in a UCUM unit, or the reason it is absent.
 func quantity(v health.Value, unit string) (*Quantity, *CodeableConcept) {
@@ -197,6 +207,9 @@ func bpObservation(r health.BloodPressure) Observation {
 	o.Component = []Component{
 		component(concept(LOINCSystolic, "Systolic blood pressure"), r.Systolic, UnitMmHg),
 		component(concept(LOINCDiastolic, "Diastolic blood pressure"), r.Diastolic, UnitMmHg),
+	}
+	if !r.Systolic.Valid() && !r.Diastolic.Valid() && !r.Pulse.Valid() {
+		o.Component[0].DataAbsentReason, o.Component[1].DataAbsentReason = absentError, absentError
 	}
 	if r.Pulse.Valid() {
 		o.Component = append(o.Component, component(concept(LOINCHeartRate, "Heart rate"), r.Pulse, UnitPerMinute))

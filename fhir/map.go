@@ -37,6 +37,13 @@ type Options struct {
 	// the resource suggests (an encounter means office, a device without
 	// an encounter means home). 1upHealth sets it from the system type.
 	Setting health.Setting
+	// IDScope, when not empty, says that resource ids are unique only
+	// within their source, as in files: each reading's IDScope is then
+	// its resource's meta.source, else its bundle's meta.source or
+	// identifier, else IDScope itself (a file passes its own identity).
+	// Empty, for a feed whose ids are unique across the account, leaves
+	// every reading's IDScope empty.
+	IDScope string
 }
 
 // MapResource maps one FHIR R4 resource. An Observation or a Condition
@@ -44,7 +51,7 @@ type Options struct {
 // resource mapped in turn. Resources of other types, codes vitals does not
 // know and values it cannot use are counted in the ignored map.
 func MapResource(raw json.RawMessage, opt Options) (health.Batch, map[string]int, error) {
-	m := &mapper{opt: opt, ignored: map[string]int{}}
+	m := &mapper{opt: opt, ignored: map[string]int{}, scope: opt.IDScope, origin: opt.Origin}
 	if err := checkJSON(raw); err != nil {
 		return health.Batch{}, nil, err
 	}
@@ -201,13 +208,16 @@ func position(data []byte, off int64) (line, col int) {
 	return line, col
 }
 
-// mapper carries one mapping: the batch it fills, what it ignored, and the
-// heart-rhythm observations waiting for a blood-pressure reading.
+// mapper carries one mapping: the batch it fills, what it ignored, the
+// heart-rhythm observations waiting for a blood-pressure reading, and the
+// id scope of the bundle being walked.
 type mapper struct {
 	opt     Options
 	batch   health.Batch
 	ignored map[string]int
 	rhythms []pendingRhythm
+	scope   string // the id scope of the bundle being walked (file mode)
+	origin  string // its source's name, else Options.Origin
 }
 
 type pendingRhythm struct {
@@ -264,6 +274,22 @@ func (m *mapper) bundle(raw json.RawMessage, path string, h ResourceHeader) erro
 	prefix := ""
 	if path != "" {
 		prefix = path + ".resource."
+	}
+	// A bundle that names its source is where its entries that name none
+	// come from, and with its identifier the namespace of their ids; a
+	// bundle inside it may name another.
+	outerScope, outerOrigin := m.scope, m.origin
+	defer func() { m.scope, m.origin = outerScope, outerOrigin }()
+	if b.Meta != nil && b.Meta.Source != "" {
+		m.origin = unescapeSource(b.Meta.Source)
+	}
+	if m.opt.IDScope != "" {
+		switch {
+		case b.Meta != nil && b.Meta.Source != "":
+			m.scope = "source:" + m.origin
+		case b.Identifier != nil && b.Identifier.Value != "":
+			m.scope = "bundle:" + b.Identifier.System + "|" + b.Identifier.Value
+		}
 	}
 	for i, e := range b.Entry {
 		if err := m.resource(e.Resource, fmt.Sprintf("%sentry[%d]", prefix, i), e.FullURL); err != nil {
@@ -479,10 +505,14 @@ func (m *mapper) bloodPressure(o Observation, meta health.Meta, key string, fail
 		return nil
 	}
 	bp := health.BloodPressure{Meta: meta}
+	blanked := false // a pressure absent for an error: the monitor blanked it
 	for i, c := range o.Component {
 		cf, ccd := lookup(c.Code)
 		switch cf {
 		case fieldSystolic, fieldDiastolic, fieldPulse:
+			if cf != fieldPulse && c.DataAbsentReason != nil && c.DataAbsentReason.Has(SystemDataAbsentReason, "error") {
+				blanked = true
+			}
 			v, reason := number(cf, c.ValueQuantity, c.ValueInteger, c.ValueCodeable != nil || c.ValueBoolean != nil)
 			if reason != "" {
 				m.skip(key, reason)
@@ -516,9 +546,9 @@ func (m *mapper) bloodPressure(o Observation, meta health.Meta, key string, fail
 			m.ignore(describe("Observation", ccd, c.Code.Text) + " (component)")
 		}
 	}
-	if !bp.Systolic.Valid() && !bp.Diastolic.Valid() && !bp.Pulse.Valid() && !bp.Flagged() {
-		// Nothing measured and nothing flagged: not a reading, and it
-		// must not pass for one a monitor blanked.
+	if !bp.Systolic.Valid() && !bp.Diastolic.Valid() && !bp.Pulse.Valid() && !bp.Flagged() && !blanked {
+		// Nothing measured, nothing flagged and no error given: not a
+		// reading, and it must not pass for one a monitor blanked.
 		m.skip(key, "no value")
 		return nil
 	}
@@ -622,7 +652,7 @@ func (m *mapper) meta(raw json.RawMessage, id, fullURL string, rm *Meta, ext []E
 		ProviderID: id,
 		Time:       at,
 		Offset:     offset,
-		Origin:     m.opt.Origin,
+		Origin:     m.origin,
 		Setting:    m.opt.Setting,
 		Raw:        append([]byte(nil), raw...),
 	}
@@ -635,6 +665,12 @@ func (m *mapper) meta(raw json.RawMessage, id, fullURL string, rm *Meta, ext []E
 	}
 	if rm != nil && rm.Source != "" {
 		meta.Origin = unescapeSource(rm.Source)
+	}
+	if m.opt.IDScope != "" {
+		meta.IDScope = m.scope
+		if rm != nil && rm.Source != "" {
+			meta.IDScope = "source:" + meta.Origin
+		}
 	}
 	for _, e := range ext {
 		switch e.URL {
@@ -759,6 +795,77 @@ func (m *mapper) finish() {
 		m.batch.BloodPressure[best].IrregularHeartbeat = true
 	}
 	m.rhythms = nil
+	m.batch.Weight = mergeWeights(m.batch.Weight)
+}
+
+// mergeWeights makes one reading of a scale measurement sent as several
+// Observations (weight, BMI, body fat, each with its own code, as every
+// Synthea encounter and many health systems send them): readings of the
+// same instant, source, id scope, setting and device whose values do not
+// overlap. The merged reading keeps the id of the one with the weight
+// (else the first) and the raw payloads of all, as a JSON array.
+func mergeWeights(ws []health.Weight) []health.Weight {
+	type key struct {
+		at                    time.Time
+		origin, scope, device string
+		setting               health.Setting
+	}
+	out := ws[:0:0]
+	index := map[key][]int{} // readings of out that share the key
+	for _, w := range ws {
+		k := key{w.Time, w.Origin, w.IDScope, w.Device, w.Setting}
+		merged := false
+		for _, i := range index[k] {
+			if m, ok := mergeWeight(out[i], w); ok {
+				out[i], merged = m, true
+				break
+			}
+		}
+		if !merged {
+			index[k] = append(index[k], len(out))
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// mergeWeight merges two parts of one scale reading; ok is false when
+// both carry the same value.
+func mergeWeight(a, b health.Weight) (health.Weight, bool) {
+	av := []*health.Value{&a.Weight, &a.BMI, &a.BodyFat, &a.SkeletalMuscle, &a.VisceralFat, &a.RestingMetabolism}
+	bv := []health.Value{b.Weight, b.BMI, b.BodyFat, b.SkeletalMuscle, b.VisceralFat, b.RestingMetabolism}
+	for i, v := range bv {
+		if v.Valid() && av[i].Valid() {
+			return a, false
+		}
+	}
+	for i, v := range bv {
+		if v.Valid() {
+			*av[i] = v
+		}
+	}
+	raws := [][]byte{a.Raw, b.Raw}
+	if b.Weight.Valid() {
+		a.Meta, raws = b.Meta, [][]byte{b.Raw, a.Raw}
+	}
+	a.Raw = joinRaw(raws...)
+	return a, true
+}
+
+// joinRaw keeps several resources as one raw payload: a JSON array, into
+// which a payload that is already a merged array is spliced.
+func joinRaw(raws ...[]byte) []byte {
+	var parts [][]byte
+	for _, r := range raws {
+		if t := bytes.TrimSpace(r); len(t) > 0 && t[0] == '[' {
+			if inner := bytes.TrimSpace(t[1 : len(t)-1]); len(inner) > 0 {
+				parts = append(parts, inner)
+			}
+			continue
+		}
+		parts = append(parts, r)
+	}
+	return append(append([]byte{'['}, bytes.Join(parts, []byte{','})...), ']')
 }
 
 // hourlyFrom reads vitals' hourly-activity extensions.

@@ -13,9 +13,10 @@ import (
 
 // plainObservation is what the independent count reads of an Observation.
 type plainObservation struct {
-	ResourceType string `json:"resourceType"`
-	ID           string `json:"id"`
-	Code         struct {
+	ResourceType      string `json:"resourceType"`
+	ID                string `json:"id"`
+	EffectiveDateTime string `json:"effectiveDateTime"`
+	Code              struct {
 		Coding []struct {
 			System string `json:"system"`
 			Code   string `json:"code"`
@@ -126,8 +127,30 @@ func TestSyntheaCounts(t *testing.T) {
 			if !equalCounts(got, want) {
 				t.Errorf("readings %v, plain LOINC count %v", got, want)
 			}
-			if len(b.Weight) != want["weight"]+want["bmi"] {
-				t.Errorf("%d weight readings, want one per weight and one per BMI observation (%d)", len(b.Weight), want["weight"]+want["bmi"])
+			// A BMI taken with a weight (the same instant: every Synthea
+			// encounter) is part of that weight reading; only a BMI
+			// without one is a reading of its own.
+			weighed := map[string]bool{}
+			for _, o := range obs {
+				if o.has("29463-7", "3141-9") {
+					weighed[o.EffectiveDateTime] = true
+				}
+			}
+			alone, attached := 0, 0
+			for _, o := range obs {
+				if o.has("39156-5") {
+					if weighed[o.EffectiveDateTime] {
+						attached++
+					} else {
+						alone++
+					}
+				}
+			}
+			if len(b.Weight) != want["weight"]+alone {
+				t.Errorf("%d weight readings, want one per weight observation and one per BMI without a weight (%d + %d)", len(b.Weight), want["weight"], alone)
+			}
+			if attached == 0 && want["bmi"] > 0 {
+				t.Errorf("no BMI shares an instant with a weight: the bundle does not test the merge")
 			}
 			if len(b.Conditions) != afib {
 				t.Errorf("%d conditions, want the %d atrial-fibrillation Conditions", len(b.Conditions), afib)
@@ -184,12 +207,23 @@ func checkValues(t *testing.T, obs []plainObservation, b health.Batch) {
 			}
 		}
 	}
+	bmiAt := map[string]plainObservation{}
+	for _, o := range obs {
+		if o.has("39156-5") {
+			bmiAt[o.EffectiveDateTime] = o
+		}
+	}
 	for _, r := range b.Weight {
 		o := byID[r.ProviderID]
 		if o.has("39156-5") {
 			near(r.ProviderID+" BMI", r.BMI, value(o))
-		} else {
-			near(r.ProviderID+" weight", r.Weight, value(o))
+			continue
+		}
+		near(r.ProviderID+" weight", r.Weight, value(o))
+		if bmi, ok := bmiAt[o.EffectiveDateTime]; ok {
+			near(r.ProviderID+" BMI taken with it", r.BMI, value(bmi))
+		} else if r.BMI.Valid() {
+			t.Errorf("%s: BMI %v, but no BMI observation shares its instant", r.ProviderID, r.BMI)
 		}
 	}
 	for _, r := range b.HeartRate {

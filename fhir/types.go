@@ -27,6 +27,7 @@ type Bundle struct {
 	ResourceType string        `json:"resourceType"`
 	ID           string        `json:"id,omitempty"`
 	Meta         *Meta         `json:"meta,omitempty"`
+	Identifier   *Identifier   `json:"identifier,omitempty"`
 	Type         string        `json:"type,omitempty"`
 	Timestamp    string        `json:"timestamp,omitempty"`
 	Total        *int          `json:"total,omitempty"`

@@ -83,7 +83,17 @@ type Meta struct {
 	ID         int64  // the store's row id; 0 before it is stored
 	ProfileID  int64  // whose reading
 	AccountID  int64  // the source account it came from
-	ProviderID string // the provider's own id: the deduplication key with AccountID
+	ProviderID string // the provider's own id: the deduplication key with AccountID and IDScope
+
+	// IDScope is where ProviderID is unique within the account: "" for a
+	// vendor account, whose ids are unique across it; for files, the
+	// source a FHIR resource or bundle names, else the file's own
+	// identity, so that two files reusing an id such as "1" never meet.
+	IDScope string
+	// Variant tells apart readings kept beside each other under one key
+	// (a file that reused an id for a different reading): 0 for the
+	// first. The store assigns it.
+	Variant int
 
 	Time   time.Time // the instant, in UTC
 	Offset int       // seconds east of UTC of the wall clock at the time

@@ -170,10 +170,22 @@ func (db *DB) SetAccountState(ctx context.Context, accountID int64, s AccountSta
 }
 
 // RemoveAccount deletes an account, its secrets, cursors, systems and
-// readings.
+// readings. A measurement another route also delivered (a file of the same
+// readings) stays, shown from that route's record.
 func (db *DB) RemoveAccount(ctx context.Context, accountID int64) error {
 	db.dropKeyringSecret(ctx, accountID)
-	if _, err := db.w.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, accountID); err != nil {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		x := newIDTx(ctx, tx)
+		defer x.close()
+		for _, t := range allTables {
+			if _, err := x.remove(t, "account_id = ?", accountID); err != nil {
+				return fmt.Errorf("%s: %w", t.kind, err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, accountID)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store: remove account %d: %w", accountID, err)
 	}
 	return nil

@@ -98,7 +98,7 @@ func (db *DB) Aggregate(ctx context.Context, f Filter, by Period, fields ...Fiel
 	if by == Week {
 		day = "date(taken_at + utc_offset, 'unixepoch', 'weekday 0', '-6 days')"
 	}
-	where, args := f.where()
+	where, args := f.where(t)
 	q := fmt.Sprintf("SELECT %s AS bucket, count(*), %s FROM %s%s GROUP BY bucket ORDER BY bucket",
 		day, strings.Join(exprs, ", "), t.name, where)
 	rows, err := db.r.QueryContext(ctx, q, args...)

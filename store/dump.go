@@ -7,8 +7,10 @@ import (
 )
 
 // DumpReadings writes every reading and condition the database holds, one
-// line per row in (account, provider id) order, each column but the row
-// id written out, and each table's row count. Two databases that stored
+// line per row in (account, id scope, provider id, variant) order, each
+// column but the row id written out (a row's measurement as the key of
+// the row it points at, since row ids differ between databases), and each
+// table's row count. Two databases that stored
 // the same readings dump the same, so a sync interrupted, killed or run
 // under faults can be compared with a clean one.
 //
@@ -26,7 +28,8 @@ func (db *DB) DumpReadings(ctx context.Context, w io.Writer) error {
 }
 
 func (db *DB) dumpTable(ctx context.Context, w io.Writer, table string) error {
-	rows, err := db.r.QueryContext(ctx, `SELECT * FROM `+table+` ORDER BY account_id, provider_id`)
+	rows, err := db.r.QueryContext(ctx, `SELECT t.*, s.account_id, s.id_scope, s.provider_id, s.variant FROM `+table+
+		` t LEFT JOIN `+table+` s ON s.id = t.measurement ORDER BY t.account_id, t.id_scope, t.provider_id, t.variant`)
 	if err != nil {
 		return err
 	}
@@ -48,8 +51,17 @@ func (db *DB) dumpTable(ctx context.Context, w io.Writer, table string) error {
 		if _, err := io.WriteString(w, table); err != nil {
 			return err
 		}
-		for i, c := range cols {
-			if c != "id" {
+		shown := vals[len(cols)-4:]
+		for i, c := range cols[:len(cols)-4] {
+			switch c {
+			case "id":
+			case "measurement":
+				if vals[i] != nil {
+					fmt.Fprintf(w, " measurement=%v/%q/%q/%v", shown[0], shown[1], shown[2], shown[3])
+				} else {
+					fmt.Fprint(w, " measurement=shown")
+				}
+			default:
 				fmt.Fprintf(w, " %s=%v", c, vals[i])
 			}
 		}

@@ -14,6 +14,24 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// migrationSteps are the parts of migrations that SQL alone cannot do,
+// run after the version's SQL in the same transaction.
+var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
+	// Version 3 links the rows that are one measurement: a database whose
+	// file imports and linked accounts each kept a copy counts each
+	// reading once after the upgrade.
+	3: func(ctx context.Context, tx *sql.Tx) error {
+		x := newIDTx(ctx, tx)
+		defer x.close()
+		for _, t := range allTables {
+			if err := x.linkAll(t); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
 // migrate applies, in order and each in its own transaction, the embedded
 // migrations the database has not seen. The version is SQLite's
 // user_version, so a half-applied migration is impossible.
@@ -44,6 +62,11 @@ func (db *DB) migrate(ctx context.Context) error {
 		err = db.tx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
+			}
+			if step := migrationSteps[v]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
 			}
 			_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v))
 			return err

@@ -63,6 +63,12 @@ func (db *DB) summarize(ctx context.Context, profiles []Profile, only int64) ([]
 		where, args = " WHERE profile_id = ?", []any{only}
 	}
 
+	// Readings are counted as measurements: shown rows only.
+	shown := " WHERE measurement IS NULL"
+	if only != 0 {
+		shown = " WHERE profile_id = ? AND measurement IS NULL"
+	}
+
 	rows, err := db.r.QueryContext(ctx, `SELECT profile_id, count(*) FROM accounts`+where+` GROUP BY profile_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: count accounts: %w", err)
@@ -84,15 +90,16 @@ func (db *DB) summarize(ctx context.Context, profiles []Profile, only int64) ([]
 	rows.Close()
 
 	// Counts and newest times come from the (profile_id, taken_at) index
-	// alone; only the newest reading's row is read, for its offset. A
-	// bare utc_offset beside max() would read every row of the table.
+	// of shown rows alone; only the newest reading's row is read, for its
+	// offset. A bare utc_offset beside max() would read every row of the
+	// table.
 	var parts []string
 	var partArgs []any
 	for _, t := range allTables {
 		parts = append(parts, fmt.Sprintf(`SELECT g.profile_id, '%[1]s', g.n, g.last,
-			(SELECT utc_offset FROM %[2]s x WHERE x.profile_id = g.profile_id AND x.taken_at = g.last LIMIT 1)
+			(SELECT utc_offset FROM %[2]s x WHERE x.profile_id = g.profile_id AND x.taken_at = g.last AND x.measurement IS NULL LIMIT 1)
 			FROM (SELECT profile_id, count(*) AS n, max(taken_at) AS last FROM %[2]s%[3]s GROUP BY profile_id) g`,
-			t.kind, t.name, where))
+			t.kind, t.name, shown))
 		partArgs = append(partArgs, args...)
 	}
 	rows, err = db.r.QueryContext(ctx, strings.Join(parts, " UNION ALL "), partArgs...)

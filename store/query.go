@@ -19,11 +19,17 @@ const (
 	OfficeOnly       // readings a health system or a person marked as office readings
 )
 
-// Filter selects readings of one profile.
+// Filter selects measurements of one profile. Every query returns one
+// reading per measurement (its shown record, see identity.go), however
+// many routes delivered it, so counts, means and flag rates count each
+// measurement once.
 type Filter struct {
 	ProfileID int64
 	From, To  time.Time // [From, To); a zero time leaves that end open
-	AccountID int64     // 0: every account
+	// AccountID, when not 0, selects the measurements that account
+	// delivered, alone or with other routes; each is still returned as its
+	// shown record, which may be another route's.
+	AccountID int64
 	Place     Place
 	Limit     int  // 0: no limit
 	Newest    bool // newest first; oldest first otherwise
@@ -34,8 +40,8 @@ type Filter struct {
 	Severe  bool // above 180 systolic and/or 120 diastolic
 }
 
-func (f Filter) where() (string, []any) {
-	conds, args := []string{"profile_id = ?"}, []any{f.ProfileID}
+func (f Filter) where(t table) (string, []any) {
+	conds, args := []string{"profile_id = ?", "measurement IS NULL"}, []any{f.ProfileID}
 	if !f.From.IsZero() {
 		conds, args = append(conds, "taken_at >= ?"), append(args, f.From.Unix())
 	}
@@ -43,7 +49,8 @@ func (f Filter) where() (string, []any) {
 		conds, args = append(conds, "taken_at < ?"), append(args, f.To.Unix())
 	}
 	if f.AccountID != 0 {
-		conds, args = append(conds, "account_id = ?"), append(args, f.AccountID)
+		conds = append(conds, fmt.Sprintf("(account_id = ? OR EXISTS (SELECT 1 FROM %[1]s p WHERE p.measurement = %[1]s.id AND p.account_id = ?))", t.name))
+		args = append(args, f.AccountID, f.AccountID)
 	}
 	switch f.Place {
 	case HomeOnly:
@@ -68,12 +75,12 @@ func selectReadings[T any](ctx context.Context, db *DB, s spec[T], f Filter) ([]
 	if f.Raw {
 		raw = "raw"
 	}
-	where, args := f.where()
+	where, args := f.where(s.table)
 	order := " ORDER BY taken_at, id"
 	if f.Newest {
 		order = " ORDER BY taken_at DESC, id DESC"
 	}
-	q := "SELECT id, profile_id, account_id, provider_id, taken_at, utc_offset, device, origin, setting, manual, " +
+	q := "SELECT id, profile_id, account_id, id_scope, provider_id, variant, taken_at, utc_offset, device, origin, setting, manual, " +
 		raw + ", " + strings.Join(s.cols, ", ") + " FROM " + s.name + where + order
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
@@ -88,7 +95,7 @@ func selectReadings[T any](ctx context.Context, db *DB, s spec[T], f Filter) ([]
 		var r T
 		m := s.meta(&r)
 		var takenAt int64
-		dests := append([]any{&m.ID, &m.ProfileID, &m.AccountID, &m.ProviderID, &takenAt, &m.Offset,
+		dests := append([]any{&m.ID, &m.ProfileID, &m.AccountID, &m.IDScope, &m.ProviderID, &m.Variant, &takenAt, &m.Offset,
 			&m.Device, &m.Origin, &m.Setting, &m.Manual, &m.Raw}, s.dests(&r)...)
 		if err := rows.Scan(dests...); err != nil {
 			return nil, fmt.Errorf("store: read %s: %w", s.kind, err)
@@ -164,13 +171,13 @@ func (db *DB) Batch(ctx context.Context, f Filter) (health.Batch, error) {
 	return b, err
 }
 
-// Count returns how many readings of a kind the filter selects.
+// Count returns how many measurements of a kind the filter selects.
 func (db *DB) Count(ctx context.Context, k health.Kind, f Filter) (int, error) {
 	t, err := tableOf(k)
 	if err != nil {
 		return 0, err
 	}
-	where, args := f.where()
+	where, args := f.where(t)
 	var n int
 	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+t.name+where, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: count %s: %w", k, err)
@@ -191,7 +198,7 @@ func (db *DB) Span(ctx context.Context, k health.Kind, f Filter) (Span, error) {
 	if err != nil {
 		return Span{}, err
 	}
-	where, args := f.where()
+	where, args := f.where(t)
 	var first, last sql.NullInt64
 	var s Span
 	err = db.r.QueryRowContext(ctx, "SELECT min(taken_at), max(taken_at), count(*) FROM "+t.name+where, args...).Scan(&first, &last, &s.N)
@@ -202,7 +209,9 @@ func (db *DB) Span(ctx context.Context, k health.Kind, f Filter) (Span, error) {
 	return s, nil
 }
 
-// SourceStat is what one source has delivered of one kind.
+// SourceStat is what one source has delivered of one kind. N counts the
+// readings it delivered: a measurement that also arrived by another route
+// counts under both (Routes tells how many only one route holds).
 type SourceStat struct {
 	AccountID int64
 	Origin    string

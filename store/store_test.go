@@ -111,7 +111,13 @@ func TestReopenKeepsSchemaAndData(t *testing.T) {
 func TestUpsertAddsSkipsAndUpdates(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	p, a := fixture(t, db)
+	p, _ := fixture(t, db)
+	// A vendor account: its changed reading is a correction, made in place
+	// (a file's is kept beside: TestFileReusedIDIsKeptBeside).
+	a, err := db.UpsertAccount(ctx, Account{ProfileID: p.ID, Provider: ProviderOmron, ExternalID: "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC)
 	batch := health.Batch{BloodPressure: []health.BloodPressure{bp("1", at, 120, 80), bp("2", at.Add(time.Hour), 130, 85)}}
 

@@ -9,25 +9,46 @@ import (
 )
 
 // table describes one reading table: the columns every reading table
-// shares come first, then the kind's own.
+// shares come first, then the kind's own, each with the rule that says how
+// it takes part in a measurement's identity (identity.go).
 type table struct {
-	kind health.Kind
-	name string
-	cols []string
+	kind  health.Kind
+	name  string
+	cols  []string
+	rules []rule // one per column of cols
+	// parts: readings of one source at one instant are parts of one
+	// measurement even under different ids (a scale's weight, BMI and
+	// body fat sent as separate observations).
+	parts bool
 }
 
 // commonCols are the columns every reading table starts with, in the order
-// spec.args binds them.
+// spec.args binds them. The digest covers them and the kind's columns;
+// id_scope and variant, bound after those, are part of the key instead.
 var commonCols = []string{"profile_id", "account_id", "provider_id", "taken_at", "utc_offset", "device", "origin", "setting", "manual", "raw"}
 
+// Tolerances absorb the rounding of unit conversions: a weight exported in
+// pounds with one decimal reads back within 0.05 kg, a temperature in °F
+// within 0.03 °C, and whole mmHg, beats and steps are compared to 0.5.
 var (
-	bpTable          = table{health.KindBloodPressure, "bp_readings", []string{"systolic", "diastolic", "pulse", "possible_afib", "irregular", "body_movement"}}
-	weightTable      = table{health.KindWeight, "weight_readings", []string{"weight_kg", "bmi", "body_fat_pct", "skeletal_muscle_pct", "visceral_fat", "resting_kcal"}}
-	activityTable    = table{health.KindActivity, "activity_readings", []string{"steps", "aerobic_steps", "calories_kcal", "distance_m", "hourly"}}
-	temperatureTable = table{health.KindTemperature, "temperature_readings", []string{"celsius"}}
-	spo2Table        = table{health.KindSpO2, "spo2_readings", []string{"percent", "pulse"}}
-	heartRateTable   = table{health.KindHeartRate, "heartrate_readings", []string{"bpm"}}
-	conditionTable   = table{health.KindCondition, "conditions", []string{"code_system", "code", "display", "status"}}
+	bpTable = table{kind: health.KindBloodPressure, name: "bp_readings",
+		cols:  []string{"systolic", "diastolic", "pulse", "possible_afib", "irregular", "body_movement"},
+		rules: []rule{num(0.5), num(0.5), num(0.5), flag(), flag(), flag()}}
+	weightTable = table{kind: health.KindWeight, name: "weight_readings",
+		cols:  []string{"weight_kg", "bmi", "body_fat_pct", "skeletal_muscle_pct", "visceral_fat", "resting_kcal"},
+		rules: []rule{num(0.06), num(0.06), num(0.06), num(0.06), num(0.5), num(0.5)}, parts: true}
+	activityTable = table{kind: health.KindActivity, name: "activity_readings",
+		cols:  []string{"steps", "aerobic_steps", "calories_kcal", "distance_m", "hourly"},
+		rules: []rule{num(0.5), num(0.5), num(0.5), num(0.5), aux()}}
+	temperatureTable = table{kind: health.KindTemperature, name: "temperature_readings",
+		cols: []string{"celsius"}, rules: []rule{num(0.06)}}
+	spo2Table = table{kind: health.KindSpO2, name: "spo2_readings",
+		cols: []string{"percent", "pulse"}, rules: []rule{num(0.5), num(0.5)}}
+	heartRateTable = table{kind: health.KindHeartRate, name: "heartrate_readings",
+		cols: []string{"bpm"}, rules: []rule{num(0.5)}}
+	conditionTable = table{kind: health.KindCondition, name: "conditions",
+		cols:  []string{"code_system", "code", "display", "status"},
+		rules: []rule{code(), code(), text(), text()}}
 )
 
 var allTables = []table{bpTable, weightTable, activityTable, temperatureTable, spo2Table, heartRateTable, conditionTable}

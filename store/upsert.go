@@ -8,20 +8,32 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
 
 	"vitals/health"
 )
 
-// Counts says what an upsert did with the readings of one kind.
+// Counts says what an upsert did with the readings of one kind. Every
+// reading lands in exactly one count.
 type Counts struct {
-	Added     int // new readings
-	Updated   int // known readings whose content changed
+	Added int // new measurements
+	// Held counts readings of measurements already held through another
+	// route (an export of the same readings, the vendor's copy of a file's):
+	// each is kept as one more provenance and counted once.
+	Held      int
+	Updated   int // known readings whose content changed: a vendor's correction, a file read again in another zone
 	Unchanged int // known readings stored exactly as they were: duplicates
+	// Kept counts readings a file delivered under an id it had already
+	// used for a different reading: kept beside that one, never over it.
+	Kept int
 }
 
 func (c Counts) add(o Counts) Counts {
-	return Counts{c.Added + o.Added, c.Updated + o.Updated, c.Unchanged + o.Unchanged}
+	return Counts{
+		Added: c.Added + o.Added, Held: c.Held + o.Held, Updated: c.Updated + o.Updated,
+		Unchanged: c.Unchanged + o.Unchanged, Kept: c.Kept + o.Kept,
+	}
 }
 
 // Result says what an upsert did, per kind.
@@ -44,9 +56,12 @@ func (r Result) Total() Counts {
 }
 
 // Upsert stores a batch for one profile and account in one transaction:
-// every reading is stamped with them, and readings the account already
-// delivered (the same provider id) are updated only when their content
-// changed. Nothing is stored if any reading fails.
+// every reading is stamped with them. A reading the route already
+// delivered (the same account, id scope and provider id) is updated when
+// a vendor sends it changed; a file's different reading under a known id
+// is kept beside it. A new reading that is a measurement the profile
+// already holds through another route is kept as another provenance of
+// it (identity.go). Nothing is stored if any reading fails.
 func (db *DB) Upsert(ctx context.Context, profileID, accountID int64, b health.Batch) (Result, error) {
 	var res Result
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -79,15 +94,22 @@ func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream
 }
 
 func upsertBatch(ctx context.Context, tx *sql.Tx, profileID, accountID int64, b health.Batch) (Result, error) {
+	x := newIDTx(ctx, tx)
+	defer x.close()
+	rank, err := x.rank(accountID)
+	if err != nil {
+		return nil, err
+	}
+	u := &upserter{idTx: x, profileID: profileID, accountID: accountID, vendor: rank == 0}
 	res := Result{}
-	err := errors.Join(
-		upsertKind(ctx, tx, bpSpec, b.BloodPressure, profileID, accountID, res),
-		upsertKind(ctx, tx, weightSpec, b.Weight, profileID, accountID, res),
-		upsertKind(ctx, tx, activitySpec, b.Activity, profileID, accountID, res),
-		upsertKind(ctx, tx, temperatureSpec, b.Temperature, profileID, accountID, res),
-		upsertKind(ctx, tx, spo2Spec, b.SpO2, profileID, accountID, res),
-		upsertKind(ctx, tx, heartRateSpec, b.HeartRate, profileID, accountID, res),
-		upsertKind(ctx, tx, conditionSpec, b.Conditions, profileID, accountID, res),
+	err = errors.Join(
+		upsertKind(u, bpSpec, b.BloodPressure, res),
+		upsertKind(u, weightSpec, b.Weight, res),
+		upsertKind(u, activitySpec, b.Activity, res),
+		upsertKind(u, temperatureSpec, b.Temperature, res),
+		upsertKind(u, spo2Spec, b.SpO2, res),
+		upsertKind(u, heartRateSpec, b.HeartRate, res),
+		upsertKind(u, conditionSpec, b.Conditions, res),
 	)
 	if err != nil {
 		return nil, err
@@ -95,41 +117,69 @@ func upsertBatch(ctx context.Context, tx *sql.Tx, profileID, accountID int64, b 
 	return res, nil
 }
 
-// upsertKind inserts rows that are new and updates rows whose digest
-// changed. Two statements instead of one ON CONFLICT DO UPDATE, because
-// the caller is told which of the three things happened to each reading.
-func upsertKind[T any](ctx context.Context, tx *sql.Tx, s spec[T], rows []T, profileID, accountID int64, res Result) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := append(append(append([]string{}, commonCols...), s.cols...), "digest")
-	insert, err := tx.PrepareContext(ctx, fmt.Sprintf(
-		`INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (account_id, provider_id) DO NOTHING`,
-		s.name, strings.Join(cols, ", "), placeholders(len(cols))))
-	if err != nil {
-		return err
-	}
-	defer insert.Close()
+// upserter stores one batch of one account.
+type upserter struct {
+	*idTx
+	profileID, accountID int64
+	vendor               bool // a vendor account: a changed reading is a correction, made in place
+}
+
+// statements of one kind's upsert, built from the table's columns.
+type upsertSQL struct {
+	insert, update, byKey, updateByID string
+}
+
+func upsertStatements(t table) upsertSQL {
+	cols := append(append(append([]string{}, commonCols...), t.cols...), "id_scope", "variant", "digest")
 	var sets []string
 	for _, c := range cols {
-		if c != "account_id" && c != "provider_id" {
+		switch c {
+		case "account_id", "provider_id", "id_scope", "variant":
+		default:
 			sets = append(sets, c+" = ?")
 		}
 	}
-	update, err := tx.PrepareContext(ctx, fmt.Sprintf(
-		`UPDATE %s SET %s WHERE account_id = ? AND provider_id = ? AND digest <> ?`,
-		s.name, strings.Join(sets, ", ")))
+	set := strings.Join(sets, ", ") + ", filled = 0"
+	return upsertSQL{
+		insert: fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (account_id, id_scope, provider_id, variant) DO NOTHING`,
+			t.name, strings.Join(cols, ", "), placeholders(len(cols))),
+		update: fmt.Sprintf(`UPDATE %s SET %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? AND variant = 0 AND digest <> ? RETURNING id`,
+			t.name, set),
+		byKey: fmt.Sprintf(`SELECT id, variant, digest, taken_at, utc_offset, filled, %s FROM %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? ORDER BY variant`,
+			strings.Join(t.cols, ", "), t.name),
+		updateByID: fmt.Sprintf(`UPDATE %s SET %s WHERE id = ?`, t.name, set),
+	}
+}
+
+// upsertKind stores one kind's readings. A new key is one INSERT and one
+// look for the same measurement in the same minute; a known one is the
+// INSERT that does nothing and one UPDATE (vendor) or SELECT (file).
+func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	q := upsertStatements(s.table)
+	insert, err := u.stmt(q.insert)
 	if err != nil {
 		return err
 	}
-	defer update.Close()
-
+	lo, hi := timeRange(rows, s.meta)
+	seen, err := u.occupied(s.table, lo, hi)
+	if err != nil {
+		return fmt.Errorf("look up %s readings: %w", s.kind, err)
+	}
+	var same map[string]bool
+	if len(rows) >= bulkRows {
+		if same, err = u.stored(s.table, lo, hi); err != nil {
+			return fmt.Errorf("look up %s readings: %w", s.kind, err)
+		}
+	}
 	var c Counts
-	args := make([]any, 0, len(cols)+3)
+	args := make([]any, 0, len(commonCols)+len(s.cols)+3)
 	for i := range rows {
 		r := &rows[i]
 		m := s.meta(r)
-		m.ProfileID, m.AccountID = profileID, accountID
+		m.ProfileID, m.AccountID, m.Variant = u.profileID, u.accountID, 0
 		if m.ProviderID == "" {
 			return fmt.Errorf("%s reading at %s has no provider id", s.kind, m.Time.Format("2006-01-02 15:04"))
 		}
@@ -140,38 +190,260 @@ func upsertKind[T any](ctx context.Context, tx *sql.Tx, s spec[T], rows []T, pro
 		if err != nil {
 			return fmt.Errorf("%s reading %s: %w", s.kind, m.ProviderID, err)
 		}
-		args = append(args[:0], profileID, accountID, m.ProviderID, m.Time.Unix(), m.Offset,
+		args = append(args[:0], u.profileID, u.accountID, m.ProviderID, m.Time.Unix(), m.Offset,
 			m.Device, m.Origin, string(m.Setting), m.Manual, rawArg(m.Raw))
 		args = append(args, kindArgs...)
+		// The digest covers what the reading says, not where it is kept
+		// (scope, variant): rows stored before those columns existed keep
+		// comparing equal.
 		digest := digestOf(args)
-		args = append(args, digest)
+		if same[storedKey(m.IDScope, m.ProviderID, digest)] {
+			c.Unchanged++ // stored exactly so: a re-import, an overlapping sync
+			continue
+		}
+		p := provenance{accountID: u.accountID, scope: m.IDScope, origin: m.Origin, takenAt: m.Time.Unix(),
+			offset: int64(m.Offset), vals: s.normVals(slices.Clone(kindArgs))}
 
-		out, err := insert.ExecContext(ctx, args...)
+		out, err := insert.ExecContext(u.ctx, append(args, m.IDScope, 0, digest)...)
 		if err != nil {
 			return fmt.Errorf("insert %s reading %s: %w", s.kind, m.ProviderID, err)
 		}
 		if n, _ := out.RowsAffected(); n == 1 {
-			c.Added++
+			if p.id, err = out.LastInsertId(); err != nil {
+				return fmt.Errorf("insert %s reading %s: %w", s.kind, m.ProviderID, err)
+			}
+			// Only a minute that holds a measurement can hold this one's.
+			held := false
+			if minute := minuteOf(p.takenAt); seen[minute] {
+				if held, err = u.place(s.table, u.profileID, p); err != nil {
+					return fmt.Errorf("place %s reading %s: %w", s.kind, m.ProviderID, err)
+				}
+			} else {
+				seen[minute] = true
+			}
+			if held {
+				c.Held++
+			} else {
+				c.Added++
+			}
 			continue
 		}
-		// Known reading: the update's arguments are the insert's minus the
-		// key columns, then the key and the digest to compare.
-		upd := make([]any, 0, len(args)+1)
+		// A known key. The update's arguments are the insert's minus the
+		// key columns.
+		upd := make([]any, 0, len(args)+4)
 		upd = append(upd, args[0])
 		upd = append(upd, args[3:]...)
-		upd = append(upd, accountID, m.ProviderID, digest)
-		out, err = update.ExecContext(ctx, upd...)
-		if err != nil {
-			return fmt.Errorf("update %s reading %s: %w", s.kind, m.ProviderID, err)
+		upd = append(upd, digest)
+		if u.vendor {
+			what, err := u.correct(s.table, q, upd, m.IDScope, m.ProviderID, digest)
+			if err != nil {
+				return fmt.Errorf("update %s reading %s: %w", s.kind, m.ProviderID, err)
+			}
+			if what == updated {
+				c.Updated++
+			} else {
+				c.Unchanged++
+			}
+			continue
 		}
-		if n, _ := out.RowsAffected(); n == 1 {
+		// An update or a reading kept beside may take the minute.
+		seen[minuteOf(p.takenAt)] = true
+		what, err := u.fileKnown(s.table, q, upd, p, m.IDScope, m.ProviderID, digest)
+		if err != nil {
+			return fmt.Errorf("store %s reading %s: %w", s.kind, m.ProviderID, err)
+		}
+		switch what {
+		case updated:
 			c.Updated++
-		} else {
+		case unchanged:
 			c.Unchanged++
+		case kept:
+			c.Kept++
+			if err := u.keepBeside(s.table, insert, args, p, m.IDScope, m.ProviderID, digest); err != nil {
+				return fmt.Errorf("keep %s reading %s: %w", s.kind, m.ProviderID, err)
+			}
 		}
 	}
 	res[s.kind] = res[s.kind].add(c)
 	return nil
+}
+
+// timeRange is the first and last instant of a batch, in Unix seconds.
+func timeRange[T any](rows []T, meta func(*T) *health.Meta) (lo, hi int64) {
+	lo, hi = math.MaxInt64, math.MinInt64
+	for i := range rows {
+		at := meta(&rows[i]).Time.Unix()
+		lo, hi = min(lo, at), max(hi, at)
+	}
+	return lo, hi
+}
+
+// occupied returns the UTC minutes of [lo, hi] that hold a measurement of
+// the profile: one read of the (profile_id, taken_at) index, so that a
+// reading in an empty minute, which is most new readings, costs its
+// INSERT alone.
+func (u *upserter) occupied(t table, lo, hi int64) (map[int64]bool, error) {
+	st, err := u.stmt("SELECT taken_at FROM " + t.name + " WHERE profile_id = ? AND taken_at >= ? AND taken_at < ? AND measurement IS NULL")
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.QueryContext(u.ctx, u.profileID, minuteOf(lo), minuteOf(hi)+60)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	seen := map[int64]bool{}
+	for res.Next() {
+		var at int64
+		if err := res.Scan(&at); err != nil {
+			return nil, err
+		}
+		seen[minuteOf(at)] = true
+	}
+	return seen, res.Err()
+}
+
+// bulkRows is the batch size from which the keys and digests the account
+// holds in the batch's time range are read at once: a re-import or an
+// overlapping sync then costs a map lookup per reading instead of two
+// statements.
+const bulkRows = 128
+
+// stored returns the keys and digests of the account's rows in [lo, hi]
+// (a digest covers the instant, so an unchanged reading is in range).
+func (u *upserter) stored(t table, lo, hi int64) (map[string]bool, error) {
+	st, err := u.stmt("SELECT id_scope, provider_id, digest FROM " + t.name + " WHERE profile_id = ? AND account_id = ? AND taken_at >= ? AND taken_at <= ?")
+	if err != nil {
+		return nil, err
+	}
+	res, err := st.QueryContext(u.ctx, u.profileID, u.accountID, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	same := map[string]bool{}
+	for res.Next() {
+		var scope, id string
+		var digest int64
+		if err := res.Scan(&scope, &id, &digest); err != nil {
+			return nil, err
+		}
+		same[storedKey(scope, id, digest)] = true
+	}
+	return same, res.Err()
+}
+
+func storedKey(scope, providerID string, digest int64) string {
+	return fmt.Sprintf("%s\x00%s\x00%d", scope, providerID, digest)
+}
+
+// outcome is what happened to a reading under a known key.
+type outcome int
+
+const (
+	unchanged outcome = iota
+	updated
+	kept
+)
+
+// correct applies a vendor's reading under a key it delivered before: the
+// same content changes nothing; a different one is the vendor's
+// correction, made in place, and the measurement keeps its other
+// provenances.
+func (u *upserter) correct(t table, q upsertSQL, upd []any, scope, providerID string, digest int64) (outcome, error) {
+	st, err := u.stmt(q.update)
+	if err != nil {
+		return 0, err
+	}
+	args := append(slices.Clip(upd), u.accountID, scope, providerID, digest)
+	var id int64
+	err = st.QueryRowContext(u.ctx, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return unchanged, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return updated, u.settle(t, u.profileID, id)
+}
+
+// fileKnown decides what a file's reading under a known key is: a
+// duplicate of one held (unchanged); the same values at the same wall
+// clock read again (another --tz, another export of the row: updated in
+// place); or a different reading that reused the id (kept beside).
+func (u *upserter) fileKnown(t table, q upsertSQL, upd []any, p provenance, scope, providerID string, digest int64) (outcome, error) {
+	st, err := u.stmt(q.byKey)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := st.QueryContext(u.ctx, u.accountID, scope, providerID)
+	if err != nil {
+		return 0, err
+	}
+	type held struct {
+		id, digest, takenAt, offset int64
+		own                         []any
+	}
+	var known []held
+	for rows.Next() {
+		var h held
+		var variant, filled int64
+		vals := make([]any, len(t.cols))
+		dests := []any{&h.id, &variant, &h.digest, &h.takenAt, &h.offset, &filled}
+		for i := range vals {
+			dests = append(dests, &vals[i])
+		}
+		if err := rows.Scan(dests...); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		h.own = provenance{vals: t.normVals(vals), filled: filled}.own(t)
+		known = append(known, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, h := range known {
+		if h.digest == digest {
+			return unchanged, nil
+		}
+	}
+	for _, h := range known {
+		if h.takenAt+h.offset == p.takenAt+p.offset && slices.Equal(h.own, p.vals) {
+			st, err := u.stmt(q.updateByID)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := st.ExecContext(u.ctx, append(upd, h.id)...); err != nil {
+				return 0, err
+			}
+			return updated, u.settle(t, u.profileID, h.id)
+		}
+	}
+	return kept, nil
+}
+
+// keepBeside stores a file's different reading under a known key as the
+// key's next variant, then places it like any new reading.
+func (u *upserter) keepBeside(t table, insert *sql.Stmt, args []any, p provenance, scope, providerID string, digest int64) error {
+	st, err := u.stmt("SELECT max(variant) FROM " + t.name + " WHERE account_id = ? AND id_scope = ? AND provider_id = ?")
+	if err != nil {
+		return err
+	}
+	var last sql.NullInt64
+	if err := st.QueryRowContext(u.ctx, u.accountID, scope, providerID).Scan(&last); err != nil {
+		return err
+	}
+	out, err := insert.ExecContext(u.ctx, append(slices.Clip(args), scope, last.Int64+1, digest)...)
+	if err != nil {
+		return err
+	}
+	if p.id, err = out.LastInsertId(); err != nil {
+		return err
+	}
+	_, err = u.place(t, u.profileID, p)
+	return err
 }
 
 func rawArg(raw []byte) any {

@@ -6,6 +6,7 @@ package fhirtest
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -27,10 +28,46 @@ func SyntheaFiles(t testing.TB) []string {
 		}
 		dir = parent
 	}
-	want := filepath.Join(dir, "..", "shared", "testdata", "fhir-synthea")
-	files, err := filepath.Glob(filepath.Join(want, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Skipf("no Synthea bundles in %s: skipping the tests on public sample data", want)
+	var files []string
+	var tried []string
+	for _, root := range []string{dir, mainCheckout(dir)} {
+		if root == "" {
+			continue
+		}
+		want := filepath.Join(root, "..", "shared", "testdata", "fhir-synthea")
+		tried = append(tried, want)
+		if files, err = filepath.Glob(filepath.Join(want, "*.json")); err == nil && len(files) > 0 {
+			return files
+		}
 	}
-	return files
+	t.Skipf("no Synthea bundles in %s: skipping the tests on public sample data", strings.Join(tried, " or "))
+	return nil
+}
+
+// mainCheckout returns the main working tree of the repository when root
+// is a linked git worktree (its .git is a file naming the real one), so a
+// worktree kept elsewhere finds the shared folder beside the main one; ""
+// otherwise.
+func mainCheckout(root string) string {
+	data, err := os.ReadFile(filepath.Join(root, ".git"))
+	if err != nil {
+		return "" // a directory (the main checkout itself) or no git at all
+	}
+	gitdir, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir:")
+	if !ok {
+		return ""
+	}
+	gitdir = strings.TrimSpace(gitdir)
+	if !filepath.IsAbs(gitdir) {
+		gitdir = filepath.Join(root, gitdir)
+	}
+	common := filepath.Join(gitdir, "..", "..") // <main>/.git/worktrees/<name>
+	if c, err := os.ReadFile(filepath.Join(gitdir, "commondir")); err == nil {
+		if p := strings.TrimSpace(string(c)); filepath.IsAbs(p) {
+			common = p
+		} else {
+			common = filepath.Join(gitdir, p)
+		}
+	}
+	return filepath.Dir(filepath.Clean(common))
 }

@@ -9,6 +9,8 @@ package files
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -115,7 +117,11 @@ func Read(name string, data []byte, opt Options) (*File, error) {
 	case '<':
 		err = fmt.Errorf("%w: XML; vitals reads FHIR R4 as JSON, not XML", ErrUnrecognized)
 	default:
-		f, err = readOmronCSV(data, opt)
+		if k, ok := vitalsKind(data); ok {
+			f, err = readVitalsCSV(data, k)
+		} else {
+			f, err = readOmronCSV(data, opt)
+		}
 	}
 	if err != nil {
 		return nil, &Error{File: name, Err: err}
@@ -125,7 +131,13 @@ func Read(name string, data []byte, opt Options) (*File, error) {
 }
 
 func readFHIR(name string, data []byte) (*File, error) {
-	b, ignored, err := fhir.MapResource(data, fhir.Options{Origin: filepath.Base(name)})
+	// A file's resource ids are unique only within their source; the file
+	// itself is the source of those that name none, identified by its
+	// content (a name is often reused, and stdin has none), so the same
+	// file imported again is the same keys.
+	sum := sha256.Sum256(data)
+	scope := "sha256:" + hex.EncodeToString(sum[:12])
+	b, ignored, err := fhir.MapResource(data, fhir.Options{Origin: filepath.Base(name), IDScope: scope})
 	if err != nil {
 		return nil, err
 	}

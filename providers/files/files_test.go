@@ -53,7 +53,7 @@ func valueOf(x float64) health.Value {
 
 func (w bpWant) reading() health.BloodPressure {
 	return health.BloodPressure{
-		Meta: health.Meta{ProviderID: w.id, Time: utc(w.at), Offset: w.offset, Device: w.device,
+		Meta: health.Meta{ProviderID: w.id, IDScope: ScopeOmronCSV, Time: utc(w.at), Offset: w.offset, Device: w.device,
 			Origin: OriginOmronCSV, Setting: health.SettingHome},
 		Systolic: valueOf(w.sys), Diastolic: valueOf(w.dia), Pulse: valueOf(w.p),
 		PossibleAFib: w.afib, IrregularHeartbeat: w.ihb, BodyMovement: w.movement,
@@ -69,10 +69,13 @@ func TestReadOmronCSV(t *testing.T) {
 		{id: "omron-csv:2025-01-12T08:12:00", at: "2025-01-12T14:12:00Z", offset: cst, sys: 114, dia: 74, p: 47},
 		{id: "omron-csv:2025-01-12T08:14:00", at: "2025-01-12T14:14:00Z", offset: cst, sys: 118, dia: 76, p: 49},
 		{id: "omron-csv:2025-01-12T20:05:00", at: "2025-01-13T02:05:00Z", offset: cst, sys: 121, dia: 79},
+		// 0/0/0: a measurement the monitor blanked; this layout has no flag
+		// column to say why. Kept as a reading without values.
+		{id: "omron-csv:2025-02-03T07:58:00", at: "2025-02-03T13:58:00Z", offset: cst},
 		// Mar 9 2025 is the day US clocks moved forward: 21:30 is CDT.
 		{id: "omron-csv:2025-03-09T21:30:00", at: "2025-03-10T02:30:00Z", offset: cdt, sys: 135, dia: 88, p: 72},
 	}
-	usIgnored := map[string]int{`CSV column "Notes"`: 1, "CSV row without a measurement": 1}
+	usIgnored := map[string]int{`CSV column "Notes"`: 1}
 	tests := []struct {
 		file    string
 		zone    *time.Location
@@ -243,11 +246,12 @@ func TestFormatByContent(t *testing.T) {
 	if f, err := Read("readings.csv", json, Options{}); err != nil || len(f.Batch.HeartRate) != 1 {
 		t.Errorf("JSON named .csv: %v, %v", f, err)
 	}
-	if f, err := Read("bundle.json", csv, Options{Zone: time.UTC}); err != nil || len(f.Batch.BloodPressure) != 4 {
+	// Five readings: the 0/0/0 row is a blanked reading.
+	if f, err := Read("bundle.json", csv, Options{Zone: time.UTC}); err != nil || len(f.Batch.BloodPressure) != 5 {
 		t.Errorf("CSV named .json: %v, %v", f, err)
 	}
 	stdin := strings.NewReader(string(csv))
-	if f, err := ReadFile("-", stdin, Options{Zone: time.UTC}); err != nil || f.Name != "stdin" || len(f.Batch.BloodPressure) != 4 {
+	if f, err := ReadFile("-", stdin, Options{Zone: time.UTC}); err != nil || f.Name != "stdin" || len(f.Batch.BloodPressure) != 5 {
 		t.Errorf("CSV on stdin: %v, %v", f, err)
 	}
 }
@@ -401,10 +405,11 @@ func TestImportIsIdempotent(t *testing.T) {
 			t.Errorf("%s imported again changed the stored readings", path)
 		}
 	}
-	// The same US readings with and without BOM and CRLF, and the EU
-	// readings in two layouts, are stored once each.
+	// The same US readings with and without BOM and CRLF (their 0/0/0 row
+	// a blanked reading), and the EU readings in two layouts, are stored
+	// once each.
 	bps, _ := db.BloodPressures(ctx, store.Filter{ProfileID: p.ID})
-	if want := 4 + 4 + 3 + 5 + 1; len(bps) != want {
+	if want := 5 + 4 + 3 + 5 + 1; len(bps) != want {
 		t.Errorf("%d blood-pressure readings stored, want %d", len(bps), want)
 	}
 }

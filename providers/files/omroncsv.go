@@ -18,6 +18,11 @@ import (
 // OriginOmronCSV is the origin of readings from Omron Connect CSV exports.
 const OriginOmronCSV = "Omron Connect CSV"
 
+// ScopeOmronCSV is the id scope of readings from Omron Connect CSV
+// exports: their ids are derived from the rows, so the same reading in two
+// overlapping exports is one key.
+const ScopeOmronCSV = "omron-csv"
+
 // RowError is a CSV row vitals cannot read, at a 1-based line of the file.
 type RowError struct {
 	Line   int
@@ -316,7 +321,7 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 			p.ignored[fmt.Sprintf("CSV column %q", names[i])]++
 		}
 	}
-	if !bp.Systolic.Valid() && !bp.Diastolic.Valid() && !bp.Pulse.Valid() && !bp.Flagged() {
+	if !bp.Systolic.Valid() && !bp.Diastolic.Valid() && !bp.Pulse.Valid() && !bp.Flagged() && !p.zeroed(rec) {
 		p.ignored["CSV row without a measurement"]++
 		return bp, false, nil
 	}
@@ -352,6 +357,7 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 	p.seen[id] = content
 	bp.Meta = health.Meta{
 		ProviderID: id,
+		IDScope:    ScopeOmronCSV,
 		Time:       at.UTC(),
 		Offset:     health.OffsetOf(at),
 		Device:     bp.Device,
@@ -360,6 +366,23 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 		Raw:        append([]byte(nil), raw...),
 	}
 	return bp, true, nil
+}
+
+// zeroed reports whether a row's pressures are written as zeros: a
+// measurement the monitor blanked (during a rhythm error). The US layout
+// has no flag column to say so, so the zeros are all there is; the row is
+// a reading without values, not an empty line.
+func (p *rowParser) zeroed(rec []string) bool {
+	for _, c := range []column{colSystolic, colDiastolic} {
+		s, ok := p.cell(rec, c)
+		if !ok {
+			return false
+		}
+		if x, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64); err != nil || x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // columnOfField is the column of a field health.BloodPressure's

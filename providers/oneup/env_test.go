@@ -134,7 +134,8 @@ func (e *env) source(acct store.Account) *oneup.Source {
 // syncResult is what one sync of every stream did.
 type syncResult struct {
 	pages   map[providers.Stream]int
-	added   int
+	added   int                 // new measurements
+	held    int                 // readings of measurements already held (a weight's BMI, sent apart)
 	counts  map[health.Kind]int // readings the pages carried
 	ignored map[string]int
 }
@@ -160,6 +161,7 @@ func (e *env) syncAll(src *oneup.Source, acct store.Account) syncResult {
 				e.t.Fatal(err)
 			}
 			r.added += res.Total().Added
+			r.held += res.Total().Held
 			for k, n := range p.Batch.Counts() {
 				r.counts[k] += n
 			}

@@ -333,8 +333,11 @@ func TestSyncPagesThenOneRequestPerStream(t *testing.T) {
 	if len(first.ignored) != 0 {
 		t.Errorf("ignored %v", first.ignored)
 	}
-	if first.added != wantBP+wantWeight+totals[oneup.StreamHeartRate]+totals[oneup.StreamTemperature]+1 {
-		t.Errorf("stored %d readings", first.added)
+	// Every BMI and body fat is sent apart from the weight of its scale
+	// reading: one weight measurement each, the parts held with it.
+	if first.added != wantBP+totals[oneup.StreamWeight]+totals[oneup.StreamHeartRate]+totals[oneup.StreamTemperature]+1 ||
+		first.held != totals[oneup.StreamBMI]+totals[oneup.StreamBodyFat] {
+		t.Errorf("stored %d measurements and %d parts of them", first.added, first.held)
 	}
 
 	// Where each reading came from, and whether at home or in the office.
