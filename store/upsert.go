@@ -94,13 +94,19 @@ func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream
 }
 
 func upsertBatch(ctx context.Context, tx *sql.Tx, profileID, accountID int64, b health.Batch) (Result, error) {
+	return upsertImport(ctx, tx, profileID, accountID, nil, b)
+}
+
+// upsertImport is upsertBatch for the rows of a file import (importID
+// nil: not an import).
+func upsertImport(ctx context.Context, tx *sql.Tx, profileID, accountID int64, importID any, b health.Batch) (Result, error) {
 	x := newIDTx(ctx, tx)
 	defer x.close()
 	rank, err := x.rank(accountID)
 	if err != nil {
 		return nil, err
 	}
-	u := &upserter{idTx: x, profileID: profileID, accountID: accountID, vendor: rank == 0}
+	u := &upserter{idTx: x, profileID: profileID, accountID: accountID, vendor: rank == 0, importID: importID}
 	res := Result{}
 	err = errors.Join(
 		upsertKind(u, bpSpec, b.BloodPressure, res),
@@ -122,6 +128,7 @@ type upserter struct {
 	*idTx
 	profileID, accountID int64
 	vendor               bool // a vendor account: a changed reading is a correction, made in place
+	importID             any  // the file import adding the rows (nil for a sync or an entry)
 }
 
 // statements of one kind's upsert, built from the table's columns.
@@ -130,11 +137,11 @@ type upsertSQL struct {
 }
 
 func upsertStatements(t table) upsertSQL {
-	cols := append(append(append([]string{}, commonCols...), t.cols...), "id_scope", "variant", "digest")
+	cols := append(append(append([]string{}, commonCols...), t.cols...), "id_scope", "variant", "digest", "import_id")
 	var sets []string
 	for _, c := range cols {
 		switch c {
-		case "account_id", "provider_id", "id_scope", "variant":
+		case "account_id", "provider_id", "id_scope", "variant", "import_id":
 		default:
 			sets = append(sets, c+" = ?")
 		}
@@ -204,7 +211,7 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 		p := provenance{accountID: u.accountID, scope: m.IDScope, origin: m.Origin, takenAt: m.Time.Unix(),
 			offset: int64(m.Offset), vals: s.normVals(slices.Clone(kindArgs))}
 
-		out, err := insert.ExecContext(u.ctx, append(args, m.IDScope, 0, digest)...)
+		out, err := insert.ExecContext(u.ctx, append(args, m.IDScope, 0, digest, u.importID)...)
 		if err != nil {
 			return fmt.Errorf("insert %s reading %s: %w", s.kind, m.ProviderID, err)
 		}
@@ -435,7 +442,7 @@ func (u *upserter) keepBeside(t table, insert *sql.Stmt, args []any, p provenanc
 	if err := st.QueryRowContext(u.ctx, u.accountID, scope, providerID).Scan(&last); err != nil {
 		return err
 	}
-	out, err := insert.ExecContext(u.ctx, append(slices.Clip(args), scope, last.Int64+1, digest)...)
+	out, err := insert.ExecContext(u.ctx, append(slices.Clip(args), scope, last.Int64+1, digest, u.importID)...)
 	if err != nil {
 		return err
 	}
