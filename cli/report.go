@@ -17,7 +17,6 @@ import (
 func newReportCmd(a *invocation) *cobra.Command {
 	var (
 		from, to, format, out, rulebook, paper string
-		keepFirstDay                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -28,11 +27,21 @@ first day discarded, the rest averaged and compared with the home threshold
 of the chosen rulebook (AHA/ACC 2025: 130/80; ESH 2023: 135/85).
 
 The report gives the patient, the period, the home mean and whether the
-protocol minimum (3 days, 12 readings) was met, morning and evening means,
-the morning-evening difference, highest and lowest readings, rhythm flags
-(possible AFib, irregular heartbeat) with their dates, readings above
-180/120, office readings against home (masked or white-coat hypertension),
-every reading with its category and flags, and the source devices.
+protocol minimum (3 days, 12 averaged readings) was met, morning and
+evening means, the morning-evening difference, highest and lowest
+readings, rhythm flags (possible AFib, irregular heartbeat) with their
+dates and a table of flags per week, blanked readings (no values; with
+their cause, or "blanked, cause not given"), readings above 180/120,
+office readings against home (masked or white-coat hypertension), every
+reading with its category and flags, and the source devices.
+
+The numbers follow one set of conventions, the same as the dashboard's:
+day 1 (the first date with a home reading) is shown but not averaged;
+means are exact and verdicts compare the exact values (a mean of 134.96
+is below 135 and shown as 134.96, not 135.0); below the protocol minimum
+the home threshold, morning hypertension and the ME-dif flag are "not
+assessed". Home readings are classified on the rulebook's home scale,
+office readings on its office scale.
 
 The period defaults to the 7 days ending on the day of the last home
 reading; --from or --to alone gives 7 days from or to that date. Dates are
@@ -49,7 +58,7 @@ written readable by their owner only: they hold health data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			opt := report.Options{KeepFirstDay: keepFirstDay, Now: time.Now(), Zone: time.Local}
+			opt := report.Options{Now: time.Now(), Zone: time.Local}
 			var err error
 			if opt.From, err = parseReportDate("--from", from); err != nil {
 				return err
@@ -100,7 +109,6 @@ written readable by their owner only: they hold health data.`,
 	fl.StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	fl.StringVar(&rulebook, "rulebook", "", "aha2025 or esh2023 (default: display.rulebook in the config)")
 	fl.StringVar(&paper, "paper", "a4", "PDF page size: a4 or letter")
-	fl.BoolVar(&keepFirstDay, "keep-first-day", false, "average the first day too (the protocol discards it)")
 	return cmd
 }
 

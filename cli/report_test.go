@@ -61,12 +61,12 @@ func TestReportFromImportedWeek(t *testing.T) {
 	for _, want := range []string{
 		"# Home blood-pressure report: Jane Q. Doe",
 		"| Period | 2025-01-12 to 2025-01-18 (7 days) |",
-		"| Home mean | 131.2/82.5 mmHg (24 readings over 6 days, 12 sessions) |",
-		"| **Home threshold** | 130/80 mmHg (AHA/ACC 2025): the mean is at or above it |",
-		"| First day | 2025-01-12 discarded (4 readings), as the protocol says |",
+		"| Home mean | 131.2/82.5 mmHg (24 readings over 6 days, 12 sittings) |",
+		"| **Against the home threshold** | at or above the home threshold 130/80 (AHA/ACC 2025) |",
+		"| Day 1 | 2025-01-12 (4 readings) shown, not averaged, as the protocol says |",
 		"| Morning mean (04:00–11:59) | 138.2/86.5 mmHg (12 readings) |",
 		"| Evening mean (18:00–23:59) | 124.2/78.6 mmHg (12 readings) |",
-		"| Morning − evening systolic (ME-dif) | 14.0 mmHg (below 20) |",
+		"| Morning − evening systolic (ME-dif) | +14.0 mmHg: below 20 mmHg |",
 		"| Mean pulse | 69.8 bpm |",
 		"| Highest | 142/89 mmHg on 2025-01-15 06:45 |",
 		"| Lowest | 120/76 mmHg on 2025-01-14 19:31 |",
@@ -83,7 +83,7 @@ func TestReportFromImportedWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(md, "| Home threshold | 135/85 mmHg (ESH 2023): the mean is below it |") {
+	if !strings.Contains(md, "| Against the home threshold | below the home threshold 135/85 (ESH 2023) |") {
 		t.Errorf("ESH report:\n%s", md)
 	}
 

@@ -132,9 +132,10 @@ func AtWallClock(wall time.Time, loc *time.Location) time.Time {
 // AddDays returns the date n days later (earlier for negative n).
 func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
 
-// Sub returns the number of days from o to d.
+// Sub returns the number of days from o to d. It counts calendar days,
+// not a time.Duration, which would overflow beyond 292 years.
 func (d Date) Sub(o Date) int {
-	return int(d.In(time.UTC).Sub(o.In(time.UTC)).Hours() / 24)
+	return int((d.In(time.UTC).Unix() - o.In(time.UTC).Unix()) / 86400)
 }
 
 // Before reports whether d is earlier than o.

@@ -75,8 +75,6 @@ type Options struct {
 	// zero: DefaultDays days from or to the other.
 	From, To health.Date
 	Rulebook health.Rulebook
-	// KeepFirstDay averages the protocol's discarded first day too.
-	KeepFirstDay bool
 	// Now is when the report is made (time.Now when zero), shown in Zone
 	// (time.Local when nil). Tests fix both.
 	Now  time.Time
@@ -102,8 +100,6 @@ type Report struct {
 	Devices []Device
 	Made    time.Time // in the zone it is shown in
 	Paper   Paper
-	// KeepFirstDay is set when the first day was averaged on request.
-	KeepFirstDay bool
 }
 
 // Load reads a profile's blood pressures for the period from db and
@@ -183,7 +179,7 @@ func New(patient, profile string, home, office []health.BloodPressure, opt Optio
 	if paper == "" {
 		paper = A4
 	}
-	s := health.Summarize(home, office, opt.From, opt.To, health.SummaryOptions{Rulebook: opt.Rulebook, KeepFirstDay: opt.KeepFirstDay})
+	s := health.Summarize(home, office, opt.From, opt.To, opt.Rulebook)
 	return Report{
 		Patient: patient,
 		Profile: profile,
@@ -191,8 +187,6 @@ func New(patient, profile string, home, office []health.BloodPressure, opt Optio
 		Devices: devices(s),
 		Made:    now.In(zone),
 		Paper:   paper,
-
-		KeepFirstDay: opt.KeepFirstDay,
 	}
 }
 

@@ -33,7 +33,7 @@ func (m *model) layout() {
 		m.tabSpans[t] = m.tabBarFor(t).spans
 	}
 	var chart func(int) int
-	stats := 4
+	stats, caveat := 4, 0
 	m.reviewMax = 0
 	if m.data != nil {
 		f := m.frame()
@@ -44,8 +44,9 @@ func (m *model) layout() {
 				chart = f.bpChart(true).height
 			}
 			stats = len(flow(f.bpStats(), m.bodyW))
+			caveat = len(f.bpCaveat(m.bodyW))
 		}
 		m.reviewMax = f.reviewScroll(m.bodyW, m.bodyH)
 	}
-	m.bpLayout = bpLayoutFor(m.bodyH, chart, stats)
+	m.bpLayout = bpLayoutFor(m.bodyH, chart, stats, caveat)
 }
