@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 func newReportCmd(a *invocation) *cobra.Command {
 	var (
 		from, to, format, out, rulebook, paper string
+		all                                    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -47,6 +49,10 @@ The period defaults to the 7 days ending on the day of the last home
 reading; --from or --to alone gives 7 days from or to that date. Dates are
 the wall-clock dates where the readings were taken.
 
+A period longer than a year (366 days) is refused: vitals says how many
+readings the report would list and asks for --all, which writes it anyway
+(every reading of the period, and a row a week in the flags table).
+
 Formats: md (Markdown, to standard output unless --out), html (one
 self-contained file that prints well on A4 and Letter) and pdf (with the
 chart drawn). Without --format, the extension of --out decides. Files are
@@ -58,7 +64,7 @@ written readable by their owner only: they hold health data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			opt := report.Options{Now: time.Now(), Zone: time.Local}
+			opt := report.Options{All: all, Now: time.Now(), Zone: time.Local}
 			var err error
 			if opt.From, err = parseReportDate("--from", from); err != nil {
 				return err
@@ -88,6 +94,11 @@ written readable by their owner only: they hold health data.`,
 			}
 			defer db.Close()
 			r, err := report.Load(ctx, db, p, opt)
+			if long := (*report.LongPeriodError)(nil); errors.As(err, &long) {
+				return fmt.Errorf("the period %s to %s is %s long, more than a year: the report would list %s and %s. "+
+					"Give --all to write it anyway, or choose at most %d days with --from and --to (the protocol covers 7)",
+					long.From, long.To, countOf(long.Days, "day"), countOf(long.Home, "home reading"), countOf(long.Office, "office reading"), report.MaxDays)
+			}
 			if err != nil {
 				return err
 			}
@@ -109,7 +120,17 @@ written readable by their owner only: they hold health data.`,
 	fl.StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	fl.StringVar(&rulebook, "rulebook", "", "aha2025 or esh2023 (default: display.rulebook in the config)")
 	fl.StringVar(&paper, "paper", "a4", "PDF page size: a4 or letter")
+	fl.BoolVar(&all, "all", false, "write the report even for a period longer than a year (366 days)")
 	return cmd
+}
+
+// countOf writes "1 day", "1,234 home readings".
+func countOf(n int, noun string) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " " + health.Plural(n, noun, noun+"s")
 }
 
 func parseReportDate(flag, s string) (health.Date, error) {
