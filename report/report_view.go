@@ -194,14 +194,20 @@ func summaryItems(s health.Summary, when func(time.Time) string) []item {
 	}
 	flags := func(f health.FlagCount) string {
 		if f.N == 0 {
-			if n := s.BlankedNoCause.N; n > 0 {
-				return fmt.Sprintf("none flagged, but %s %s %s (see Blanked readings)", count(n, "reading"), health.Plural(n, "was", "were"), health.BlankedNoCause)
-			}
 			return "none"
 		}
 		return fmt.Sprintf("%s, on %s", count(f.N, "reading"), dates(f.Dates))
 	}
-	add("Possible AFib flags", flags(s.PossibleAFib), s.PossibleAFib.N > 0)
+	afib := flags(s.PossibleAFib)
+	if n := s.BlankedNoCause.N; n > 0 {
+		// Omron blanks a measurement during a rhythm error; a source
+		// without a flag column cannot say whether this was one.
+		if s.PossibleAFib.N == 0 {
+			afib = "none flagged"
+		}
+		afib += fmt.Sprintf(", but %s %s %s (see Blanked readings)", count(n, "reading"), health.Plural(n, "was", "were"), health.BlankedNoCause)
+	}
+	add("Possible AFib flags", afib, s.PossibleAFib.N > 0)
 	add("Irregular heartbeat flags", flags(s.Irregular), s.Irregular.N > 0)
 	if s.Blanked > 0 {
 		blank := count(s.Blanked, "reading") + " without values"
