@@ -164,3 +164,31 @@ func TestRowOf(t *testing.T) {
 		}
 	}
 }
+
+// TestBPScreenChartDropsPulse: on a short chart the pulse (60 or so)
+// would stretch the axis to coarser rows; the pressures keep the finer
+// rows and the pulse is left to the table. With room, it is drawn.
+func TestBPScreenChartDropsPulse(t *testing.T) {
+	f := frame{st: newStyles(true), set: settings{rulebook: health.AHA2025}, d: &snapshot{
+		period: Period{Start: health.Date{Year: 2025, Month: 1, Day: 1}, End: health.Date{Year: 2025, Month: 1, Day: 3}},
+		bp: bpData{
+			sys: series(128, 140, 172), dia: series(80, 86, 96), pulse: series(56, 60, 64),
+		},
+	}}
+	named := func(c lineChart) []string {
+		var out []string
+		for _, l := range c.lines {
+			out = append(out, l.name)
+		}
+		return out
+	}
+	// 5 rows: with the pulse, 56–172 and 130/80 need 55–180 on steps of
+	// 25 (6 rows), so steps of 50; without, 80–172 fits 80–180 on 25.
+	if got := named(f.bpScreenChart(5 + chartRows)); fmt.Sprint(got) != "[diastolic systolic]" {
+		t.Errorf("5 rows: lines %v, want the pressures only", got)
+	}
+	// 14 rows: steps of 10 from 50 to 180 hold everything.
+	if got := named(f.bpScreenChart(14 + chartRows)); fmt.Sprint(got) != "[pulse diastolic systolic]" {
+		t.Errorf("14 rows: lines %v, want the pulse too", got)
+	}
+}

@@ -41,7 +41,7 @@ func (m *model) layout() {
 			if d.sys.empty() {
 				chart = func(int) int { return 2 } // a sentence instead
 			} else {
-				chart = f.bpChart(true).height
+				chart = func(h int) int { return f.bpScreenChart(h).height(h) }
 			}
 			stats = len(flow(f.bpStats(), m.bodyW))
 			caveat = len(f.bpCaveat(m.bodyW))

@@ -64,6 +64,20 @@ func (f frame) bpChart(withPulse bool) lineChart {
 	return c
 }
 
+// bpScreenChart is the blood-pressure screen's chart in h lines: with
+// the pulse, unless the pulse's range would make the pressures' rows
+// coarser (on a short terminal the pulse, 60 or so, would stretch the
+// axis down; the table lists it anyway).
+func (f frame) bpScreenChart(h int) lineChart {
+	with, without := f.bpChart(true), f.bpChart(false)
+	a, _, okA := with.scale(h - chartRows)
+	b, _, okB := without.scale(h - chartRows)
+	if okB && (!okA || a.step > b.step) {
+		return without
+	}
+	return with
+}
+
 func (f frame) bloodPressure(w, h int) string {
 	st, d := f.st, f.d.bp
 	if len(d.readings) == 0 {
@@ -79,7 +93,7 @@ func (f frame) bloodPressure(w, h int) string {
 		msg := wrapLines([]string{"No reading in this period has both pressures to chart (blanked readings are listed below, never charted)."}, w)
 		out = append(out, block(st.muted.Render(strings.Join(msg, "\n")), w, l.chartH))
 	} else {
-		out = append(out, f.bpChart(true).render(st, w, l.chartH))
+		out = append(out, f.bpScreenChart(l.chartH).render(st, w, l.chartH))
 	}
 	stats := flow(f.bpStats(), w)
 	for len(stats) < l.statsH {
