@@ -172,17 +172,31 @@ func formatScaled(n *big.Int, prec int) string {
 	return digits
 }
 
-// exactMean accumulates a mean exactly.
+// exactMean accumulates a mean exactly. Whole numbers (every mmHg a cuff
+// reports) are summed as integers; any other value as a fraction.
 type exactMean struct {
-	sum big.Rat
-	n   int
+	whole int64
+	frac  *big.Rat // nil while every value was whole
+	n     int
 }
 
+// maxWhole keeps the integer sum far from overflowing.
+const maxWhole = 1 << 40
+
 func (m *exactMean) add(v Value) {
-	if x, ok := v.Get(); ok {
-		m.sum.Add(&m.sum, new(big.Rat).SetFloat64(x))
-		m.n++
+	x, ok := v.Get()
+	if !ok {
+		return
 	}
+	m.n++
+	if x == math.Trunc(x) && math.Abs(x) < maxWhole && math.Abs(float64(m.whole)) < 1<<61 {
+		m.whole += int64(x)
+		return
+	}
+	if m.frac == nil {
+		m.frac = new(big.Rat)
+	}
+	m.frac.Add(m.frac, new(big.Rat).SetFloat64(x))
 }
 
 // mean is sum ÷ n, or missing without values.
@@ -190,5 +204,9 @@ func (m *exactMean) mean() Exact {
 	if m.n == 0 {
 		return Exact{}
 	}
-	return Exact{new(big.Rat).Quo(&m.sum, new(big.Rat).SetInt64(int64(m.n)))}
+	sum := new(big.Rat).SetInt64(m.whole)
+	if m.frac != nil {
+		sum.Add(sum, m.frac)
+	}
+	return Exact{sum.Quo(sum, new(big.Rat).SetInt64(int64(m.n)))}
 }
