@@ -105,3 +105,21 @@ func TestExactCompare(t *testing.T) {
 		t.Error("a missing Exact compared or counted")
 	}
 }
+
+// TestExactMeanFractions: readings that are not whole numbers (a FHIR
+// feed may send 120.5) are summed exactly beside the whole ones.
+func TestExactMeanFractions(t *testing.T) {
+	var m exactMean
+	for _, x := range []float64{120.5, 121, 119.25} {
+		m.add(Of(x))
+	}
+	m.add(Missing)
+	// (120.5 + 121 + 119.25) / 3 = 360.75 / 3 = 120.25 exactly → 120.3.
+	if got := m.mean(); m.n != 3 || got.Cmp(120.25) != 0 || got.String() != "120.3" {
+		t.Errorf("mean of 3: %s (%d values)", got.r.RatString(), m.n)
+	}
+	var none exactMean
+	if none.mean().Valid() {
+		t.Error("a mean of nothing")
+	}
+}
