@@ -230,3 +230,36 @@ func TestFlaggedReadingsAlwaysMarked(t *testing.T) {
 		t.Errorf("flagged rows not marked (blank %v, afib %v, irregular %v):\n%s", blank, afib, irregular, got)
 	}
 }
+
+// TestBlankedWithoutCause: a reading whose values are all missing and
+// that carries no flag (the US Omron CSV layout has no flag column) is
+// kept and said to be blanked, cause not given, on every screen that
+// lists readings; it is counted, never averaged.
+func TestBlankedWithoutCause(t *testing.T) {
+	fx := newFixture(t)
+	blank := bp("blank-1", at(2026, 3, 13, 20, 40), 0, 0, 0)
+	if _, err := fx.db.Upsert(t.Context(), fx.me.ID, fx.omron.ID, health.Batch{BloodPressure: []health.BloodPressure{blank}}); err != nil {
+		t.Fatal(err)
+	}
+	m := loaded(t, fx, 120, 60)
+	press(t, m, "-") // 7 days: 9–15 Mar
+	for tab, want := range map[Tab][]string{
+		// The mean is unchanged: 131.1/83.3 of 27 readings (TestSevenDays).
+		TabOverview: {"131.1/83.3 mmHg (27 readings, 6 days; day 1 left out)", "○ 1 reading blanked, cause not given (13 Mar)"},
+		TabBP:       {"Fri 13 Mar 20:40     —/—     — blanked, cause not given", "○ 1 blanked, cause not given"},
+		// The week: 28 routine readings, the 4 specials (a blanked
+		// possible-AFib one among them) and this one: 33, 3 flagged.
+		TabAlerts: {"○ Blanked reading, cause not given · Fri 13 Mar 20:40 · no values · HEM-7600T",
+			"week of 09 Mar 3/33 (1 blanked, cause not given)"},
+		TabReview: {"2 readings blanked (1 cause not given)", "Fri 13 Mar 20:40      —/— mmHg  pulse   —  ○ blanked, cause not given",
+			health.BlankedNote[:60]},
+	} {
+		m.tab = tab
+		got := screen(m)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: want %q:\n%s", tab, w, got)
+			}
+		}
+	}
+}
