@@ -60,7 +60,8 @@ written readable by their owner only: they hold health data.`,
 		Example: `  vitals report
   vitals report --profile p-1042 --from 2026-10-01 --to 2026-10-07 --format pdf --out p-1042.pdf
   vitals report --format html --out week.html --rulebook esh2023
-  vitals report --to 2026-10-07 > week.md`,
+  vitals report --to 2026-10-07 > week.md
+  vitals report --from 2024-01-01 --to 2025-12-31 --all --format html --out two-years.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
