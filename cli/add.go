@@ -167,7 +167,7 @@ the monitor's rhythm flags: screening flags, not a diagnosis.`,
 				return err
 			}
 			rb := a.Config.Rulebook()
-			c := health.Classify(rb.Guideline(), sys, dia)
+			c := health.ClassifyIn(rb, setting, sys, dia)
 			what := manualBPText(sys, dia) + " mmHg"
 			if p.Valid() {
 				what += ", pulse " + p.String()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 func newReportCmd(a *invocation) *cobra.Command {
 	var (
 		from, to, format, out, rulebook, paper string
-		keepFirstDay                           bool
+		all                                    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -28,15 +29,29 @@ first day discarded, the rest averaged and compared with the home threshold
 of the chosen rulebook (AHA/ACC 2025: 130/80; ESH 2023: 135/85).
 
 The report gives the patient, the period, the home mean and whether the
-protocol minimum (3 days, 12 readings) was met, morning and evening means,
-the morning-evening difference, highest and lowest readings, rhythm flags
-(possible AFib, irregular heartbeat) with their dates, readings above
-180/120, office readings against home (masked or white-coat hypertension),
-every reading with its category and flags, and the source devices.
+protocol minimum (3 days, 12 averaged readings) was met, morning and
+evening means, the morning-evening difference, highest and lowest
+readings, rhythm flags (possible AFib, irregular heartbeat) with their
+dates and a table of flags per week, blanked readings (no values; with
+their cause, or "blanked, cause not given"), readings above 180/120,
+office readings against home (masked or white-coat hypertension), every
+reading with its category and flags, and the source devices.
+
+The numbers follow one set of conventions, the same as the dashboard's:
+day 1 (the first date with a home reading) is shown but not averaged;
+means are exact and verdicts compare the exact values (a mean of 134.96
+is below 135 and shown as 134.96, not 135.0); below the protocol minimum
+the home threshold, morning hypertension and the ME-dif flag are "not
+assessed". Home readings are classified on the rulebook's home scale,
+office readings on its office scale.
 
 The period defaults to the 7 days ending on the day of the last home
 reading; --from or --to alone gives 7 days from or to that date. Dates are
 the wall-clock dates where the readings were taken.
+
+A period longer than a year (366 days) is refused: vitals says how many
+readings the report would list and asks for --all, which writes it anyway
+(every reading of the period, and a row a week in the flags table).
 
 Formats: md (Markdown, to standard output unless --out), html (one
 self-contained file that prints well on A4 and Letter) and pdf (with the
@@ -45,11 +60,12 @@ written readable by their owner only: they hold health data.`,
 		Example: `  vitals report
   vitals report --profile p-1042 --from 2026-10-01 --to 2026-10-07 --format pdf --out p-1042.pdf
   vitals report --format html --out week.html --rulebook esh2023
-  vitals report --to 2026-10-07 > week.md`,
+  vitals report --to 2026-10-07 > week.md
+  vitals report --from 2024-01-01 --to 2025-12-31 --all --format html --out two-years.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			opt := report.Options{KeepFirstDay: keepFirstDay, Now: time.Now(), Zone: time.Local}
+			opt := report.Options{All: all, Now: time.Now(), Zone: time.Local}
 			var err error
 			if opt.From, err = parseReportDate("--from", from); err != nil {
 				return err
@@ -79,6 +95,11 @@ written readable by their owner only: they hold health data.`,
 			}
 			defer db.Close()
 			r, err := report.Load(ctx, db, p, opt)
+			if long := (*report.LongPeriodError)(nil); errors.As(err, &long) {
+				return fmt.Errorf("the period %s to %s is %s long, more than a year: the report would list %s and %s. "+
+					"Give --all to write it anyway, or choose at most %d days with --from and --to (the protocol covers 7)",
+					long.From, long.To, countOf(long.Days, "day"), countOf(long.Home, "home reading"), countOf(long.Office, "office reading"), report.MaxDays)
+			}
 			if err != nil {
 				return err
 			}
@@ -100,8 +121,17 @@ written readable by their owner only: they hold health data.`,
 	fl.StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	fl.StringVar(&rulebook, "rulebook", "", "aha2025 or esh2023 (default: display.rulebook in the config)")
 	fl.StringVar(&paper, "paper", "a4", "PDF page size: a4 or letter")
-	fl.BoolVar(&keepFirstDay, "keep-first-day", false, "average the first day too (the protocol discards it)")
+	fl.BoolVar(&all, "all", false, "write the report even for a period longer than a year (366 days)")
 	return cmd
+}
+
+// countOf writes "1 day", "1,234 home readings".
+func countOf(n int, noun string) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " " + health.Plural(n, noun, noun+"s")
 }
 
 func parseReportDate(flag, s string) (health.Date, error) {

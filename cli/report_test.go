@@ -61,12 +61,12 @@ func TestReportFromImportedWeek(t *testing.T) {
 	for _, want := range []string{
 		"# Home blood-pressure report: Jane Q. Doe",
 		"| Period | 2025-01-12 to 2025-01-18 (7 days) |",
-		"| Home mean | 131.2/82.5 mmHg (24 readings over 6 days, 12 sessions) |",
-		"| **Home threshold** | 130/80 mmHg (AHA/ACC 2025): the mean is at or above it |",
-		"| First day | 2025-01-12 discarded (4 readings), as the protocol says |",
+		"| Home mean | 131.2/82.5 mmHg (24 readings over 6 days, 12 sittings) |",
+		"| **Against the home threshold** | at or above the home threshold 130/80 (AHA/ACC 2025) |",
+		"| Day 1 | 2025-01-12 (4 readings) shown, not averaged, as the protocol says |",
 		"| Morning mean (04:00–11:59) | 138.2/86.5 mmHg (12 readings) |",
 		"| Evening mean (18:00–23:59) | 124.2/78.6 mmHg (12 readings) |",
-		"| Morning − evening systolic (ME-dif) | 14.0 mmHg (below 20) |",
+		"| Morning − evening systolic (ME-dif) | +14.0 mmHg: below 20 mmHg |",
 		"| Mean pulse | 69.8 bpm |",
 		"| Highest | 142/89 mmHg on 2025-01-15 06:45 |",
 		"| Lowest | 120/76 mmHg on 2025-01-14 19:31 |",
@@ -83,7 +83,7 @@ func TestReportFromImportedWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(md, "| Home threshold | 135/85 mmHg (ESH 2023): the mean is below it |") {
+	if !strings.Contains(md, "| Against the home threshold | below the home threshold 135/85 (ESH 2023) |") {
 		t.Errorf("ESH report:\n%s", md)
 	}
 
@@ -108,6 +108,35 @@ func TestReportFromImportedWeek(t *testing.T) {
 		if !strings.Contains(errOut, "wrote the") || !strings.Contains(errOut, path) {
 			t.Errorf("%s: stderr %q", name, errOut)
 		}
+	}
+}
+
+// TestReportLongPeriod: a period of more than a year is refused with what
+// the report would hold and the flag that writes it anyway. From
+// 1700-01-01 to 2025-01-01 is 118 704 days (report/long_test.go), to
+// 2025-01-18 17 more: 118 722 days with the day itself. Weeks count from
+// 1700-01-01: 12 Jan 2025 is day 118 715 = 7·16 959 + 2, so its week runs
+// 10–16 Jan (5 days of 4 readings) and the last 17–18 Jan (8).
+func TestReportLongPeriod(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join("..", "report", "testdata", "omron-week-us.csv")
+	if out, errOut, err := runClinic(t, dir, nil, "import", "--tz", "America/New_York", csv); err != nil {
+		t.Fatalf("import: %v\n%s%s", err, out, errOut)
+	}
+	out, _, err := runClinic(t, dir, nil, "report", "--from", "1700-01-01", "--to", "2025-01-18")
+	want := "the period 1700-01-01 to 2025-01-18 is 118,722 days long, more than a year: the report would list 28 home readings and 0 office readings. " +
+		"Give --all to write it anyway, or choose at most 366 days with --from and --to (the protocol covers 7)"
+	if err == nil || err.Error() != want || out != "" {
+		t.Errorf("without --all: %v, output %d bytes; want the error\n%s", err, len(out), want)
+	}
+	out, _, err = runClinic(t, dir, nil, "report", "--from", "1700-01-01", "--to", "2025-01-18", "--all")
+	if err != nil || !strings.Contains(out, "| Period | 1700-01-01 to 2025-01-18 (118722 days) |") ||
+		!strings.Contains(out, "| 2025-01-10 to 2025-01-16 | 20 | 0 | 0 |") || !strings.Contains(out, "| 2025-01-17 to 2025-01-18 | 8 | 0 | 0 |") {
+		t.Errorf("with --all: %v\n%s", err, out)
+	}
+	// A year, 366 days at most, needs no flag.
+	if _, _, err := runClinic(t, dir, nil, "report", "--from", "2024-01-18", "--to", "2025-01-17"); err != nil {
+		t.Errorf("366 days: %v", err)
 	}
 }
 

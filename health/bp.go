@@ -16,6 +16,13 @@ const (
 	ACCAHA Guideline = "acc-aha"
 	// ESH is the European Society of Hypertension 2023 office grading.
 	ESH Guideline = "esh"
+	// ACCAHAHome is the home scale of the AHA/ACC rulebook: the office
+	// categories moved to the home values of ACC/AHA 2017 table 11
+	// (reprinted in 2025).
+	ACCAHAHome Guideline = "acc-aha-home"
+	// ESHHome is the home scale of the ESH rulebook: normal below the home
+	// threshold 135/85, hypertension at or above it.
+	ESHHome Guideline = "esh-home"
 )
 
 // Name is the guideline's name for people.
@@ -25,9 +32,16 @@ func (g Guideline) Name() string {
 		return "ACC/AHA 2017/2025"
 	case ESH:
 		return "ESH 2023"
+	case ACCAHAHome:
+		return "home, AHA/ACC 2025"
+	case ESHHome:
+		return "home, ESH 2023"
 	}
 	return string(g)
 }
+
+// Home reports whether the guideline is a home scale.
+func (g Guideline) Home() bool { return g == ACCAHAHome || g == ESHHome }
 
 // Severity orders categories across guidelines, for colour and symbols.
 type Severity int
@@ -113,13 +127,67 @@ func classifyESH(sys, dia float64) Category {
 	return c
 }
 
-// Category classifies the reading; ok is false when it has no pressures
-// (a possible-AFib reading whose values the monitor blanked).
-func (b BloodPressure) Category(g Guideline) (c Category, ok bool) {
+// Home-scale names and severities (clinical-rules.md, "Categories of
+// single readings").
+var accahaHomeNames = [...]string{"Normal", "Elevated", "Stage 1", "Stage 2", "Severe"}
+var eshHomeNames = [...]string{"Normal", "Hypertension"}
+
+// ClassifyHome returns the category of a home reading on the rulebook's
+// home scale. AHA/ACC: Normal < 120 and < 80; Elevated 120–129 and < 80;
+// Stage 1 130–134 or 80–84; Stage 2 ≥ 135 or ≥ 85; Severe > 180 or > 120.
+// ESH: Normal < 135 and < 85; Hypertension ≥ 135 or ≥ 85, of severe
+// severity above 180/120. The higher of systolic and diastolic wins.
+func ClassifyHome(rb Rulebook, sys, dia float64) Category {
+	if rb == ESH2023 {
+		l := 0
+		if sys >= 135 || dia >= 85 {
+			l = 1
+		}
+		c := Category{Guideline: rb.HomeGuideline(), Level: l, Name: eshHomeNames[l], Severity: []Severity{SeverityNormal, SeverityHigh}[l]}
+		if Severe(sys, dia) {
+			c.Severity = SeveritySevere
+		}
+		return c
+	}
+	level := 0
+	switch {
+	case Severe(sys, dia):
+		level = 4
+	case sys >= 135 || dia >= 85:
+		level = 3
+	case sys >= 130 || dia >= 80:
+		level = 2
+	case sys >= 120:
+		level = 1 // elevated needs diastolic < 80, which the case above ensured
+	}
+	return Category{Guideline: rb.HomeGuideline(), Level: level, Name: accahaHomeNames[level], Severity: accahaSeverity[level]}
+}
+
+// ClassifyOffice returns the category of an office reading under the
+// rulebook's guideline (ACC/AHA 2017/2025 or ESH 2023 grades).
+func ClassifyOffice(rb Rulebook, sys, dia float64) Category {
+	return Classify(rb.Guideline(), sys, dia)
+}
+
+// ClassifyIn returns the category of a reading taken in setting s: the
+// office scale for office readings, the home scale for every other
+// (home, a device, unknown), as SplitBySetting divides them.
+func ClassifyIn(rb Rulebook, s Setting, sys, dia float64) Category {
+	if s == SettingOffice {
+		return ClassifyOffice(rb, sys, dia)
+	}
+	return ClassifyHome(rb, sys, dia)
+}
+
+// Category classifies the reading on the scale of its setting (see
+// ClassifyIn); ok is false when it lacks a pressure (a measurement the
+// monitor blanked).
+func (b BloodPressure) Category(rb Rulebook) (c Category, ok bool) {
+	b = b.Cleaned()
 	if !b.HasPressures() {
 		return Category{}, false
 	}
-	return Classify(g, b.Systolic.Or(0), b.Diastolic.Or(0)), true
+	return ClassifyIn(rb, b.Setting, b.Systolic.Or(0), b.Diastolic.Or(0)), true
 }
 
 // PulsePressure is systolic minus diastolic (≥ 60 mmHg in older adults
@@ -166,6 +234,14 @@ func (r Rulebook) Guideline() Guideline {
 		return ESH
 	}
 	return ACCAHA
+}
+
+// HomeGuideline is the home scale the rulebook classifies home readings on.
+func (r Rulebook) HomeGuideline() Guideline {
+	if r == ESH2023 {
+		return ESHHome
+	}
+	return ACCAHAHome
 }
 
 // Threshold is a systolic/diastolic pair at or above which blood pressure

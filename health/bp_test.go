@@ -1,6 +1,9 @@
 package health
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // Each boundary from clinical-rules.md, on both sides.
 func TestClassifyACCAHA(t *testing.T) {
@@ -94,9 +97,80 @@ func TestCategoryNamesItsGuideline(t *testing.T) {
 }
 
 func TestAFibReadingHasNoCategory(t *testing.T) {
-	r := BloodPressure{PossibleAFib: true} // Omron blanks the values
-	if _, ok := r.Category(ACCAHA); ok {
-		t.Error("a reading without pressures was classified")
+	for _, r := range []BloodPressure{
+		{PossibleAFib: true}, // Omron blanks the values
+		{Systolic: Of(0), Diastolic: Of(0)},
+		{Systolic: Of(130)},
+	} {
+		if _, ok := r.Category(AHA2025); ok {
+			t.Errorf("%+v: a reading without both pressures was classified", r)
+		}
+	}
+}
+
+// TestClassifyHome walks every boundary of the home scales
+// (clinical-rules.md, "Categories of single readings") on both sides.
+func TestClassifyHome(t *testing.T) {
+	for _, tc := range []struct {
+		rb       Rulebook
+		sys, dia float64
+		want     string
+		severity Severity
+	}{
+		{AHA2025, 119, 79, "Normal (home, AHA/ACC 2025)", SeverityNormal},
+		{AHA2025, 120, 79, "Elevated (home, AHA/ACC 2025)", SeverityElevated},
+		{AHA2025, 129, 79, "Elevated (home, AHA/ACC 2025)", SeverityElevated},
+		{AHA2025, 129.99, 79.99, "Elevated (home, AHA/ACC 2025)", SeverityElevated},
+		{AHA2025, 130, 79, "Stage 1 (home, AHA/ACC 2025)", SeverityHigh},
+		{AHA2025, 119, 80, "Stage 1 (home, AHA/ACC 2025)", SeverityHigh},
+		{AHA2025, 134, 84, "Stage 1 (home, AHA/ACC 2025)", SeverityHigh},
+		{AHA2025, 135, 70, "Stage 2 (home, AHA/ACC 2025)", SeverityVeryHigh},
+		{AHA2025, 120, 85, "Stage 2 (home, AHA/ACC 2025)", SeverityVeryHigh},
+		{AHA2025, 180, 120, "Stage 2 (home, AHA/ACC 2025)", SeverityVeryHigh},
+		{AHA2025, 181, 100, "Severe (home, AHA/ACC 2025)", SeveritySevere},
+		{AHA2025, 150, 121, "Severe (home, AHA/ACC 2025)", SeveritySevere},
+		{ESH2023, 134, 84, "Normal (home, ESH 2023)", SeverityNormal},
+		{ESH2023, 134.99, 84.99, "Normal (home, ESH 2023)", SeverityNormal},
+		{ESH2023, 135, 60, "Hypertension (home, ESH 2023)", SeverityHigh},
+		{ESH2023, 110, 85, "Hypertension (home, ESH 2023)", SeverityHigh},
+		// The defect of issue 11: 136/86 at home read as office
+		// "High-normal" under ESH though above the home threshold.
+		{ESH2023, 136, 86, "Hypertension (home, ESH 2023)", SeverityHigh},
+		{ESH2023, 180, 120, "Hypertension (home, ESH 2023)", SeverityHigh},
+		{ESH2023, 181, 90, "Hypertension (home, ESH 2023)", SeveritySevere},
+	} {
+		t.Run(fmt.Sprintf("%s %g/%g", tc.rb, tc.sys, tc.dia), func(t *testing.T) {
+			c := ClassifyHome(tc.rb, tc.sys, tc.dia)
+			if c.String() != tc.want || c.Severity != tc.severity || !c.Guideline.Home() {
+				t.Errorf("got %s (severity %d, home %v), want %s (%d)", c, c.Severity, c.Guideline.Home(), tc.want, tc.severity)
+			}
+		})
+	}
+}
+
+// TestCategoryBySetting: a home reading on the home scale, an office one
+// on the office scale, an unknown setting as home.
+func TestCategoryBySetting(t *testing.T) {
+	r := func(s Setting) BloodPressure {
+		return BloodPressure{Meta: Meta{Setting: s}, Systolic: Of(136), Diastolic: Of(86)}
+	}
+	for _, tc := range []struct {
+		rb      Rulebook
+		setting Setting
+		want    string
+	}{
+		{ESH2023, SettingHome, "Hypertension (home, ESH 2023)"},
+		{ESH2023, SettingUnknown, "Hypertension (home, ESH 2023)"},
+		{ESH2023, SettingOffice, "High-normal (ESH 2023)"},
+		{AHA2025, SettingHome, "Stage 2 (home, AHA/ACC 2025)"},
+		{AHA2025, SettingOffice, "Stage 1 (ACC/AHA 2017/2025)"},
+	} {
+		t.Run(fmt.Sprintf("%s %s", tc.rb, tc.setting), func(t *testing.T) {
+			c, ok := r(tc.setting).Category(tc.rb)
+			if !ok || c.String() != tc.want {
+				t.Errorf("136/86: %s, want %s", c, tc.want)
+			}
+		})
 	}
 }
 

@@ -132,9 +132,34 @@ func AtWallClock(wall time.Time, loc *time.Location) time.Time {
 // AddDays returns the date n days later (earlier for negative n).
 func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
 
-// Sub returns the number of days from o to d.
-func (d Date) Sub(o Date) int {
-	return int(d.In(time.UTC).Sub(o.In(time.UTC)).Hours() / 24)
+// Sub returns the number of days from o to d. It counts calendar days,
+// not a time.Duration, which would overflow beyond 292 years.
+func (d Date) Sub(o Date) int { return d.dayNumber() - o.dayNumber() }
+
+// dayNumber is the number of days from 1970-01-01 to d in the proleptic
+// Gregorian calendar (negative before it), by the civil-from-days
+// arithmetic: years start in March, so the leap day ends a year.
+func (d Date) dayNumber() int {
+	// Normalise an out-of-range month or day as time.Date would.
+	if d.Month < time.January || d.Month > time.December || d.Day < 1 || d.Day > 28 {
+		n := DateOf(time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC))
+		if n != d {
+			return n.dayNumber()
+		}
+	}
+	y, m := d.Year, int(d.Month)
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400                     // [0, 399]
+	mp := (m + 9) % 12                     // March = 0
+	doy := (153*mp+2)/5 + d.Day - 1        // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return era*146097 + doe - 719468
 }
 
 // Before reports whether d is earlier than o.

@@ -120,3 +120,30 @@ func TestAtWallClock(t *testing.T) {
 		t.Errorf("start of 9 March 2025 in Havana = %s, want 2025-03-09 01:00", got.Format("2006-01-02 15:04 -07:00"))
 	}
 }
+
+// TestDayNumber: calendar days counted by arithmetic agree with the time
+// package over five centuries, either side of the epoch, across every
+// leap rule (2000 is a leap year, 1900 and 2100 are not).
+func TestDayNumber(t *testing.T) {
+	epoch := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	for day := time.Date(1750, 1, 1, 0, 0, 0, 0, time.UTC); day.Year() < 2250; day = day.AddDate(0, 0, 1) {
+		want := int(day.Sub(epoch).Hours() / 24) // within 292 years of 1970: no overflow
+		if got := DateOf(day).dayNumber(); got != want {
+			t.Fatalf("%s: day %d, want %d", day.Format(time.DateOnly), got, want)
+		}
+	}
+	for _, tc := range []struct {
+		a, b Date
+		days int
+	}{
+		{Date{2000, time.March, 1}, Date{2000, time.February, 28}, 2},
+		{Date{1900, time.March, 1}, Date{1900, time.February, 28}, 1},
+		{Date{2100, time.March, 1}, Date{2100, time.February, 28}, 1},
+		{Date{2000, time.January, 1}, Date{1700, time.January, 1}, 109572},
+		{Date{2025, time.January, 32}, Date{2025, time.February, 1}, 0}, // normalised as time.Date does
+	} {
+		if got := tc.a.Sub(tc.b); got != tc.days {
+			t.Errorf("%v − %v = %d days, want %d", tc.a, tc.b, got, tc.days)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package health
 
 import (
-	"fmt"
 	"slices"
 	"time"
 )
@@ -11,27 +10,35 @@ import (
 // morning and evening, for seven days (at least three); the first day is
 // discarded and the rest averaged.
 //
-// Decisions the protocol leaves open, taken once here:
+// The choices the guidelines leave open follow clinical-rules.md,
+// "Conventions where the guidelines leave a choice open", and are taken
+// here only:
 //
-//   - Means are over readings, not sessions: the protocol says "mean of all
-//     readings" and "average the rest". Sessions (readings within
-//     SessionWindow of a sitting's first reading) only group: a reading
-//     takes the wall-clock date and the morning/evening slot of its
-//     session's first reading, so a sitting that starts at 11:58 is a
-//     morning sitting even if its second reading is taken at 12:00.
-//   - A pressure of zero or less is not a reading (Omron zeroes the values
-//     of a possible-AFib measurement): it is treated as missing. A reading
-//     without both pressures is never averaged, never the highest or
-//     lowest, and not counted toward the protocol minimum; its rhythm
-//     flags still count, and it counts as a reading in the flags-per-week
-//     rate, since the monitor did measure.
-//   - Means are rounded to 0.1 mmHg before they are compared with a
-//     threshold, so the number shown and the verdict always agree.
-//   - The first day discarded is the first day with a reading that could be
-//     averaged, and only when a later day has one too (otherwise nothing
-//     would be left). Statistics (means, counts, highest, lowest, ME-dif)
-//     leave it out; safety findings (rhythm flags, readings above 180/120)
-//     include it.
+//   - Sittings: readings within SessionWindow of the sitting's first
+//     reading. A reading takes the wall-clock date and the morning/evening
+//     slot of its sitting's first reading, so a sitting that starts at
+//     11:58 is a morning sitting even if its second reading is at 12:00.
+//   - Day 1 is the earliest date of the period (by sitting) that holds a
+//     home reading, whatever that reading is (a blanked one too). Its
+//     readings are shown but never averaged; a period whose readings all
+//     fall on day 1 has no mean.
+//   - Means are over readings, not sittings, and exact (Exact: sum ÷
+//     count as a fraction). Verdicts compare the exact values; numbers are
+//     rounded once, for display (FormatMean), so the figure shown never
+//     contradicts the verdict beside it.
+//   - The home mean of a Summary is the one home mean that carries a
+//     verdict. Below the protocol minimum (MinimumDays days and
+//     MinimumReadings averaged readings) the threshold verdict, morning
+//     hypertension, the ME-dif flag and masked or white-coat hypertension
+//     are all NotAssessed.
+//   - A reading without both pressures (Omron blanks a measurement during
+//     a rhythm error; a pressure of zero or less is no pressure) is never
+//     averaged, highest or lowest, and does not count toward the minimum.
+//     It is kept: it counts as a reading in the flags-per-week rate, its
+//     rhythm flags count, and it is listed with its cause, or as blanked
+//     with the cause not given.
+//   - Statistics (means, counts, highest, lowest, ME-dif) leave day 1
+//     out; safety findings (rhythm flags, readings above 180/120) keep it.
 const (
 	// MinimumDays and MinimumReadings are the protocol's minimum: days with
 	// averaged readings and averaged readings, after the first day is
@@ -92,73 +99,103 @@ func (s Slot) Hours() string {
 	return ""
 }
 
-// SummaryOptions choose how Summarize applies the protocol.
-type SummaryOptions struct {
-	// Rulebook gives the home and office thresholds and the guideline
-	// that names categories; the zero value is AHA2025.
-	Rulebook Rulebook
-	// KeepFirstDay averages the first day too. The protocol discards it
-	// (ESH: the first day's readings run high), so the default is false.
-	KeepFirstDay bool
+// Verdict is where a mean stands against its limit.
+type Verdict int
+
+const (
+	// NotAssessed: no mean, or the protocol minimum is not met.
+	NotAssessed Verdict = iota
+	// Below: the exact mean is below the limit (both parts, for a pair).
+	Below
+	// AtOrAbove: the exact mean is at or above the limit (either part).
+	AtOrAbove
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case Below:
+		return "below"
+	case AtOrAbove:
+		return "at or above"
+	}
+	return "not assessed"
 }
 
-// BPMean is the mean of a set of readings, rounded to 0.1 mmHg (and 0.1
-// beats per minute). N counts the readings averaged; pulse is averaged over
-// the readings that have one.
+// BPMean is the exact mean of a set of readings. N counts the readings
+// averaged; pulse is averaged over those of them that have one.
 type BPMean struct {
-	Systolic, Diastolic Value
-	Pulse               Value
+	Systolic, Diastolic Exact
+	Pulse               Exact
 	N                   int
 }
 
 // Valid reports whether there was anything to average.
 func (m BPMean) Valid() bool { return m.N > 0 }
 
-// String writes "131.2/82.5", or "" when there is no mean.
+// String writes "131.2/82.5", rounded half away from zero, or "" when
+// there is no mean: for a mean no verdict stands beside. A mean shown
+// beside a verdict is written by Text.
 func (m BPMean) String() string {
 	if !m.Valid() {
 		return ""
 	}
-	return m.Systolic.Format(1) + "/" + m.Diastolic.Format(1)
+	return m.Systolic.String() + "/" + m.Diastolic.String()
 }
 
-// Exceeds reports whether the mean is at or above t; false without a mean.
-func (m BPMean) Exceeds(t Threshold) bool {
-	return m.Valid() && t.Exceeded(m.Systolic.Or(0), m.Diastolic.Or(0))
+// Text writes the mean as it is shown beside a verdict against t: each
+// part by FormatMean against its own limit ("134.96/84.96" under 135/85),
+// or "" when there is no mean.
+func (m BPMean) Text(t Threshold) string {
+	if !m.Valid() {
+		return ""
+	}
+	return FormatMean(m.Systolic, t.Systolic) + "/" + FormatMean(m.Diastolic, t.Diastolic)
 }
 
-// meanOf averages the readings that have both pressures.
+// AtOrAbove reports whether the exact mean is at or above t: systolic at
+// or above its limit, or diastolic at or above its. False without a mean.
+func (m BPMean) AtOrAbove(t Threshold) bool {
+	return m.Valid() && (m.Systolic.AtLeast(t.Systolic) || m.Diastolic.AtLeast(t.Diastolic))
+}
+
+// judge is the verdict of the mean against t; NotAssessed without a mean
+// or when assess is false.
+func (m BPMean) judge(t Threshold, assess bool) Verdict {
+	switch {
+	case !assess || !m.Valid():
+		return NotAssessed
+	case m.AtOrAbove(t):
+		return AtOrAbove
+	}
+	return Below
+}
+
+// meanOf averages the readings that have both pressures, exactly.
 func meanOf(rs []BloodPressure) BPMean {
-	var sys, dia, pulse Mean
+	var sys, dia, pulse exactMean
 	for _, r := range rs {
 		if !r.HasPressures() {
 			continue
 		}
-		sys.AddValue(r.Systolic)
-		dia.AddValue(r.Diastolic)
-		pulse.AddValue(r.Pulse)
+		sys.add(r.Systolic)
+		dia.add(r.Diastolic)
+		pulse.add(r.Pulse)
 	}
-	round := func(x float64) float64 { return Round(x, 1) }
-	return BPMean{
-		Systolic:  sys.Value().Map(round),
-		Diastolic: dia.Value().Map(round),
-		Pulse:     pulse.Value().Map(round),
-		N:         sys.N(),
-	}
+	return BPMean{Systolic: sys.mean(), Diastolic: dia.mean(), Pulse: pulse.mean(), N: sys.n}
 }
 
 // Entry is one home reading of the period as the protocol sees it. Its
 // values are cleaned: a zero pressure or pulse is missing.
 type Entry struct {
 	BloodPressure
-	Date     Date // wall-clock date of its session's first reading
-	Slot     Slot // slot of its session's first reading
-	Session  int  // index of its session in the period, from 0
-	FirstDay bool // on the first day, which the protocol discards
-	Averaged bool // counted in the means: has both pressures, not discarded
+	Date     Date // wall-clock date of its sitting's first reading
+	Slot     Slot // slot of its sitting's first reading
+	Session  int  // index of its sitting in the period, from 0
+	FirstDay bool // on day 1: shown, never averaged
+	Averaged bool // counted in the means: has both pressures, not on day 1
 }
 
-// FlagCount is how many readings carried a rhythm flag, and on which days.
+// FlagCount is how many readings carried a flag, and on which days.
 type FlagCount struct {
 	N     int
 	Dates []Date // distinct, in order
@@ -177,6 +214,9 @@ type WeekFlags struct {
 	From, To Date
 	Readings int // home readings, with or without values
 	Flagged  int // readings with a possible-AFib or irregular-heartbeat flag
+	// BlankedNoCause counts readings without values and without a flag:
+	// the source did not say why they were blanked.
+	BlankedNoCause int
 }
 
 // OfficeHome is what comparing office with home blood pressure shows.
@@ -185,6 +225,9 @@ type OfficeHome int
 const (
 	// OfficeHomeUnknown: office or home readings are missing in the period.
 	OfficeHomeUnknown OfficeHome = iota
+	// OfficeHomeNotAssessed: both exist, but the home readings fall short
+	// of the protocol minimum.
+	OfficeHomeNotAssessed
 	// Normotension: office and home below their thresholds.
 	Normotension
 	// SustainedHypertension: office and home at or above their thresholds.
@@ -197,6 +240,8 @@ const (
 
 func (o OfficeHome) String() string {
 	switch o {
+	case OfficeHomeNotAssessed:
+		return "Masked or white-coat hypertension not assessed"
 	case Normotension:
 		return "Normal blood pressure in the office and at home"
 	case SustainedHypertension:
@@ -209,8 +254,10 @@ func (o OfficeHome) String() string {
 	return ""
 }
 
-// Summary is the protocol's answer for a period. Every threshold it was
-// judged against is in it, with the rulebook that set it.
+// Summary is the protocol's answer for a period: the one home mean that
+// carries a verdict, and everything a screen or report says about the
+// period's blood pressure. Every threshold it was judged against is in it,
+// with the rulebook that set it.
 type Summary struct {
 	Rulebook        Rulebook
 	From, To        Date // inclusive, wall-clock dates of the readings
@@ -222,32 +269,44 @@ type Summary struct {
 	// Sessions counts the sittings with at least one averaged reading.
 	Sessions int
 
-	// FirstDay is the day discarded by the protocol; zero when none was.
+	// FirstDay is day 1, whose readings are shown but not averaged; zero
+	// without home readings.
 	FirstDay Date
-	// FirstDayReadings is how many readings with values it held.
+	// FirstDayReadings is how many home readings it holds (blanked too).
 	FirstDayReadings int
 
-	Days          int  // days with averaged readings
-	Readings      int  // averaged readings
-	WithoutValues int  // home readings of the period without both pressures
-	MinimumMet    bool // at least MinimumDays and MinimumReadings
+	Days       int  // days with averaged readings
+	Readings   int  // averaged readings
+	MinimumMet bool // at least MinimumDays and MinimumReadings
 
-	Mean, Morning, Evening BPMean
-	// AboveThreshold: the mean is at or above HomeThreshold.
-	AboveThreshold bool
-	// MEDif is the morning mean systolic minus the evening one; missing
-	// unless both exist. MEDifHigh: at or above MEDifRisk.
-	MEDif     Value
-	MEDifHigh bool
-	// MorningHypertension: the morning mean is at or above 135/85.
-	MorningHypertension bool
+	// Blanked counts the home readings of the period without both
+	// pressures (day 1 included); BlankedNoCause those of them without a
+	// rhythm flag, whose source gave no cause. Incomplete counts readings
+	// with one pressure only.
+	Blanked        int
+	BlankedNoCause FlagCount
+	Incomplete     int
+
+	// Mean is the one home mean that carries a verdict: Verdict, against
+	// HomeThreshold.
+	Mean    BPMean
+	Verdict Verdict
+	// Morning and Evening are the means of the averaged readings whose
+	// sittings began in those slots. MorningVerdict is morning
+	// hypertension: the morning mean against MorningHypertension().
+	Morning, Evening BPMean
+	MorningVerdict   Verdict
+	// MEDif is the exact morning mean systolic minus the evening one;
+	// missing unless both exist. MEDifVerdict is against MEDifRisk.
+	MEDif        Exact
+	MEDifVerdict Verdict
 
 	// Highest and Lowest are the averaged readings with the highest and
 	// lowest systolic (diastolic breaks ties); zero without readings.
 	Highest, Lowest BloodPressure
 
-	// Rhythm flags of every home reading in the period, first day
-	// included. A reading with both flags counts in both.
+	// Rhythm flags of every home reading in the period, day 1 included.
+	// A reading with both flags counts in both.
 	PossibleAFib, Irregular FlagCount
 	Flagged                 int // readings with either flag
 	Weeks                   []WeekFlags
@@ -261,10 +320,12 @@ type Summary struct {
 	// systolic and/or 120 diastolic, oldest first.
 	Severe []BloodPressure
 
-	// Office readings of the period, oldest first (cleaned), and their mean.
+	// Office readings of the period, oldest first (cleaned), their mean
+	// and its verdict against OfficeThreshold (office readings have no
+	// minimum), and what office and home show together.
 	OfficeReadings []BloodPressure
 	Office         BPMean
-	OfficeAbove    bool
+	OfficeVerdict  Verdict
 	OfficeHome     OfficeHome
 }
 
@@ -273,8 +334,7 @@ type Summary struct {
 // readings). home are readings taken outside a clinic, office the clinic's
 // (SplitBySetting separates a mixed list); readings outside the period are
 // ignored, so callers may pass a wider window.
-func Summarize(home, office []BloodPressure, from, to Date, opt SummaryOptions) Summary {
-	rb := opt.Rulebook
+func Summarize(home, office []BloodPressure, from, to Date, rb Rulebook) Summary {
 	if rb == "" {
 		rb = AHA2025
 	}
@@ -302,15 +362,15 @@ func Summarize(home, office []BloodPressure, from, to Date, opt SummaryOptions) 
 	home = slices.DeleteFunc(home, func(r BloodPressure) bool { return !inPeriod(r) })
 	office = slices.DeleteFunc(office, func(r BloodPressure) bool { return !inPeriod(r) })
 
-	s.entries(home, opt.KeepFirstDay)
+	s.entries(home)
 	s.statistics()
 	s.flags()
 
 	slices.SortStableFunc(office, byTime)
 	s.OfficeReadings = office
 	s.Office = meanOf(office)
-	s.OfficeAbove = s.Office.Exceeds(s.OfficeThreshold)
-	s.OfficeHome = compare(s.Office, s.Mean, s.OfficeThreshold, s.HomeThreshold)
+	s.OfficeVerdict = s.Office.judge(s.OfficeThreshold, true)
+	s.OfficeHome = s.compare()
 
 	for _, r := range append(entryReadings(s.Entries), office...) {
 		if r.HasPressures() && Severe(r.Systolic.Or(0), r.Diastolic.Or(0)) {
@@ -334,46 +394,40 @@ func SplitBySetting(rs []BloodPressure) (home, office []BloodPressure) {
 	return home, office
 }
 
-// entries groups the home readings into sessions and marks the discarded
-// first day.
-func (s *Summary) entries(home []BloodPressure, keepFirstDay bool) {
+// entries groups the home readings into sittings and marks day 1.
+func (s *Summary) entries(home []BloodPressure) {
 	for i, sess := range Sessions(home) {
 		start := sess.Local()
 		for _, r := range sess.Readings {
 			s.Entries = append(s.Entries, Entry{BloodPressure: r, Date: DateOf(start), Slot: SlotOf(start), Session: i})
 		}
 	}
-	var first Date
-	later := false
 	for _, e := range s.Entries {
-		if !e.HasPressures() {
-			continue
+		if s.FirstDay.IsZero() || e.Date.Before(s.FirstDay) {
+			s.FirstDay = e.Date
 		}
-		switch {
-		case first.IsZero():
-			first = e.Date
-		case e.Date != first:
-			later = true
-		}
-	}
-	discard := !keepFirstDay && later
-	if discard {
-		s.FirstDay = first
 	}
 	for i := range s.Entries {
 		e := &s.Entries[i]
-		e.FirstDay = discard && e.Date == first
+		e.FirstDay = e.Date == s.FirstDay
 		e.Averaged = e.HasPressures() && !e.FirstDay
-		if e.FirstDay && e.HasPressures() {
+		if e.FirstDay {
 			s.FirstDayReadings++
 		}
-		if !e.HasPressures() {
-			s.WithoutValues++
+		switch {
+		case e.Blanked():
+			s.Blanked++
+			if !e.Flagged() {
+				s.BlankedNoCause.add(e.Date)
+			}
+		case !e.HasPressures():
+			s.Incomplete++
 		}
 	}
 }
 
-// statistics computes the means and counts over the averaged entries.
+// statistics computes the means, counts and verdicts over the averaged
+// entries.
 func (s *Summary) statistics() {
 	var all, morning, evening []BloodPressure
 	days := map[Date]bool{}
@@ -401,10 +455,17 @@ func (s *Summary) statistics() {
 	s.Readings, s.Days, s.Sessions = len(all), len(days), len(sessions)
 	s.MinimumMet = s.Days >= MinimumDays && s.Readings >= MinimumReadings
 	s.Mean, s.Morning, s.Evening = meanOf(all), meanOf(morning), meanOf(evening)
-	s.AboveThreshold = s.Mean.Exceeds(s.HomeThreshold)
-	s.MorningHypertension = s.Morning.Exceeds(MorningHypertension())
-	s.MEDif = Sub(s.Morning.Systolic, s.Evening.Systolic).Map(func(x float64) float64 { return Round(x, 1) })
-	s.MEDifHigh = s.MEDif.Or(0) >= MEDifRisk
+	s.Verdict = s.Mean.judge(s.HomeThreshold, s.MinimumMet)
+	s.MorningVerdict = s.Morning.judge(MorningHypertension(), s.MinimumMet)
+	s.MEDif = s.Morning.Systolic.Sub(s.Evening.Systolic)
+	switch {
+	case !s.MinimumMet || !s.MEDif.Valid():
+		s.MEDifVerdict = NotAssessed
+	case s.MEDif.AtLeast(MEDifRisk):
+		s.MEDifVerdict = AtOrAbove
+	default:
+		s.MEDifVerdict = Below
+	}
 }
 
 // higher orders readings by systolic, then diastolic.
@@ -418,7 +479,8 @@ func higher(a, b BloodPressure) bool {
 
 // flags counts rhythm flags over every home reading of the period.
 func (s *Summary) flags() {
-	if !s.From.IsZero() {
+	if !s.From.IsZero() && !s.To.Before(s.From) {
+		s.Weeks = make([]WeekFlags, 0, s.To.Sub(s.From)/7+1)
 		for d := s.From; !d.After(s.To); d = d.AddDays(7) {
 			s.Weeks = append(s.Weeks, WeekFlags{From: d, To: minDate(d.AddDays(6), s.To)})
 		}
@@ -435,9 +497,13 @@ func (s *Summary) flags() {
 			s.Flagged++
 		}
 		if w := d.Sub(s.From) / 7; w >= 0 && w < len(s.Weeks) {
-			s.Weeks[w].Readings++
+			wk := &s.Weeks[w]
+			wk.Readings++
 			if e.Flagged() {
-				s.Weeks[w].Flagged++
+				wk.Flagged++
+			}
+			if e.Blanked() && !e.Flagged() {
+				wk.BlankedNoCause++
 			}
 		}
 		if !s.RepeatedFlags && e.Flagged() {
@@ -462,12 +528,16 @@ func minDate(a, b Date) Date {
 	return a
 }
 
-// compare states what office and home means show together.
-func compare(office, home BPMean, officeT, homeT Threshold) OfficeHome {
-	if !office.Valid() || !home.Valid() {
+// compare states what office and home means show together: only with an
+// office mean and a home verdict.
+func (s *Summary) compare() OfficeHome {
+	switch {
+	case !s.Office.Valid() || len(s.Entries) == 0:
 		return OfficeHomeUnknown
+	case s.Verdict == NotAssessed:
+		return OfficeHomeNotAssessed
 	}
-	o, h := office.Exceeds(officeT), home.Exceeds(homeT)
+	o, h := s.OfficeVerdict == AtOrAbove, s.Verdict == AtOrAbove
 	switch {
 	case o && h:
 		return SustainedHypertension
@@ -477,30 +547,6 @@ func compare(office, home BPMean, officeT, homeT Threshold) OfficeHome {
 		return WhiteCoatHypertension
 	}
 	return Normotension
-}
-
-// OfficeHomeStatement says in a sentence what office and home readings
-// show, naming the rulebook behind each threshold; "" when the period
-// lacks office or home readings.
-func (s Summary) OfficeHomeStatement() string {
-	if s.OfficeHome == OfficeHomeUnknown {
-		return ""
-	}
-	side := func(what string, m BPMean, t Threshold, above bool) string {
-		rel := "below"
-		if above {
-			rel = "at or above"
-		}
-		return fmt.Sprintf("%s mean %s mmHg (%d %s) is %s the %s threshold %s (%s)",
-			what, m, m.N, Plural(m.N, "reading", "readings"), rel, what, t, s.Rulebook.Name())
-	}
-	text := fmt.Sprintf("%s: %s; %s.", s.OfficeHome,
-		side("office", s.Office, s.OfficeThreshold, s.OfficeAbove),
-		side("home", s.Mean, s.HomeThreshold, s.AboveThreshold))
-	if !s.MinimumMet {
-		text += " The home readings fall short of the protocol minimum, so this is provisional."
-	}
-	return text
 }
 
 // clean returns copies of the readings, cleaned.

@@ -125,6 +125,14 @@ type BloodPressure struct {
 // classification, charts and averages need.
 func (b BloodPressure) HasPressures() bool { return b.Systolic.Valid() && b.Diastolic.Valid() }
 
+// Blanked reports whether the reading has neither pressure: a monitor
+// that blanks a measurement (Omron does during a rhythm error) leaves
+// zeros or nothing, which Measured reads as missing. A blanked reading is
+// kept and counted, never averaged or charted.
+func (b BloodPressure) Blanked() bool {
+	return !Measured(b.Systolic).Valid() && !Measured(b.Diastolic).Valid()
+}
+
 // Flagged reports whether the monitor raised a rhythm flag.
 func (b BloodPressure) Flagged() bool { return b.PossibleAFib || b.IrregularHeartbeat }
 

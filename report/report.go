@@ -75,8 +75,9 @@ type Options struct {
 	// zero: DefaultDays days from or to the other.
 	From, To health.Date
 	Rulebook health.Rulebook
-	// KeepFirstDay averages the protocol's discarded first day too.
-	KeepFirstDay bool
+	// All lets Load make a report of a period longer than MaxDays, which
+	// it otherwise refuses with a *LongPeriodError.
+	All bool
 	// Now is when the report is made (time.Now when zero), shown in Zone
 	// (time.Local when nil). Tests fix both.
 	Now  time.Time
@@ -102,8 +103,26 @@ type Report struct {
 	Devices []Device
 	Made    time.Time // in the zone it is shown in
 	Paper   Paper
-	// KeepFirstDay is set when the first day was averaged on request.
-	KeepFirstDay bool
+}
+
+// MaxDays is the longest period Load makes a report of without
+// Options.All: a year, leap day included. A longer report lists every
+// reading of years, which is rarely what a clinician wants to read (or
+// print).
+const MaxDays = 366
+
+// LongPeriodError is Load's answer for a period longer than MaxDays
+// without Options.All: how long it is and how many readings the report
+// would list.
+type LongPeriodError struct {
+	From, To     health.Date
+	Days         int
+	Home, Office int // readings the report would list
+}
+
+func (e *LongPeriodError) Error() string {
+	return fmt.Sprintf("report: the period %s to %s is %s long, more than a year: the report would list %s and %s",
+		e.From, e.To, count(e.Days, "day"), count(e.Home, "home reading"), count(e.Office, "office reading"))
 }
 
 // Load reads a profile's blood pressures for the period from db and
@@ -132,7 +151,11 @@ func Load(ctx context.Context, db *store.DB, p store.Profile, opt Options) (Repo
 	if err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
-	return New(p.Title(), p.Name, home, office, opt), nil
+	r := New(p.Title(), p.Name, home, office, opt)
+	if s := r.Summary; !opt.All && s.To.Sub(s.From)+1 > MaxDays {
+		return Report{}, &LongPeriodError{From: s.From, To: s.To, Days: s.To.Sub(s.From) + 1, Home: len(s.Entries), Office: len(s.OfficeReadings)}
+	}
+	return r, nil
 }
 
 // period resolves the report's dates, defaulting to the week that ends on
@@ -183,7 +206,7 @@ func New(patient, profile string, home, office []health.BloodPressure, opt Optio
 	if paper == "" {
 		paper = A4
 	}
-	s := health.Summarize(home, office, opt.From, opt.To, health.SummaryOptions{Rulebook: opt.Rulebook, KeepFirstDay: opt.KeepFirstDay})
+	s := health.Summarize(home, office, opt.From, opt.To, opt.Rulebook)
 	return Report{
 		Patient: patient,
 		Profile: profile,
@@ -191,8 +214,6 @@ func New(patient, profile string, home, office []health.BloodPressure, opt Optio
 		Devices: devices(s),
 		Made:    now.In(zone),
 		Paper:   paper,
-
-		KeepFirstDay: opt.KeepFirstDay,
 	}
 }
 

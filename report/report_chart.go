@@ -71,9 +71,13 @@ type chart struct {
 	Rulebook   string
 	Points     []point
 	Blank      []float64 // x of flagged readings without values
-	FirstDay   int       // index of the discarded day, or -1
+	Unflagged  []float64 // x of readings blanked without a cause given
+	FirstDay   int       // index of day 1 (not averaged), or -1
 	YMin, YMax float64
 }
+
+// gridStep is the mmHg between the chart's horizontal grid lines.
+const gridStep = 20.0
 
 // point is a reading with values; X is days since From, fractional.
 type point struct {
@@ -96,8 +100,11 @@ func newChart(s health.Summary) chart {
 		l := e.Local()
 		x := float64(health.DateOf(l).Sub(s.From)) + (float64(l.Hour())+float64(l.Minute())/60)/24
 		if !e.HasPressures() {
-			if e.Flagged() {
+			switch {
+			case e.Flagged():
 				c.Blank = append(c.Blank, x)
+			case e.Blanked():
+				c.Unflagged = append(c.Unflagged, x)
 			}
 			continue
 		}
@@ -105,7 +112,7 @@ func newChart(s health.Summary) chart {
 		c.Points = append(c.Points, p)
 		lo, hi = math.Min(lo, p.Dia-10), math.Max(hi, p.Sys+10)
 	}
-	c.YMin, c.YMax = math.Floor(lo/20)*20, math.Ceil(hi/20)*20
+	c.YMin, c.YMax = math.Floor(lo/gridStep)*gridStep, math.Ceil(hi/gridStep)*gridStep
 	return c
 }
 
@@ -122,31 +129,36 @@ func (c chart) y(mmHg float64) float64 {
 
 // draw draws the chart on cv.
 func (c chart) draw(cv canvas) {
-	// Discarded first day, shaded behind everything.
+	// Day 1, shaded behind everything; named when it is wide enough.
 	if c.FirstDay >= 0 && c.FirstDay < c.Days {
 		x0, x1 := c.x(float64(c.FirstDay)), c.x(float64(c.FirstDay+1))
 		cv.rect(x0, plotTop, x1-x0, plotBottom-plotTop, colShade)
-		cv.text((x0+x1)/2, plotTop+12, "day 1", fontSize*0.85, anchorMiddle, colAxis)
-		cv.text((x0+x1)/2, plotTop+24, "not averaged", fontSize*0.85, anchorMiddle, colAxis)
+		if x1-x0 >= 40 {
+			cv.text((x0+x1)/2, plotTop+12, "day 1", fontSize*0.85, anchorMiddle, colAxis)
+			cv.text((x0+x1)/2, plotTop+24, "not averaged", fontSize*0.85, anchorMiddle, colAxis)
+		}
 	}
-	// Horizontal grid and the mmHg axis.
-	for v := c.YMin; v <= c.YMax; v += 20 {
+	// Horizontal grid and the mmHg axis: a label on every line, at the
+	// height of the value it names.
+	for i := 0; c.YMin+float64(i)*gridStep <= c.YMax; i++ {
+		v := c.YMin + float64(i)*gridStep
 		y := c.y(v)
 		cv.line(plotLeft, y, plotRight, y, colGrid, 0.6, false)
 		cv.text(plotLeft-6, y+4, fmt.Sprint(v), fontSize, anchorEnd, colText)
 	}
 	cv.text(plotLeft-6, plotTop-10, "mmHg", fontSize, anchorEnd, colText)
-	// Day boundaries and labels.
-	step := max(1, (c.Days+13)/14)
-	for d := 0; d <= c.Days; d++ {
-		x := c.x(float64(d))
+	// Vertical lines and date labels: every day of a short period; month
+	// or year starts of a long one, so a report of years draws a few
+	// dozen lines, not one a day.
+	for _, t := range c.ticks() {
+		x := c.x(float64(t.day))
 		cv.line(x, plotTop, x, plotBottom, colGrid, 0.6, false)
-		if d < c.Days && d%step == 0 {
-			date := c.From.AddDays(d).In(time.UTC)
-			cv.text(c.x(float64(d)+0.5), plotBottom+14, date.Format("Mon"), fontSize*0.9, anchorMiddle, colText)
-			cv.text(c.x(float64(d)+0.5), plotBottom+27, date.Format("Jan 2"), fontSize*0.9, anchorMiddle, colText)
+		if t.top != "" {
+			cv.text(c.x(float64(t.day)+t.at), plotBottom+14, t.top, fontSize*0.9, anchorMiddle, colText)
+			cv.text(c.x(float64(t.day)+t.at), plotBottom+27, t.bottom, fontSize*0.9, anchorMiddle, colText)
 		}
 	}
+	cv.line(c.x(float64(c.Days)), plotTop, c.x(float64(c.Days)), plotBottom, colGrid, 0.6, false)
 	cv.line(plotLeft, plotBottom, plotRight, plotBottom, colAxis, 1, false)
 	cv.line(plotLeft, plotTop, plotLeft, plotBottom, colAxis, 1, false)
 
@@ -185,7 +197,63 @@ func (c chart) draw(cv canvas) {
 	for _, x := range c.Blank {
 		cv.triangle(c.x(x), plotBottom-6, 5, colFlag)
 	}
+	for _, x := range c.Unflagged {
+		cv.triangle(c.x(x), plotBottom-6, 5, colAxis)
+	}
 	c.legend(cv)
+}
+
+// tick is a vertical grid line at the start of day, labelled (top and
+// bottom line) at day + at.
+type tick struct {
+	day         int
+	at          float64
+	top, bottom string
+}
+
+// ticks are the chart's vertical lines: each day of a period up to 62
+// days (labels thinned to 14 at most), else the first day of each month
+// (up to 800 days) or year, with their labels thinned to fit.
+func (c chart) ticks() []tick {
+	var out []tick
+	if c.Days <= 62 {
+		step := max(1, (c.Days+13)/14)
+		for d := 0; d < c.Days; d++ {
+			t := tick{day: d, at: 0.5}
+			if d%step == 0 {
+				date := c.From.AddDays(d).In(time.UTC)
+				t.top, t.bottom = date.Format("Mon"), date.Format("Jan 2")
+			}
+			out = append(out, t)
+		}
+		return out
+	}
+	monthly := c.Days <= 800
+	var starts []int
+	for d := 0; d < c.Days; {
+		date := c.From.AddDays(d).In(time.UTC)
+		next := time.Date(date.Year()+1, time.January, 1, 0, 0, 0, 0, time.UTC)
+		if monthly {
+			next = time.Date(date.Year(), date.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		if d > 0 || date.Day() == 1 && (monthly || date.Month() == time.January) {
+			starts = append(starts, d)
+		}
+		d = health.DateOf(next).Sub(c.From)
+	}
+	step := max(1, (len(starts)+13)/14)
+	for i, d := range starts {
+		t := tick{day: d}
+		if i%step == 0 {
+			date := c.From.AddDays(d).In(time.UTC)
+			t.top, t.bottom = date.Format("Jan"), date.Format("2006")
+			if !monthly {
+				t.top, t.bottom = date.Format("2006"), ""
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // marker draws a reading: a filled circle in the morning, an open square
@@ -217,9 +285,15 @@ func (c chart) legend(cv canvas) {
 	item(func(x float64) { cv.circle(x, y, 5.5, colFlag, nil, 1.6) }, "rhythm flag", 88)
 	item(func(x float64) { cv.line(x-6, y, x+6, y, colThreshold, 1.6, true) },
 		fmt.Sprintf("home threshold %s (%s)", c.Threshold, c.Rulebook), 0)
+	x = plotLeft
 	if len(c.Blank) > 0 {
-		cv.triangle(plotLeft, y+17, 4.5, colFlag)
-		cv.text(plotLeft+10, y+21, "flagged reading without values (not charted)", fontSize*0.9, anchorStart, colText)
+		cv.triangle(x, y+17, 4.5, colFlag)
+		cv.text(x+10, y+21, "flagged reading without values (not charted)", fontSize*0.9, anchorStart, colText)
+		x += 250
+	}
+	if len(c.Unflagged) > 0 {
+		cv.triangle(x, y+17, 4.5, colAxis)
+		cv.text(x+10, y+21, "reading "+health.BlankedNoCause+" (not charted)", fontSize*0.9, anchorStart, colText)
 	}
 }
 

@@ -48,7 +48,8 @@ func at(day int, hhmm string, sys, dia float64) health.BloodPressure {
 //	          (1981 +  92 +  90 + 104)/27 = 2267/27 =  83.96… →  84.0
 //	morning   (1658 + 150 + 146)/14 = 1954/14 = 139.57… → 139.6
 //	          (1038 +  92 +  90)/14 = 1220/14 =  87.14… →  87.1
-//	evening   unchanged, 124.2/78.6; ME-dif 139.6 − 124.2 = 15.4
+//	evening   unchanged, 124.2/78.6; ME-dif 1954/14 − 1490/12 =
+//	          139.571 − 124.167 = 15.405 → 15.4
 //	office    (126 + 124)/2 = 125.0, (78 + 76)/2 = 77.0: below 130/80
 //	flags     possible AFib Jan 16 07:30, irregular Jan 16 07:40 and
 //	          Jan 17 07:30: 3 of 32 readings, and the first two are
@@ -73,10 +74,10 @@ func flaggedReport(t testing.TB) Report {
 func TestFlaggedWeekMarkdown(t *testing.T) {
 	r := flaggedReport(t)
 	s := r.Summary
-	if s.PossibleAFib.N != 1 || s.Irregular.N != 2 || !s.RepeatedFlags || s.WithoutValues != 1 || len(s.Severe) != 1 ||
+	if s.PossibleAFib.N != 1 || s.Irregular.N != 2 || !s.RepeatedFlags || s.Blanked != 1 || s.BlankedNoCause.N != 0 || len(s.Severe) != 1 ||
 		s.OfficeHome != health.MaskedHypertension {
-		t.Fatalf("summary: afib %d, irregular %d, repeated %v, without values %d, severe %d, office/home %v",
-			s.PossibleAFib.N, s.Irregular.N, s.RepeatedFlags, s.WithoutValues, len(s.Severe), s.OfficeHome)
+		t.Fatalf("summary: afib %d, irregular %d, repeated %v, blanked %d (%d without a cause), severe %d, office/home %v",
+			s.PossibleAFib.N, s.Irregular.N, s.RepeatedFlags, s.Blanked, s.BlankedNoCause.N, len(s.Severe), s.OfficeHome)
 	}
 	var b bytes.Buffer
 	if err := r.Markdown(&b); err != nil {
@@ -88,17 +89,17 @@ func TestFlaggedWeekMarkdown(t *testing.T) {
 		"> **Warning:** Repeated rhythm flags: 2 or more flagged readings in 3 consecutive readings, from 2025-01-16 07:30.",
 		"| **Possible AFib flags** | 1 reading, on 2025-01-16 |",
 		"| **Irregular heartbeat flags** | 2 readings, on 2025-01-16, 2025-01-17 |",
-		"| Home mean | 134.4/84.0 mmHg (27 readings over 6 days, 15 sessions) |",
+		"| Home mean | 134.4/84.0 mmHg (27 readings over 6 days, 15 sittings) |",
 		"| Morning mean (04:00–11:59) | 139.6/87.1 mmHg (14 readings) |",
-		"| Morning − evening systolic (ME-dif) | 15.4 mmHg (below 20) |",
+		"| Morning − evening systolic (ME-dif) | +15.4 mmHg: below 20 mmHg |",
 		"| Highest | 186/104 mmHg on 2025-01-15 14:00 |",
-		"| Flagged readings per week | 2025-01-12 to 2025-01-18: 3 of 32 readings |",
+		"| **2025-01-12 to 2025-01-18** | 32 | 3 | 0 |",
 		"| **2 or more flags in 3 consecutive readings** | yes, from 2025-01-16 07:30: a stronger signal |",
-		"| Readings without values | 1 reading (the monitor blanked them; never averaged) |",
+		"| Blanked readings | 1 reading without values; 1 with a rhythm flag: counted in the flag rates, never averaged or charted |",
 		"| **Readings above 180/120** | 186/104 on 2025-01-15 14:00 |",
-		"| 2025-01-16 | 07:30 | no values |  | morning |  | **possible AFib** |",
+		"| 2025-01-16 | 07:30 | no values |  | morning | blanked: possible AFib | **possible AFib** |",
 		"| 2025-01-16 | 07:40 | 150/92 | 70 | morning | Stage 2 | **irregular heartbeat** |",
-		"| 2025-01-15 | 14:00 | 186/104 | 70 |  | Hypertensive crisis | **above 180/120** |",
+		"| 2025-01-15 | 14:00 | 186/104 | 70 |  | Severe | **above 180/120** |",
 		"Masked hypertension: office mean 125.0/77.0 mmHg (2 readings) is below the office threshold 130/80 (AHA/ACC 2025); " +
 			"home mean 134.4/84.0 mmHg (27 readings) is at or above the home threshold 130/80 (AHA/ACC 2025).",
 		"| 2025-01-14 | 10:00 | 126/78 | 70 | Elevated | entered by hand |",
@@ -120,15 +121,18 @@ func TestTooFewReadings(t *testing.T) {
 	}
 	for _, want := range []string{
 		"> **Warning:** Protocol minimum not met: 2 readings averaged over 1 day; the protocol needs at least 3 days and 12 readings.",
-		"| Home threshold | 130/80 mmHg (AHA/ACC 2025): not assessed, protocol minimum not met |",
+		"| Against the home threshold | not assessed: the protocol minimum (3 days, 12 averaged readings) is not met |",
 		"| **Protocol minimum** | NOT met: 1 day and 2 readings averaged (needs 3 days and 12 readings) |",
+		// 140/90 in the morning, at or above 135/85, yet no verdict.
+		"| Morning hypertension (morning mean ≥ 135/85) | morning hypertension not assessed: the protocol minimum (3 days, 12 averaged readings) is not met |",
+		"| Morning − evening systolic (ME-dif) | +2.0 mmHg: not assessed: the protocol minimum (3 days, 12 averaged readings) is not met |",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("markdown lacks %q", want)
 		}
 	}
-	if strings.Contains(b.String(), "the mean is at or above it") {
-		t.Error("a report short of the protocol minimum judges the mean")
+	if strings.Contains(b.String(), "at or above") {
+		t.Error("a report short of the protocol minimum judges a mean")
 	}
 }
 
@@ -306,26 +310,9 @@ func TestEmptyReport(t *testing.T) {
 			}
 			if f == Markdown && (!strings.Contains(b.String(), "No home readings in this period.") ||
 				!strings.Contains(b.String(), "Protocol minimum not met: 0 readings averaged over 0 days") ||
-				strings.Contains(b.String(), "Flagged readings per week")) {
+				strings.Contains(b.String(), "Rhythm flags per week")) {
 				t.Errorf("%s: markdown\n%s", name, b.String())
 			}
-		}
-	}
-}
-
-func TestKeepFirstDay(t *testing.T) {
-	home := readOmronCSV(t, filepath.Join("testdata", "omron-week-us.csv"), eastern)
-	r := New("J", "p", home, nil, Options{From: jan(12), To: jan(18), KeepFirstDay: true})
-	var b bytes.Buffer
-	if err := r.Markdown(&b); err != nil {
-		t.Fatal(err)
-	}
-	// All 28: (3148 + 152+148+140+138) / 28 = 3726/28 = 133.07… → 133.1;
-	// (1981 + 96+94+90+88) / 28 = 2349/28 = 83.89… → 83.9.
-	for _, want := range []string{"| Home mean | 133.1/83.9 mmHg (28 readings over 7 days, 14 sessions) |",
-		"| First day | averaged too, as asked (the protocol discards it) |"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("markdown lacks %q", want)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func (r Report) PDF(w io.Writer) error {
 	p.table([]float64{28, 152}, nil, [][]string{
 		{"Patient", fmt.Sprintf("%s (profile %s)", v.Patient, v.Profile)},
 		{"Period", v.Period},
-		{"Rulebook", v.Rulebook + "; categories by " + v.Guideline},
+		{"Rulebook", v.Rulebook + "; categories: home readings on its home scale (" + v.HomeScale + "), office readings by " + v.OfficeScale},
 		{"Made", v.Made},
 	}, tableStyle{boldFirst: true})
 	pdf.Ln(2)
@@ -89,11 +89,23 @@ func (r Report) PDF(w io.Writer) error {
 		"open squares evening sittings (18:00–23:59). The dashed line is the home threshold, " +
 		v.Chart.Threshold.String() + " mmHg (" + v.Rulebook + ").")
 
+	if len(v.Weeks) > 0 {
+		p.heading("Rhythm flags per week")
+		wrows := make([][]string, len(v.Weeks))
+		walerts := make([]bool, len(v.Weeks))
+		for i, w := range v.Weeks {
+			wrows[i] = []string{w.From + " to " + w.To, fmt.Sprint(w.Readings), fmt.Sprint(w.Flagged), fmt.Sprint(w.Blanked)}
+			walerts[i] = w.Alert
+		}
+		p.table([]float64{60, 30, 30, 60}, []string{"Week", "Readings", "Flagged", "Blanked, cause not given"}, wrows,
+			tableStyle{alert: walerts, align: []string{"L", "R", "R", "R"}})
+	}
+
 	p.heading("Office and home")
 	p.paragraph(v.OfficeHome)
 	if len(v.Office) > 0 {
 		pdf.Ln(1)
-		p.readings([]string{"Date", "Time", "mmHg", "Pulse", "Category (" + v.Guideline + ")", "Flags"},
+		p.readings([]string{"Date", "Time", "mmHg", "Pulse", "Category (" + v.OfficeScale + ")", "Flags"},
 			[]float64{22, 16, 18, 13, 40, 71}, v.Office, false)
 	}
 
@@ -107,6 +119,9 @@ func (r Report) PDF(w io.Writer) error {
 
 	p.heading("About rhythm flags")
 	p.box(v.AFibCaveat, rgb{246, 242, 250}, colFlag)
+	if v.BlankedNote != "" {
+		p.box(v.BlankedNote, rgb{246, 242, 250}, colFlag)
+	}
 
 	p.heading("Home readings")
 	if v.Empty {
@@ -114,7 +129,7 @@ func (r Report) PDF(w io.Writer) error {
 	} else {
 		p.paragraph(v.TimesNote + " Morning is 04:00–11:59 and evening 18:00–23:59, by the time a sitting began.")
 		pdf.Ln(1)
-		p.readings([]string{"Date", "Time", "mmHg", "Pulse", "Slot", "Category (" + v.Guideline + ")", "Flags"},
+		p.readings([]string{"Date", "Time", "mmHg", "Pulse", "Slot", "Category (" + v.HomeScale + ")", "Flags"},
 			[]float64{22, 16, 18, 13, 17, 33, 61}, v.Readings, true)
 	}
 

@@ -45,10 +45,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 //	diastolic (1038 +  943)/24 = 1981/24 =  82.5416… →  82.5
 //	pulse     ( 867 +  807)/24 = 1674/24 =  69.75    →  69.8
 //
-// AHA 2025 (home threshold 130/80): 131.2 ≥ 130, so at or above.
-// ESH 2023 (home threshold 135/85): 131.2 < 135 and 82.5 < 85, so below.
-// ME-dif = 138.2 − 124.2 = 14.0 mmHg, below 20.
-// Morning hypertension: 138.2 ≥ 135, so yes.
+// AHA 2025 (home threshold 130/80): 3148/24 ≥ 130, so at or above.
+// ESH 2023 (home threshold 135/85): 3148/24 < 135 and 1981/24 < 85, so below.
+// ME-dif = 1658/12 − 1490/12 = 168/12 = 14.0 mmHg exactly, below 20.
+// Morning hypertension: 1658/12 = 138.17 ≥ 135, so yes.
+// Flags per week: the one week holds all 28 readings, none flagged.
 // Highest: 142/89 on 2025-01-15 06:45; lowest: 120/76 on 2025-01-14 19:31.
 // No rhythm flags (the US layout has no column for them), nothing above
 // 180/120, no office readings.
@@ -64,7 +65,7 @@ type weekAnswer struct {
 
 var handWorked = weekAnswer{
 	mean: "131.2/82.5", morning: "138.2/86.5", evening: "124.2/78.6", pulse: "69.8",
-	readings: 24, days: 6, sessions: 12, medif: "14",
+	readings: 24, days: 6, sessions: 12, medif: "14.0",
 	highest: "142/89", highestAt: "2025-01-15 06:45", lowest: "120/76", lowestAt: "2025-01-14 19:31",
 }
 
@@ -134,12 +135,13 @@ func TestMonitoringWeekSummary(t *testing.T) {
 	if s.FirstDay != (health.Date{Year: 2025, Month: time.January, Day: 12}) || s.FirstDayReadings != 4 || !s.MinimumMet {
 		t.Errorf("first day %v (%d readings), minimum met %v", s.FirstDay, s.FirstDayReadings, s.MinimumMet)
 	}
-	if !s.AboveThreshold || !s.MorningHypertension || s.MEDifHigh || s.Flagged != 0 || len(s.Severe) != 0 || s.OfficeHome != health.OfficeHomeUnknown {
-		t.Errorf("AHA verdicts: above %v, morning hypertension %v, ME-dif high %v, flags %d, severe %d, office/home %v",
-			s.AboveThreshold, s.MorningHypertension, s.MEDifHigh, s.Flagged, len(s.Severe), s.OfficeHome)
+	if s.Verdict != health.AtOrAbove || s.MorningVerdict != health.AtOrAbove || s.MEDifVerdict != health.Below ||
+		s.Flagged != 0 || len(s.Severe) != 0 || s.OfficeHome != health.OfficeHomeUnknown {
+		t.Errorf("AHA verdicts: home %v, morning %v, ME-dif %v, flags %d, severe %d, office/home %v",
+			s.Verdict, s.MorningVerdict, s.MEDifVerdict, s.Flagged, len(s.Severe), s.OfficeHome)
 	}
-	if esh := weekReport(t, health.ESH2023).Summary; esh.AboveThreshold || esh.Mean.String() != want.mean {
-		t.Errorf("ESH: mean %s above 135/85 = %v, want below", esh.Mean, esh.AboveThreshold)
+	if esh := weekReport(t, health.ESH2023).Summary; esh.Verdict != health.Below || esh.Mean.String() != want.mean {
+		t.Errorf("ESH: mean %s %v 135/85, want below", esh.Mean, esh.Verdict)
 	}
 }
 
@@ -152,22 +154,27 @@ func TestMonitoringWeekMarkdown(t *testing.T) {
 	}
 	md := b.String()
 	for _, want := range []string{
-		"| Home mean | 131.2/82.5 mmHg (24 readings over 6 days, 12 sessions) |",
-		"| **Home threshold** | 130/80 mmHg (AHA/ACC 2025): the mean is at or above it |",
+		"| Home mean | 131.2/82.5 mmHg (24 readings over 6 days, 12 sittings) |",
+		"| **Against the home threshold** | at or above the home threshold 130/80 (AHA/ACC 2025) |",
 		"| Protocol minimum | met: 6 days and 24 readings averaged (needs 3 days and 12 readings) |",
-		"| First day | 2025-01-12 discarded (4 readings), as the protocol says |",
+		"| Day 1 | 2025-01-12 (4 readings) shown, not averaged, as the protocol says |",
 		"| Morning mean (04:00–11:59) | 138.2/86.5 mmHg (12 readings) |",
 		"| Evening mean (18:00–23:59) | 124.2/78.6 mmHg (12 readings) |",
-		"| Morning − evening systolic (ME-dif) | 14.0 mmHg (below 20) |",
+		"| **Morning hypertension (morning mean ≥ 135/85)** | morning hypertension: the morning mean is at or above 135/85 |",
+		"| Morning − evening systolic (ME-dif) | +14.0 mmHg: below 20 mmHg |",
 		"| Mean pulse | 69.8 bpm |",
 		"| Highest | 142/89 mmHg on 2025-01-15 06:45 |",
 		"| Lowest | 120/76 mmHg on 2025-01-14 19:31 |",
 		"| Possible AFib flags | none |",
 		"| Readings above 180/120 | none |",
+		"| 2025-01-12 to 2025-01-18 | 28 | 0 | 0 |",
 		"Times are the wall clock where each reading was taken (UTC−05:00).",
 		"| 2025-01-12 | 07:00 | 152/96 | 78 | morning | Stage 2 | day 1, not averaged |",
 		"| 2025-01-15 | 06:45 | 142/89 | 74 | morning | Stage 2 |  |",
-		"Category (ACC/AHA 2017/2025)",
+		"| 2025-01-13 | 20:00 | 126/80 | 68 | evening | Stage 1 |  |",
+		"| 2025-01-14 | 07:06 | 134/84 | 70 | morning | Stage 1 |  |",
+		"| 2025-01-14 | 07:05 | 136/85 | 71 | morning | Stage 2 |  |",
+		"Category (home, AHA/ACC 2025)",
 		"not a diagnosis: confirm it with an ECG",
 		"sensitivity ≈ 96 %, specificity ≈ 94 %; positive predictive value in real primary care ≈ 42 %",
 		"No office readings in this period",
@@ -185,9 +192,11 @@ func TestMonitoringWeekMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| Home threshold | 135/85 mmHg (ESH 2023): the mean is below it |",
-		"Category (ESH 2023)",
-		"| 2025-01-13 | 07:00 | 140/88 | 72 | morning | Grade 1, isolated systolic |",
+		"| Against the home threshold | below the home threshold 135/85 (ESH 2023) |",
+		"Category (home, ESH 2023)",
+		"| 2025-01-13 | 07:00 | 140/88 | 72 | morning | Hypertension |",
+		"| 2025-01-14 | 07:06 | 134/84 | 70 | morning | Normal |",
+		"| 2025-01-14 | 07:05 | 136/85 | 71 | morning | Hypertension |",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("ESH markdown lacks %q", want)

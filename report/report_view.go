@@ -11,23 +11,26 @@ import (
 // view is the report laid out as text: what every format prints, so the
 // formats differ only in markup.
 type view struct {
-	Title      string
-	Patient    string
-	Profile    string
-	Period     string
-	Rulebook   string
-	Guideline  string
-	Made       string
-	Alerts     []string // above 180/120, minimum not met, repeated flags: first thing read
-	Summary    []item
-	OfficeHome string
-	Office     []row
-	Readings   []row
-	TimesNote  string
-	AFibCaveat string
-	Devices    []string
-	Chart      chart
-	Empty      bool // no home readings at all
+	Title       string
+	Patient     string
+	Profile     string
+	Period      string
+	Rulebook    string
+	HomeScale   string // the scale home readings are classified on
+	OfficeScale string // the scale office readings are classified on
+	Made        string
+	Alerts      []string // above 180/120, minimum not met, repeated flags: first thing read
+	Summary     []item
+	Weeks       []week
+	OfficeHome  string
+	Office      []row
+	Readings    []row
+	TimesNote   string
+	AFibCaveat  string
+	BlankedNote string // when the period has blanked readings
+	Devices     []string
+	Chart       chart
+	Empty       bool // no home readings at all
 }
 
 // item is a line of the summary.
@@ -36,11 +39,18 @@ type item struct {
 	Alert        bool
 }
 
+// week is a row of the flags-per-week table.
+type week struct {
+	From, To                   string
+	Readings, Flagged, Blanked int // Blanked: without values and without a cause given
+	Alert                      bool
+}
+
 // row is a reading in a table.
 type row struct {
 	Date, Time, BP, Pulse, Slot, Category, Flags string
 	Alert                                        bool // a rhythm flag, or above 180/120
-	Muted                                        bool // not averaged (discarded first day, no values)
+	Muted                                        bool // not averaged (day 1, no values)
 }
 
 const (
@@ -51,19 +61,23 @@ const (
 func (r Report) view() view {
 	s := r.Summary
 	v := view{
-		Title:      "Home blood-pressure report",
-		Patient:    r.Patient,
-		Profile:    r.Profile,
-		Period:     fmt.Sprintf("%s to %s (%d days)", s.From, s.To, s.To.Sub(s.From)+1),
-		Rulebook:   s.Rulebook.Name(),
-		Guideline:  s.Rulebook.Guideline().Name(),
-		Made:       r.Made.Format("2006-01-02 15:04 MST"),
-		AFibCaveat: health.FlagCaveat + " " + health.FlagEvidence,
-		Empty:      len(s.Entries) == 0,
-		Chart:      newChart(s),
+		Title:       "Home blood-pressure report",
+		Patient:     r.Patient,
+		Profile:     r.Profile,
+		Period:      fmt.Sprintf("%s to %s (%s)", s.From, s.To, count(s.To.Sub(s.From)+1, "day")),
+		Rulebook:    s.Rulebook.Name(),
+		HomeScale:   s.Rulebook.HomeGuideline().Name(),
+		OfficeScale: s.Rulebook.Guideline().Name(),
+		Made:        r.Made.Format("2006-01-02 15:04 MST"),
+		AFibCaveat:  health.FlagCaveat + " " + health.FlagEvidence,
+		Empty:       len(s.Entries) == 0,
+		Chart:       newChart(s),
 	}
 	if s.From.IsZero() {
 		v.Period = "no readings"
+	}
+	if s.Blanked > 0 {
+		v.BlankedNote = health.BlankedNote
 	}
 	zone := singleOffset(s)
 	when := func(t time.Time) string {
@@ -91,7 +105,7 @@ func (r Report) view() view {
 	}
 	if !s.MinimumMet {
 		v.Alerts = append(v.Alerts, fmt.Sprintf("Protocol minimum not met: %s averaged over %s; the protocol needs at least %d days and %d readings. "+
-			"The means below are not a protocol result and the home threshold is not assessed.",
+			"The means below are not a protocol result: the home threshold, morning hypertension and the ME-dif flag are not assessed.",
 			count(s.Readings, "reading"), count(s.Days, "day"), health.MinimumDays, health.MinimumReadings))
 	}
 	if s.RepeatedFlags {
@@ -99,7 +113,14 @@ func (r Report) view() view {
 			"A screening signal to confirm with an ECG.", when(s.RepeatedFlagsAt)))
 	}
 
-	v.Summary = summaryItems(s, r.KeepFirstDay, when)
+	v.Summary = summaryItems(s, when)
+	for _, w := range s.Weeks {
+		if w.Readings == 0 {
+			continue // "0 of 0" says nothing, and a long period has many such weeks
+		}
+		v.Weeks = append(v.Weeks, week{From: w.From.String(), To: w.To.String(), Readings: w.Readings, Flagged: w.Flagged,
+			Blanked: w.BlankedNoCause, Alert: w.Flagged > 0 || w.BlankedNoCause > 0})
+	}
 	v.OfficeHome = officeHomeText(s)
 	for _, e := range s.Entries {
 		v.Readings = append(v.Readings, readingRow(e.BloodPressure, e.Slot, s.Rulebook, zone, e, true))
@@ -113,29 +134,19 @@ func (r Report) view() view {
 	return v
 }
 
-func summaryItems(s health.Summary, keptFirstDay bool, when func(time.Time) string) []item {
+// summaryItems are the summary's lines. Every mean compared with a limit
+// and every verdict is the Summary's own text (health), as on the
+// dashboard's screens.
+func summaryItems(s health.Summary, when func(time.Time) string) []item {
 	var out []item
 	add := func(label, value string, alert bool) { out = append(out, item{label, value, alert}) }
-	rb := s.Rulebook.Name()
 
-	mean := "no home readings with values"
+	mean := "no home readings averaged"
 	if s.Mean.Valid() {
-		mean = fmt.Sprintf("%s mmHg (%s over %s, %s)", s.Mean, count(s.Readings, "reading"), count(s.Days, "day"), count(s.Sessions, "session"))
+		mean = fmt.Sprintf("%s mmHg (%s over %s, %s)", s.MeanText(), count(s.Readings, "reading"), count(s.Days, "day"), count(s.Sessions, "sitting"))
 	}
 	add("Home mean", mean, false)
-
-	threshold := fmt.Sprintf("%s mmHg (%s): ", s.HomeThreshold, rb)
-	switch {
-	case !s.Mean.Valid():
-		threshold += "not assessed, no home readings"
-	case !s.MinimumMet:
-		threshold += "not assessed, protocol minimum not met"
-	case s.AboveThreshold:
-		threshold += "the mean is at or above it"
-	default:
-		threshold += "the mean is below it"
-	}
-	add("Home threshold", threshold, s.MinimumMet && s.AboveThreshold)
+	add("Against the home threshold", s.VerdictText(), s.Verdict == health.AtOrAbove)
 
 	minimum := fmt.Sprintf("%s and %s averaged (needs %d days and %d readings)", count(s.Days, "day"), count(s.Readings, "reading"),
 		health.MinimumDays, health.MinimumReadings)
@@ -144,72 +155,69 @@ func summaryItems(s health.Summary, keptFirstDay bool, when func(time.Time) stri
 	} else {
 		add("Protocol minimum", "NOT met: "+minimum, true)
 	}
-
-	switch {
-	case !s.FirstDay.IsZero():
-		add("First day", fmt.Sprintf("%s discarded (%s), as the protocol says", s.FirstDay, count(s.FirstDayReadings, "reading")), false)
-	case keptFirstDay:
-		add("First day", "averaged too, as asked (the protocol discards it)", false)
-	case s.Readings > 0:
-		add("First day", "kept: readings on one day only", false)
+	if !s.FirstDay.IsZero() {
+		add("Day 1", fmt.Sprintf("%s (%s) shown, not averaged, as the protocol says", s.FirstDay, count(s.FirstDayReadings, "reading")), false)
 	}
 
-	slot := func(label string, sl health.Slot, m health.BPMean) {
-		value := fmt.Sprintf("no %s readings", sl)
-		if m.Valid() {
-			value = fmt.Sprintf("%s mmHg (%s)", m, count(m.N, "reading"))
-		}
-		add(fmt.Sprintf("%s mean (%s)", label, sl.Hours()), value, false)
-	}
-	slot("Morning", health.SlotMorning, s.Morning)
-	slot("Evening", health.SlotEvening, s.Evening)
-
-	medif := "needs morning and evening readings"
-	if d, ok := s.MEDif.Get(); ok {
-		if s.MEDifHigh {
-			medif = fmt.Sprintf("%s mmHg: %g mmHg or more carries extra cardiovascular risk (%s)", fmt1(d), health.MEDifRisk, health.JHOPCitation)
-		} else {
-			medif = fmt.Sprintf("%s mmHg (below %g)", fmt1(d), health.MEDifRisk)
-		}
-	}
-	add("Morning − evening systolic (ME-dif)", medif, s.MEDifHigh)
-
+	morning := "no morning readings averaged"
 	if s.Morning.Valid() {
-		mh := "no"
-		if s.MorningHypertension {
-			mh = "yes: the morning mean is at or above " + health.MorningHypertension().String()
-		}
-		add("Morning hypertension (morning mean ≥ "+health.MorningHypertension().String()+")", mh, s.MorningHypertension)
+		morning = fmt.Sprintf("%s mmHg (%s)", s.MorningText(), count(s.Morning.N, "reading"))
 	}
-	if p, ok := s.Mean.Pulse.Get(); ok {
-		add("Mean pulse", fmt1(p)+" bpm", false)
+	add(fmt.Sprintf("Morning mean (%s)", health.SlotMorning.Hours()), morning, false)
+	evening := "no evening readings averaged"
+	if s.Evening.Valid() {
+		evening = fmt.Sprintf("%s mmHg (%s)", s.Evening, count(s.Evening.N, "reading"))
+	}
+	add(fmt.Sprintf("Evening mean (%s)", health.SlotEvening.Hours()), evening, false)
+	add("Morning hypertension (morning mean ≥ "+health.MorningHypertension().String()+")", s.MorningVerdictText(), s.MorningVerdict == health.AtOrAbove)
+
+	medif := s.MEDifVerdictText()
+	if s.MEDif.Valid() {
+		medif = s.MEDifText() + " mmHg: " + medif
+	}
+	add("Morning − evening systolic (ME-dif)", medif, s.MEDifVerdict == health.AtOrAbove)
+
+	if s.Mean.Pulse.Valid() {
+		add("Mean pulse", s.Mean.Pulse.String()+" bpm", false)
 	}
 	if s.Highest.HasPressures() {
 		add("Highest", fmt.Sprintf("%s mmHg on %s", bpText(s.Highest), when(s.Highest.Local())), false)
 		add("Lowest", fmt.Sprintf("%s mmHg on %s", bpText(s.Lowest), when(s.Lowest.Local())), false)
 	}
 
+	dates := func(ds []health.Date) string {
+		out := make([]string, len(ds))
+		for i, d := range ds {
+			out[i] = d.String()
+		}
+		return strings.Join(out, ", ")
+	}
 	flags := func(f health.FlagCount) string {
 		if f.N == 0 {
 			return "none"
 		}
-		dates := make([]string, len(f.Dates))
-		for i, d := range f.Dates {
-			dates[i] = d.String()
-		}
-		return fmt.Sprintf("%s, on %s", count(f.N, "reading"), strings.Join(dates, ", "))
+		return fmt.Sprintf("%s, on %s", count(f.N, "reading"), dates(f.Dates))
 	}
-	add("Possible AFib flags", flags(s.PossibleAFib), s.PossibleAFib.N > 0)
+	afib := flags(s.PossibleAFib)
+	if n := s.BlankedNoCause.N; n > 0 {
+		// Omron blanks a measurement during a rhythm error; a source
+		// without a flag column cannot say whether this was one.
+		if s.PossibleAFib.N == 0 {
+			afib = "none flagged"
+		}
+		afib += fmt.Sprintf(", but %s %s %s (see Blanked readings)", count(n, "reading"), health.Plural(n, "was", "were"), health.BlankedNoCause)
+	}
+	add("Possible AFib flags", afib, s.PossibleAFib.N > 0)
 	add("Irregular heartbeat flags", flags(s.Irregular), s.Irregular.N > 0)
-	var weeks []string
-	for _, w := range s.Weeks {
-		if w.Readings == 0 {
-			continue // "0 of 0" says nothing, and a long period has many such weeks
+	if s.Blanked > 0 {
+		blank := count(s.Blanked, "reading") + " without values"
+		if flagged := s.Blanked - s.BlankedNoCause.N; flagged > 0 {
+			blank += fmt.Sprintf("; %d with a rhythm flag", flagged)
 		}
-		weeks = append(weeks, fmt.Sprintf("%s to %s: %d of %s", w.From, w.To, w.Flagged, count(w.Readings, "reading")))
-	}
-	if len(weeks) > 0 {
-		add("Flagged readings per week", strings.Join(weeks, "; "), false)
+		if n := s.BlankedNoCause.N; n > 0 {
+			blank += fmt.Sprintf("; %d %s, on %s", n, health.BlankedNoCause, dates(s.BlankedNoCause.Dates))
+		}
+		add("Blanked readings", blank+": counted in the flag rates, never averaged or charted", s.BlankedNoCause.N > 0)
 	}
 	if s.Flagged > 0 {
 		rep := "no"
@@ -218,8 +226,8 @@ func summaryItems(s health.Summary, keptFirstDay bool, when func(time.Time) stri
 		}
 		add("2 or more flags in 3 consecutive readings", rep, s.RepeatedFlags)
 	}
-	if s.WithoutValues > 0 {
-		add("Readings without values", count(s.WithoutValues, "reading")+" (the monitor blanked them; never averaged)", false)
+	if s.Incomplete > 0 {
+		add("Incomplete readings", count(s.Incomplete, "reading")+" with one pressure only: never averaged", false)
 	}
 	severe := "none"
 	if len(s.Severe) > 0 {
@@ -237,17 +245,12 @@ func officeHomeText(s health.Summary) string {
 	if st := s.OfficeHomeStatement(); st != "" {
 		return st
 	}
-	rb := s.Rulebook.Name()
 	switch {
 	case len(s.OfficeReadings) == 0:
 		return "No office readings in this period: masked and white-coat hypertension cannot be assessed."
 	case s.Office.Valid():
-		rel := "below"
-		if s.OfficeAbove {
-			rel = "at or above"
-		}
-		return fmt.Sprintf("Office mean %s mmHg (%s) is %s the office threshold %s (%s); without home readings there is nothing to compare it with.",
-			s.Office, count(s.Office.N, "reading"), rel, s.OfficeThreshold, rb)
+		return fmt.Sprintf("Office mean %s mmHg (%s) is %s; without home readings there is nothing to compare it with.",
+			s.OfficeText(), count(s.Office.N, "reading"), s.OfficeVerdictText())
 	}
 	return "The office readings of this period have no values to compare."
 }
@@ -259,15 +262,20 @@ func readingRow(bp health.BloodPressure, slot health.Slot, rb health.Rulebook, o
 		r.Time += " " + health.FormatOffset(bp.Offset)
 	}
 	var flags []string
-	if bp.HasPressures() {
+	switch c, ok := bp.Category(rb); {
+	case ok:
 		r.BP = bpText(bp)
-		c, _ := bp.Category(rb.Guideline())
 		r.Category = c.Name
 		if c.IsolatedSystolic {
 			r.Category += ", isolated systolic"
 		}
-	} else {
+	case bp.Blanked():
 		r.BP = "no values"
+		r.Category = health.BlankedText(bp)
+		r.Muted = true
+	default:
+		r.BP = pressureText(bp)
+		r.Category = "incomplete: not classified"
 		r.Muted = true
 	}
 	if p, ok := bp.Pulse.Get(); ok {
@@ -359,11 +367,20 @@ func bpText(bp health.BloodPressure) string {
 	return fmtShort(bp.Systolic.Or(0)) + "/" + fmtShort(bp.Diastolic.Or(0))
 }
 
+// pressureText writes a reading's pressures, a dash for a missing one.
+func pressureText(bp health.BloodPressure) string {
+	part := func(v health.Value) string {
+		if !v.Valid() {
+			return "—"
+		}
+		return v.String()
+	}
+	return part(bp.Systolic) + "/" + part(bp.Diastolic)
+}
+
 // fmtShort writes a reading's number as devices show it: whole numbers
 // without decimals.
 func fmtShort(x float64) string { return health.Of(x).String() }
-
-func fmt1(x float64) string { return health.Of(x).Format(1) }
 
 func count(n int, noun string) string {
 	if n == 1 {

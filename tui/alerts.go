@@ -17,6 +17,7 @@ const (
 	alertRepeated
 	alertAFib
 	alertIrregular
+	alertBlanked
 	alertQuiet
 	alertCondition
 )
@@ -30,7 +31,7 @@ func (k alertKind) mark() string {
 		return "!!"
 	case alertRepeated, alertAFib, alertIrregular:
 		return "⚠"
-	case alertQuiet:
+	case alertQuiet, alertBlanked:
 		return "○"
 	}
 	return "•"
@@ -66,7 +67,7 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			})
 		}
 	}
-	if g := s.general; g.RepeatedFlags {
+	if g := s.summary; g.RepeatedFlags {
 		out = append(out, alert{
 			kind:   alertRepeated,
 			title:  "Repeated rhythm flags from " + s.period.when(g.RepeatedFlagsAt),
@@ -87,13 +88,27 @@ func buildAlerts(s *snapshot, set settings) []alert {
 		}
 		values := pressure(r.Systolic, r.Diastolic) + " mmHg"
 		if !r.HasPressures() {
-			values += " (not measured)"
+			values += " (blanked)"
 		}
 		if p, ok := r.Pulse.Get(); ok {
 			values += fmt.Sprintf(", pulse %.0f", p)
 		}
 		a.title = fmt.Sprintf("%s · %s · %s%s", name, s.period.when(r.Local()), values, where(r.Meta))
 		out = append(out, a)
+	}
+	for _, r := range s.bp.readings {
+		if !r.Blanked() || r.Flagged() {
+			continue
+		}
+		values := "no values"
+		if p, ok := r.Pulse.Get(); ok {
+			values += fmt.Sprintf(", pulse %.0f", p)
+		}
+		out = append(out, alert{
+			kind:   alertBlanked,
+			title:  fmt.Sprintf("Blanked reading, cause not given · %s · %s%s", s.period.when(r.Local()), values, where(r.Meta)),
+			detail: health.BlankedNoCauseDetail,
+		})
 	}
 	quiet := time.Duration(set.quietDays) * 24 * time.Hour
 	for _, a := range s.accounts {

@@ -68,16 +68,32 @@ const chartRows = 3
 const maxChartLines = 20
 
 // yScale is a chart's vertical scale: rows lines, from lo on the bottom
-// row to hi on the top one, step apart.
+// row to hi on the top one, step apart. Row i from the bottom is labelled
+// lo + i·step, and a value is drawn on the row whose label is nearest to
+// it (half a step above a label rounds up), the rule rowOf states.
 type yScale struct {
 	lo, hi, step float64
 	rows         int
 }
 
+// label is the value of row i from the bottom.
+func (s yScale) label(i int) float64 { return s.lo + float64(i)*s.step }
+
+// units is v in rows above the bottom row (a fraction between rows).
+func (s yScale) units(v float64) float64 { return (v - s.lo) / s.step }
+
+// rowOf is the row, from the bottom, on which v is drawn: the row whose
+// label is nearest to v, the upper one when v lies exactly half way. It
+// is what asciigraph does with the units the chart hands it.
+func (s yScale) rowOf(v float64) int { return int(math.Floor(s.units(v) + 0.5 + 1e-9)) }
+
 // scale works out the y axis for at most maxRows lines: the data's range
 // with modest padding (and the reference lines near it), widened to the
 // chart's minimum span, on round steps. refs reports which reference
 // lines the axis holds; those far from the data are left off the chart.
+// The rows fall on the reference lines' values: a threshold of 130 is
+// drawn on the row labelled 130, never between two labels (see
+// roundScale).
 func (c lineChart) scale(maxRows int) (s yScale, refs []bool, ok bool) {
 	lo, hi, has := math.Inf(1), math.Inf(-1), false
 	for _, l := range c.lines {
@@ -94,12 +110,36 @@ func (c lineChart) scale(maxRows int) (s yScale, refs []bool, ok bool) {
 	near := max(hi-lo, c.minSpan) / 2
 	refs = make([]bool, len(c.refs))
 	dlo, dhi := lo, hi
+	var on []float64
 	for i, r := range c.refs {
 		if r.value >= dlo-near && r.value <= dhi+near {
 			refs[i] = true
-			lo, hi = min(lo, r.value), max(hi, r.value)
+			on = append(on, r.value)
 		}
 	}
+	// Fewer reference lines when no round step puts all of them on rows
+	// in the height given: the last ones go first.
+	for n := len(on); n >= 0; n-- {
+		l, h := lo, hi
+		for _, v := range on[:n] {
+			l, h = min(l, v), max(h, v)
+		}
+		if s, ok = c.fit(l, h, maxRows, on[:n]); ok {
+			for i, k := 0, 0; i < len(refs); i++ {
+				if refs[i] {
+					refs[i] = k < n
+					k++
+				}
+			}
+			return s, refs, true
+		}
+	}
+	return yScale{}, nil, false
+}
+
+// fit is the scale of [lo, hi] padded and widened to the minimum span, in
+// at most maxRows rows, with every value of on falling on a row.
+func (c lineChart) fit(lo, hi float64, maxRows int, on []float64) (yScale, bool) {
 	if span := hi - lo; span < c.minSpan {
 		mid := (lo + hi) / 2
 		lo, hi = mid-c.minSpan/2, mid+c.minSpan/2
@@ -115,19 +155,34 @@ func (c lineChart) scale(maxRows int) (s yScale, refs []bool, ok bool) {
 	if c.ceiling != 0 {
 		phi = min(phi, c.ceiling)
 	}
-	s, ok = roundScale(plo, phi, lo, hi, maxRows, c.prec)
-	return s, refs, ok
+	return roundScale(plo, phi, lo, hi, maxRows, c.prec, on)
 }
 
 // roundScale picks the smallest round step (1, 2, 2.5 or 5 times a power
 // of ten, and no finer than the labels' decimals) that fits [lo, hi] into
-// at most maxRows lines, with the bounds on multiples of it. [plo, phi]
-// is the range padded: the padding goes first when a finer step fits
+// at most maxRows lines. The rows are the multiples of the step, or, with
+// values to hold (thresholds), the first value plus multiples of the step;
+// a step that would put another of the values between rows is passed
+// over (130/80 on a step of 20: 80 + 20k never meets 130). [plo, phi] is
+// the range padded: the padding goes first when a finer step fits
 // without it.
-func roundScale(plo, phi, lo, hi float64, maxRows, prec int) (yScale, bool) {
+func roundScale(plo, phi, lo, hi float64, maxRows, prec int, on []float64) (yScale, bool) {
 	unit := math.Pow10(-prec)
+	anchor := 0.0
+	if len(on) > 0 {
+		anchor = on[0]
+	}
+	onRow := func(step float64) bool {
+		for _, v := range on {
+			if k := (v - anchor) / step; math.Abs(k-math.Round(k)) > 1e-9 {
+				return false
+			}
+		}
+		return true
+	}
 	fits := func(lo, hi, step float64) (yScale, bool) {
-		l, h := math.Floor(lo/step+1e-9)*step, math.Ceil(hi/step-1e-9)*step
+		l := anchor + math.Floor((lo-anchor)/step+1e-9)*step
+		h := anchor + math.Ceil((hi-anchor)/step-1e-9)*step
 		n := int(math.Round((h - l) / step))
 		if n < 1 {
 			h, n = l+step, 1
@@ -139,6 +194,9 @@ func roundScale(plo, phi, lo, hi float64, maxRows, prec int) (yScale, bool) {
 			step := mag * m
 			if units := step / unit; math.Abs(units-math.Round(units)) > 1e-9 {
 				continue // 0.25 cannot be written with one decimal
+			}
+			if !onRow(step) {
+				continue
 			}
 			if s, ok := fits(plo, phi, step); ok {
 				return s, true
@@ -178,6 +236,12 @@ func (c lineChart) render(st styles, w, h int) string {
 		return block("", w, min(h, 1))
 	}
 
+	// asciigraph is handed rows, not values: each value becomes the row
+	// rowOf puts it on, on a scale of exactly one row per unit, so that
+	// the labels are the scale's own and a value lands on the row nearest
+	// its label, whatever asciigraph's own arithmetic would make of lo,
+	// hi and the height.
+	top := s.rows - 1
 	var data [][]float64
 	var chars []asciigraph.CharSet
 	var colors []asciigraph.AnsiColor
@@ -187,15 +251,21 @@ func (c lineChart) render(st styles, w, h int) string {
 		}
 		v := make([]float64, cols.cols)
 		for j := range v {
-			v[j] = r.value
+			v[j] = float64(s.rowOf(r.value))
 		}
 		data, chars, colors = append(data, v), append(chars, refLine), append(colors, c.refColor)
 	}
 	for _, l := range c.lines {
-		data = append(data, l.data.resample(cols))
+		v := l.data.resample(cols)
+		for j, x := range v {
+			if !math.IsNaN(x) {
+				v[j] = float64(min(max(s.rowOf(x), 0), top))
+			}
+		}
+		data = append(data, v)
 		chars, colors = append(chars, l.chars), append(colors, l.color)
 	}
-	plot := plotExactly(data, s, labelW, yfmt,
+	plot := plotRows(data, s, labelW, yfmt,
 		asciigraph.SeriesChars(chars...), asciigraph.SeriesColors(colors...))
 
 	var b strings.Builder
@@ -230,17 +300,20 @@ func sideBySide(st styles, a, b lineChart, w, h int) string {
 	return strings.Join(twoColumns(left, right, w), "\n")
 }
 
-// plotExactly draws the plot with one line for each of the scale's round
-// values, from hi down to lo. With bounds on multiples of the step,
-// asciigraph's rows fall exactly on them.
-func plotExactly(data [][]float64, s yScale, labelW int, yfmt func(float64) string, opts ...asciigraph.Option) string {
+// plotRows draws the plot from data in rows above the bottom (0 to
+// s.rows−1), one line for each of the scale's rows, from the top down,
+// each labelled with its value.
+func plotRows(data [][]float64, s yScale, labelW int, yfmt func(float64) string, opts ...asciigraph.Option) string {
+	top := float64(s.rows - 1)
 	base := []asciigraph.Option{
-		asciigraph.LowerBound(s.lo), asciigraph.UpperBound(s.hi), asciigraph.Offset(2), asciigraph.Height(s.rows - 1),
-		asciigraph.YAxisValueFormatter(func(v float64) string { return fmt.Sprintf("%*s", labelW, yfmt(v)) }),
+		asciigraph.LowerBound(0), asciigraph.UpperBound(top), asciigraph.Offset(2), asciigraph.Height(s.rows - 1),
+		asciigraph.YAxisValueFormatter(func(row float64) string {
+			return fmt.Sprintf("%*s", labelW, yfmt(s.label(int(math.Round(row)))))
+		}),
 	}
 	out := asciigraph.PlotMany(data, append(base, opts...)...)
 	lines := strings.Split(out, "\n")
-	if len(lines) > s.rows { // only if rounding ever disagreed
+	if len(lines) > s.rows { // never: one row per unit
 		lines = lines[len(lines)-s.rows:]
 	}
 	for len(lines) < s.rows {

@@ -47,10 +47,12 @@ type snapshot struct {
 	ac activityData
 	vt vitalsData
 
-	// general applies the protocol's statistics to the whole period,
-	// keeping the first day: the means the overview and the blood-pressure
-	// screen show. protocol discards the first day, as the review does.
-	general, protocol health.Summary
+	// summary is the protocol's summary of the period's blood pressure:
+	// the one home mean that carries a verdict (day 1 left out, exact,
+	// "not assessed" below the protocol minimum). The overview, the
+	// blood-pressure screen, the review and the alerts all show it, and
+	// no screen compares another mean with a threshold.
+	summary health.Summary
 
 	accounts   []accountInfo
 	conditions []health.Condition // recorded atrial fibrillation
@@ -72,8 +74,8 @@ type bpData struct {
 	charted         int             // readings with both pressures in the chart
 	office          int             // office readings in the period
 	flags           flagSummary
-	// marked are the period's home readings with a rhythm flag or above
-	// 180/120, for the review.
+	// marked are the period's home readings with a rhythm flag, above
+	// 180/120, or blanked without a cause given, for the review.
 	marked []health.BloodPressure
 }
 
@@ -86,6 +88,10 @@ type flagSummary struct {
 	flagged         int                   // readings with either flag
 	severe          int                   // readings above 180/120
 	worst           *health.BloodPressure // the severe reading with the highest systolic
+	// blanked counts readings without values and without a flag: the
+	// source did not say why the monitor blanked them.
+	blanked     int
+	blankedDays []health.Date
 }
 
 // categoryShare is how many readings fell in one category.
@@ -321,15 +327,19 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 			fl.irregular++
 			fl.irregularDays = appendDay(fl.irregularDays, day)
 		}
-		if r.HasPressures() && health.Severe(r.Systolic.Or(0), r.Diastolic.Or(0)) {
+		blankNoCause := r.Blanked() && !r.Flagged()
+		if blankNoCause {
+			fl.blanked++
+			fl.blankedDays = appendDay(fl.blankedDays, day)
+		}
+		severe := r.HasPressures() && health.Severe(r.Systolic.Or(0), r.Diastolic.Or(0))
+		if severe {
 			fl.severe++
 			if fl.worst == nil || r.Systolic.Or(0) > fl.worst.Systolic.Or(0) {
 				fl.worst = &d.readings[i]
 			}
-			if r.Setting != health.SettingOffice {
-				d.marked = append(d.marked, r)
-			}
-		} else if r.Flagged() && r.Setting != health.SettingOffice {
+		}
+		if (severe || r.Flagged() || blankNoCause) && r.Setting != health.SettingOffice {
 			d.marked = append(d.marked, r)
 		}
 	}
@@ -340,14 +350,13 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 	if !slices.ContainsFunc(home, health.BloodPressure.HasPressures) && len(office) > 0 {
 		chart, d.chartOffice = office, true
 	}
-	g := set.rulebook.Guideline()
 	sys, dia, pulse := newDayAcc(s.period), newDayAcc(s.period), newDayAcc(s.period)
 	ms, md, es, ed := newDayAcc(s.period), newDayAcc(s.period), newDayAcc(s.period), newDayAcc(s.period)
 	levels := map[int]*categoryShare{}
 	for _, r := range chart {
 		day := health.DateOf(r.Local())
 		pulse.add(day, r.Pulse)
-		c, ok := r.Category(g)
+		c, ok := r.Category(set.rulebook)
 		if !ok {
 			continue
 		}
@@ -374,10 +383,7 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 	}
 	slices.SortFunc(d.shares, func(a, b categoryShare) int { return cmp.Compare(a.cat.Level, b.cat.Level) })
 
-	opt := health.SummaryOptions{Rulebook: set.rulebook, KeepFirstDay: true}
-	s.general = health.Summarize(home, office, s.period.Start, s.period.End, opt)
-	opt.KeepFirstDay = false
-	s.protocol = health.Summarize(home, office, s.period.Start, s.period.End, opt)
+	s.summary = health.Summarize(home, office, s.period.Start, s.period.End, set.rulebook)
 	return nil
 }
 

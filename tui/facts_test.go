@@ -15,22 +15,45 @@ import (
 // runs −3 … +3 over every seven days, so a day means 128/81 plus its
 // delta. The 30 days are four whole weeks (deltas sum to 0) plus 14 and
 // 15 Feb (+2, +3); the gap days 20 Feb (+1), 3 Mar (−2) and 4 Mar (−1)
-// have no readings: net delta +7 a slot, ×4 slots = +28 over 108 readings.
+// have no readings: 27 routine days whose deltas sum to +7 a slot, ×4
+// slots = +28 over 108 readings. Deltas −3 … +3 occur 4, 3, 3, 4, 3, 5, 5
+// times.
 //
-//	systolic  108·128 + 28 = 13 852, + 142 + 128 + 186 = 14 308 / 111 = 128.90 → 128.9
-//	diastolic 108·81  + 28 =  8 776, +  92 +  80 + 122 =  9 070 / 111 =  81.71 →  81.7
-//	morning (04:00–11:59): 55 readings, 134.4/85.4
-//	evening (18:00–23:59): 56 readings, 123.5/78.1; ME-dif 134.4 − 123.5 = +10.9
-//	ACC/AHA categories: Normal 10, Elevated 34, Stage 1 65, Stage 2 1
-//	(142/92), crisis 1 (186/122) of 111: 9 %, 31 %, 59 %, 1 %, 1 %.
+//	all 111   systolic  108·128 + 28 = 13 852, + 142 + 128 + 186 = 14 308
+//	          diastolic 108·81  + 28 =  8 776, +  92 +  80 + 122 =  9 070
+//
+// The one home mean (the protocol's) leaves out day 1, 14 Feb (delta +2:
+// 4 readings, 512 + 8 = 520 systolic, 324 + 8 = 332 diastolic):
+//
+//	systolic  (14 308 − 520) / 107 = 13 788 / 107 = 128.86 → 128.9
+//	diastolic ( 9 070 − 332) / 107 =  8 738 / 107 =  81.66 →  81.7
+//	at or above 130/80 (AHA/ACC 2025): 81.66 ≥ 80; below 135/85 (ESH 2023).
+//	morning: 27·268 + 2·7 + 142 = 7 392 over 55, less 14 Feb's 272:
+//	         7 120 / 53 = 134.34 → 134.3; diastolic 27·170 + 14 + 92 =
+//	         4 696, less 174: 4 522 / 53 = 85.32 → 85.3 (morning
+//	         hypertension: 85.32 ≥ 85)
+//	evening: 27·244 + 14 + 128 + 186 = 6 916 over 56, less 248:
+//	         6 668 / 54 = 123.48 → 123.5; diastolic 27·154 + 14 + 80 + 122
+//	         = 4 374, less 158: 4 216 / 54 = 78.07 → 78.1
+//	ME-dif (exact means): 7 120/53 − 6 668/54 = 134.3396 − 123.4815 =
+//	         10.858 → +10.9 (the rounded means would give 10.8)
+//
+// Home-scale categories (AHA/ACC 2025 home: Stage 1 130–134 or 80–84,
+// Stage 2 ≥ 135 or ≥ 85) of the 111 charted readings:
+//
+//	07:30 136/86: deltas −3, −2 (133/83, 134/84) Stage 1: 7; the rest Stage 2: 20
+//	07:32 132/84: −3 … 0 Stage 1: 14; +1 … +3 (dia ≥ 85) Stage 2: 13
+//	20:15 124/78: −3 … +1 Elevated: 17; +2, +3 (dia ≥ 80) Stage 1: 10
+//	20:17 120/76: −3 … −1 Normal: 10; 0 … +3 Elevated: 17
+//	specials: 142/92 Stage 2, 128/80 Stage 1, 186/122 Severe
+//	Normal 10, Elevated 34, Stage 1 32, Stage 2 34, Severe 1 of 111:
+//	9 %, 31 %, 29 %, 31 %, 1 %.
 //
 // The last 7 days (9–15 Mar) hold 28 routine readings, whose deltas cancel
-// (exactly 128/81), plus the three specials: (28·128 + 456) / 31 =
-// 4 040 / 31 = 130.32 → 130.3 and (28·81 + 294) / 31 = 2 562 / 31 = 82.645
-// → 82.6.
-//
-// The protocol (review) discards the first day, 14 Feb (4 readings): 107
-// readings on 26 days; morning 134.3/85.3 (53), evening 123.5/78.1 (54).
+// (exactly 128/81), plus the three specials: 28·128 + 456 = 4 040 and
+// 28·81 + 294 = 2 562 over 31. Day 1 is 9 Mar (delta −3: 500/312):
+// (4 040 − 500) / 27 = 131.11 → 131.1 and (2 562 − 312) / 27 = 83.33 →
+// 83.3, on 6 days.
 //
 // Steps: day k of the fixture (k = 0 on 16 Nov 2025) counts
 // 4 000 + (1 237·k mod 8 000). 15 Mar is k = 119: 4 000 + (147 203 mod
@@ -50,8 +73,9 @@ func TestScreenFacts(t *testing.T) {
 		want []string
 	}{
 		{TabOverview, []string{
-			"123/79 mmHg · pulse 64", "△ Elevated (ACC/AHA 2017/2025)",
-			"128.9/81.7 mmHg (111 readings)", "▲ at or above the home threshold 130/80 (AHA/ACC 2025)",
+			"123/79 mmHg · pulse 64", "△ Elevated (home, AHA/ACC 2025)",
+			"128.9/81.7 mmHg (107 readings, 26 days; day 1 left out)", "▲ at or above the home threshold 130/80 (AHA/ACC 2025)",
+			"morning 134.3/85.3 · evening 123.5/78.1",
 			"Possible AFib on 2 readings (12 Mar), irregular heartbeat on 1 (10 Mar)",
 			"A monitor's possible-AFib or irregular-heartbeat flag is a screening result, not a diagnosis: confirm it with an ECG.",
 			"186/122 mmHg on Sat 14 Mar 21:05",
@@ -60,10 +84,10 @@ func TestScreenFacts(t *testing.T) {
 			"✗ 1upHealth", "needs relinking",
 		}},
 		{TabBP, []string{
-			"Home mean 128.9/81.7 mmHg (111 readings)", "▲ ≥ 130/80",
-			"morning 134.4/85.4 (55)", "evening 123.5/78.1 (56)", "ME-dif +10.9",
-			"✓ Normal 9%", "△ Elevated 31%", "▲ Stage 1 59%", "▲▲ Stage 2 1%", "!! Hypertensive crisis 1%",
-			"office mean 142.0/91.0 (1)",
+			"Home mean 128.9/81.7 mmHg (107 readings; day 1 left out)", "▲ at or above the home threshold 130/80 (AHA/ACC 2025)",
+			"morning 134.3/85.3 (53)", "evening 123.5/78.1 (54)", "ME-dif +10.9",
+			"home, AHA/ACC 2025: ✓ Normal 9%", "△ Elevated 31%", "▲ Stage 1 29%", "▲▲ Stage 2 31%", "!! Severe 1%",
+			"office mean 142.0/91.0 (1)", health.FlagCaveat,
 		}},
 		{TabWeight, []string{"change over 30 days −0.4 kg (82.2 → 81.8)", "BMI 26.7 △ Overweight (WHO)"}},
 		{TabActivity, []string{
@@ -77,14 +101,16 @@ func TestScreenFacts(t *testing.T) {
 		{TabAlerts, []string{
 			"✗ 1upHealth needs relinking", "!! Above 180/120 · Sat 14 Mar 21:05 · 186/122 mmHg",
 			"⚠ Repeated rhythm flags from Thu 12 Mar 07:40",
-			"⚠ Possible AFib · Thu 12 Mar 07:40 · —/— mmHg (not measured), pulse 96",
+			"⚠ Possible AFib · Thu 12 Mar 07:40 · —/— mmHg (blanked), pulse 96",
 			"A monitor's AFib flag is a screening result, not a diagnosis: confirm it with an ECG.",
 			"Rhythm flags a week (flagged/readings): week of 07 Mar 3/31",
 		}},
 		{TabReview, []string{
-			"107 readings on 26 days", "first day (14 Feb, 4 readings) left out",
-			"morning 134.3/85.3 (53)", "evening 123.5/78.1 (54)", "ME-dif +10.8 mmHg",
-			"Sustained hypertension",
+			"107 readings on 26 days", "day 1 (14 Feb, 4 readings) not averaged",
+			"Mean 128.9/81.7 mmHg  ▲ at or above the home threshold 130/80 (AHA/ACC 2025)",
+			"Morning 134.3/85.3 (53)  ▲ morning hypertension: the morning mean is at or above 135/85",
+			"Evening 123.5/78.1 (54)", "ME-dif +10.9 mmHg  ✓ below 20 mmHg",
+			"Sustained hypertension", health.FlagCaveat,
 		}},
 	}
 	for _, tc := range tests {
@@ -114,18 +140,19 @@ func TestSevenDays(t *testing.T) {
 	m := loaded(t, fx, 120, 36)
 	press(t, m, "-") // 30 days → 7 days
 	got := screen(m)
-	for _, w := range []string{"7 days: 09 Mar – 15 Mar 2026", "130.3/82.6 mmHg (31 readings)"} {
+	for _, w := range []string{"7 days: 09 Mar – 15 Mar 2026", "131.1/83.3 mmHg (27 readings, 6 days; day 1 left out)"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("want %q:\n%s", w, got)
 		}
 	}
 	// The week before has the routine only, on five days (3 and 4 Mar
-	// are gaps): deltas −3 (2 Mar), 0, +1, +2, +3 sum to +3 a slot, so
-	// systolic (20·128 + 4·3) / 20 = 128.6 and diastolic
-	// (20·81 + 12) / 20 = 81.6: below 130 but at or above 80.
+	// are gaps): 2 Mar (delta −3) is day 1; 5–8 Mar have deltas 0, +1,
+	// +2, +3, which sum to +6 a slot, so systolic (16·128 + 4·6) / 16 =
+	// 2 072 / 16 = 129.5 and diastolic (16·81 + 24) / 16 = 1 320 / 16 =
+	// 82.5: below 130 but at or above 80.
 	press(t, m, "left")
 	got = screen(m)
-	for _, w := range []string{"7 days: 02 Mar – 08 Mar 2026", "128.6/81.6 mmHg (20 readings)", "▲ at or above the home threshold 130/80", "−0.1 kg over 7 days (81.9 → 81.8)"} {
+	for _, w := range []string{"7 days: 02 Mar – 08 Mar 2026", "129.5/82.5 mmHg (16 readings, 4 days; day 1 left out)", "▲ at or above the home threshold 130/80", "−0.1 kg over 7 days (81.9 → 81.8)"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("week before: want %q:\n%s", w, got)
 		}
@@ -187,7 +214,7 @@ func TestFlaggedReadingsAlwaysMarked(t *testing.T) {
 	var blank, afib, irregular bool
 	for _, l := range strings.Split(got, "\n") {
 		if strings.Contains(l, "Thu 12 Mar 07:40") {
-			blank = strings.Contains(l, "—/—") && strings.Contains(l, "⚠ AFib") && strings.Contains(l, "not measured")
+			blank = strings.Contains(l, "—/—") && strings.Contains(l, "⚠ AFib") && strings.Contains(l, "blanked: possible AFib")
 		}
 		if strings.Contains(l, "Thu 12 Mar 07:44") {
 			afib = strings.Contains(l, "142/92") && strings.Contains(l, "⚠ AFib, irregular")
@@ -201,5 +228,38 @@ func TestFlaggedReadingsAlwaysMarked(t *testing.T) {
 	}
 	if !blank || !afib || !irregular {
 		t.Errorf("flagged rows not marked (blank %v, afib %v, irregular %v):\n%s", blank, afib, irregular, got)
+	}
+}
+
+// TestBlankedWithoutCause: a reading whose values are all missing and
+// that carries no flag (the US Omron CSV layout has no flag column) is
+// kept and said to be blanked, cause not given, on every screen that
+// lists readings; it is counted, never averaged.
+func TestBlankedWithoutCause(t *testing.T) {
+	fx := newFixture(t)
+	blank := bp("blank-1", at(2026, 3, 13, 20, 40), 0, 0, 0)
+	if _, err := fx.db.Upsert(t.Context(), fx.me.ID, fx.omron.ID, health.Batch{BloodPressure: []health.BloodPressure{blank}}); err != nil {
+		t.Fatal(err)
+	}
+	m := loaded(t, fx, 120, 60)
+	press(t, m, "-") // 7 days: 9–15 Mar
+	for tab, want := range map[Tab][]string{
+		// The mean is unchanged: 131.1/83.3 of 27 readings (TestSevenDays).
+		TabOverview: {"131.1/83.3 mmHg (27 readings, 6 days; day 1 left out)", "○ 1 reading blanked, cause not given (13 Mar)"},
+		TabBP:       {"Fri 13 Mar 20:40     —/—     — blanked, cause not given", "○ 1 blanked, cause not given"},
+		// The week: 28 routine readings, the 4 specials (a blanked
+		// possible-AFib one among them) and this one: 33, 3 flagged.
+		TabAlerts: {"○ Blanked reading, cause not given · Fri 13 Mar 20:40 · no values · HEM-7600T",
+			"week of 09 Mar 3/33 (1 blanked, cause not given)"},
+		TabReview: {"2 readings blanked (1 cause not given)", "Fri 13 Mar 20:40      —/— mmHg  pulse   —  ○ blanked, cause not given",
+			health.BlankedNote[:60]},
+	} {
+		m.tab = tab
+		got := screen(m)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: want %q:\n%s", tab, w, got)
+			}
+		}
 	}
 }

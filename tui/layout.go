@@ -33,7 +33,7 @@ func (m *model) layout() {
 		m.tabSpans[t] = m.tabBarFor(t).spans
 	}
 	var chart func(int) int
-	stats := 4
+	stats, caveat := 4, 0
 	m.reviewMax = 0
 	if m.data != nil {
 		f := m.frame()
@@ -41,11 +41,12 @@ func (m *model) layout() {
 			if d.sys.empty() {
 				chart = func(int) int { return 2 } // a sentence instead
 			} else {
-				chart = f.bpChart(true).height
+				chart = func(h int) int { return f.bpScreenChart(h).height(h) }
 			}
 			stats = len(flow(f.bpStats(), m.bodyW))
+			caveat = len(f.bpCaveat(m.bodyW))
 		}
 		m.reviewMax = f.reviewScroll(m.bodyW, m.bodyH)
 	}
-	m.bpLayout = bpLayoutFor(m.bodyH, chart, stats)
+	m.bpLayout = bpLayoutFor(m.bodyH, chart, stats, caveat)
 }

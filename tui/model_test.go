@@ -90,7 +90,7 @@ func TestPeriodAnchorsOnOldData(t *testing.T) {
 	fx.options.Now = func() time.Time { return fixNow.AddDate(0, 3, 0) } // 15 June
 	m := loaded(t, fx, 120, 36)
 	got := screen(m)
-	for _, w := range []string{"30 days: 14 Feb – 15 Mar 2026", "(ends on the newest reading)", "128.9/81.7 mmHg (111 readings)"} {
+	for _, w := range []string{"30 days: 14 Feb – 15 Mar 2026", "(ends on the newest reading)", "128.9/81.7 mmHg (107 readings, 26 days; day 1 left out)"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("want %q:\n%s", w, got)
 		}
@@ -226,7 +226,7 @@ func TestEngineEventsUpdateTheScreen(t *testing.T) {
 		t.Error("a second page scheduled a second reload")
 	}
 	run(t, m, cmd) // the debounce tick, then the load
-	if got := screen(m); !strings.Contains(got, "151/97 mmHg · pulse 81") || !strings.Contains(got, "▲▲ Stage 2 (ACC/AHA 2017/2025)") {
+	if got := screen(m); !strings.Contains(got, "151/97 mmHg · pulse 81") || !strings.Contains(got, "▲▲ Stage 2 (home, AHA/ACC 2025)") {
 		t.Errorf("the new reading does not show:\n%s", got)
 	}
 
@@ -516,7 +516,7 @@ func TestColours(t *testing.T) {
 		if strings.Contains(out, "38;5;") || strings.Contains(out, "38;2;") {
 			t.Errorf("%s: colours remain", tc.name)
 		}
-		for _, mark := range []string{"▲ Stage 1", "✓ Normal", "△ Elevated", "!! Hypertensive crisis", "── systolic", "══ diastolic", "┄┄ home threshold"} {
+		for _, mark := range []string{"▲ Stage 1", "✓ Normal", "△ Elevated", "!! Severe", "── systolic", "══ diastolic", "┄┄ home threshold"} {
 			if !strings.Contains(out, mark) {
 				t.Errorf("%s: %q is lost without colour", tc.name, mark)
 			}

@@ -5,25 +5,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"vitals/health"
 )
 
 // bpLayout is how the blood-pressure screen divides its height.
 type bpLayout struct {
-	chartH, statsH, tableRows int
+	chartH, statsH, caveatH, tableRows int
 }
 
-// bpLayoutFor divides a body h lines high: the chart takes what its
-// values need up to half the height (chart says how many lines it draws
-// when allowed max; nil: all of them), the statistics their lines, and
-// the table of readings the rest.
-func bpLayoutFor(h int, chart func(max int) int, stats int) bpLayout {
-	l := bpLayout{statsH: min(max(stats, 1), 4)}
-	l.chartH = min(max(h*11/20, 10), maxChartLines)
+// bpLayoutFor divides a body h lines high: the statistics take their
+// lines (up to 6), the rhythm-flag caveat its lines (0 without flags in
+// the period), the chart what its values need up to about half the
+// height (chart says how many lines it draws when allowed max; nil: all
+// of them), and the table of readings the rest, at least 3 rows while
+// the chart can give them up.
+func bpLayoutFor(h int, chart func(max int) int, stats, caveat int) bpLayout {
+	l := bpLayout{statsH: min(max(stats, 1), 6), caveatH: caveat}
+	fixed := 1 + l.statsH + l.caveatH + 1 // title, statistics, caveat, table header
+	l.chartH = min(max(h*11/20, 10), maxChartLines, max(h-fixed-3, 8))
 	if chart != nil {
 		l.chartH = min(chart(l.chartH), l.chartH)
 	}
-	l.tableRows = max(h-1-l.chartH-l.statsH-1, 1)
+	l.tableRows = max(h-fixed-l.chartH, 1)
 	return l
 }
 
@@ -59,6 +64,20 @@ func (f frame) bpChart(withPulse bool) lineChart {
 	return c
 }
 
+// bpScreenChart is the blood-pressure screen's chart in h lines: with
+// the pulse, unless the pulse's range would make the pressures' rows
+// coarser (on a short terminal the pulse, 60 or so, would stretch the
+// axis down; the table lists it anyway).
+func (f frame) bpScreenChart(h int) lineChart {
+	with, without := f.bpChart(true), f.bpChart(false)
+	a, _, okA := with.scale(h - chartRows)
+	b, _, okB := without.scale(h - chartRows)
+	if okB && (!okA || a.step > b.step) {
+		return without
+	}
+	return with
+}
+
 func (f frame) bloodPressure(w, h int) string {
 	st, d := f.st, f.d.bp
 	if len(d.readings) == 0 {
@@ -71,46 +90,44 @@ func (f frame) bloodPressure(w, h int) string {
 	}
 	out := []string{title}
 	if d.sys.empty() {
-		msg := wrapLines([]string{"No reading in this period has both pressures to chart (rhythm-flagged readings without values are listed below)."}, w)
+		msg := wrapLines([]string{"No reading in this period has both pressures to chart (blanked readings are listed below, never charted)."}, w)
 		out = append(out, block(st.muted.Render(strings.Join(msg, "\n")), w, l.chartH))
 	} else {
-		out = append(out, f.bpChart(true).render(st, w, l.chartH))
+		out = append(out, f.bpScreenChart(l.chartH).render(st, w, l.chartH))
 	}
 	stats := flow(f.bpStats(), w)
 	for len(stats) < l.statsH {
 		stats = append(stats, "")
 	}
 	out = append(out, stats[:l.statsH]...)
+	out = append(out, f.bpCaveat(w)...)
 	out = append(out, f.bpTable(w, l.tableRows))
 	return strings.Join(out, "\n")
 }
 
-// bpStats are the period's statistics, as items to flow into lines.
+// bpStats are the period's statistics, as items to flow into lines. The
+// home mean and its verdict are the summary's, as on every screen.
 func (f frame) bpStats() []string {
-	st, g, d := f.st, f.d.general, f.d.bp
+	st, g, d := f.st, f.d.summary, f.d.bp
 	var items []string
 	if g.Mean.Valid() {
-		items = append(items, fmt.Sprintf("Home mean %s mmHg (%s)", st.value.Render(g.Mean.String()), howMany(g.Readings, "reading", "readings")))
-		if g.AboveThreshold {
-			items = append(items, st.bad.Render(fmt.Sprintf("▲ ≥ %s", g.HomeThreshold)))
-		} else {
-			items = append(items, st.good.Render(fmt.Sprintf("✓ < %s", g.HomeThreshold)))
-		}
+		items = append(items, fmt.Sprintf("Home mean %s mmHg (%s; day 1 left out)", st.value.Render(g.MeanText()), howMany(g.Readings, "reading", "readings")))
+		items = append(items, f.verdict(g.Verdict, g.VerdictText()))
+	} else if len(g.Entries) > 0 {
+		items = append(items, st.muted.Render(fmt.Sprintf("No home mean: day 1 (%s) is never averaged", shortDay(g.FirstDay))))
 	}
 	if g.Morning.Valid() {
-		items = append(items, fmt.Sprintf("morning %s (%s)", g.Morning, thousands(float64(g.Morning.N))))
+		items = append(items, fmt.Sprintf("morning %s (%s)", g.MorningText(), thousands(float64(g.Morning.N))))
 	}
 	if g.Evening.Valid() {
 		items = append(items, fmt.Sprintf("evening %s (%s)", g.Evening, thousands(float64(g.Evening.N))))
 	}
-	if x, ok := g.MEDif.Get(); ok {
-		s := fmt.Sprintf("ME-dif %s", signed(x, 1))
-		if g.MEDifHigh {
+	if g.MEDif.Valid() {
+		s := "ME-dif " + g.MEDifText()
+		if g.MEDifVerdict == health.AtOrAbove {
 			s = st.bad.Render("▲ "+s) + st.muted.Render(fmt.Sprintf(" (≥ %.0f: extra risk, J-HOP)", health.MEDifRisk))
 		}
 		items = append(items, s)
-	}
-	if g.Office.Valid() {
 	}
 	if len(d.shares) > 0 {
 		// One item a category, so that the shares wrap between them.
@@ -123,15 +140,31 @@ func (f frame) bpStats() []string {
 		}
 	}
 	if g.Office.Valid() {
-		items = append(items, fmt.Sprintf("office mean %s (%d)", g.Office, g.Office.N))
+		items = append(items, fmt.Sprintf("office mean %s (%d)", g.OfficeText(), g.Office.N))
 	}
 	if n := d.flags.flagged; n > 0 {
 		items = append(items, st.banner.Render(fmt.Sprintf("⚠ %s with rhythm flags", howMany(n, "reading", "readings"))))
+	}
+	if n := d.flags.blanked; n > 0 {
+		items = append(items, st.banner.Render(fmt.Sprintf("○ %d %s", n, health.BlankedNoCause)))
 	}
 	if n := len(g.Severe); n > 0 {
 		items = append(items, st.bannerBad.Render(fmt.Sprintf("!! %d above 180/120", n)))
 	}
 	return items
+}
+
+// bpCaveat is the rhythm-flag caveat, on one line, for a period whose
+// readings carry a flag (the table marks them).
+func (f frame) bpCaveat(w int) []string {
+	if f.d.bp.flags.flagged == 0 {
+		return nil
+	}
+	text := health.FlagCaveat
+	if ansi.StringWidth(text) > w {
+		text = health.FlagCaveatShort
+	}
+	return wrapStyled(f.st.muted, text, w)
 }
 
 // bpTable lists the period's readings, newest first, from the scroll
@@ -140,7 +173,6 @@ func (f frame) bpTable(w, rows int) string {
 	st, rs := f.st, f.d.bp.readings
 	n := len(rs)
 	off := min(max(f.bpOffset, 0), max(n-rows, 0))
-	g := f.set.rulebook.Guideline()
 	flagsW, irregular := 12, "irreg."
 	if w >= 100 {
 		flagsW, irregular = 17, "irregular"
@@ -155,15 +187,20 @@ func (f frame) bpTable(w, rows int) string {
 		{title: "When", width: len(f.when(f.now))},
 		{title: "mmHg", width: 7, right: true},
 		{title: "Pulse", width: 5, right: true},
-		{title: "Category", width: 22},
+		{title: "Category", width: 24},
 		{title: "Flags", width: flagsW},
 		{title: sourceTitle, width: 8, grow: true},
 	}}
 	for i := off; i < min(off+rows, n); i++ {
 		r := rs[n-1-i]
-		cat := st.muted.Render("— not measured")
-		if c, ok := r.Category(g); ok {
+		cat := st.muted.Render("— a pressure missing")
+		if c, ok := r.Category(f.set.rulebook); ok {
 			cat = st.category(c)
+			if r.Setting == health.SettingOffice {
+				cat += st.muted.Render(" office")
+			}
+		} else if r.Blanked() {
+			cat = st.muted.Render(health.BlankedText(r))
 		}
 		flags := ""
 		switch {

@@ -63,18 +63,22 @@ func (f frame) alertsScreen(w, h int) string {
 // weeklyFlags is the rate of rhythm flags per week of the period, for the
 // weeks that had any.
 func (f frame) weeklyFlags() string {
-	g := f.d.general
+	g := f.d.summary
 	var flagged []string
 	quiet, readings := 0, 0
 	for _, wk := range g.Weeks {
 		readings += wk.Readings
-		if wk.Flagged == 0 {
+		if wk.Flagged == 0 && wk.BlankedNoCause == 0 {
 			if wk.Readings > 0 {
 				quiet++
 			}
 			continue
 		}
-		flagged = append(flagged, fmt.Sprintf("week of %s %d/%d", shortDay(wk.From), wk.Flagged, wk.Readings))
+		item := fmt.Sprintf("week of %s %d/%d", shortDay(wk.From), wk.Flagged, wk.Readings)
+		if wk.BlankedNoCause > 0 {
+			item += fmt.Sprintf(" (%d %s)", wk.BlankedNoCause, health.BlankedNoCause)
+		}
+		flagged = append(flagged, item)
 	}
 	if readings == 0 {
 		return f.st.muted.Render("No home blood-pressure readings in this period.")
@@ -280,13 +284,13 @@ func (f frame) review(w, h int) string {
 func (f frame) reviewScroll(w, h int) int { return max(len(f.reviewLines(w, h))-h, 0) }
 
 func (f frame) reviewLines(w, h int) []string {
-	st, s, p := f.st, f.d.protocol, f.d.period
+	st, s, p := f.st, f.d.summary, f.d.period
 	rb := f.set.rulebook
 	out := []string{st.title.Render(fit(fmt.Sprintf("Home blood-pressure review, %s · rulebook %s", periodLabel(p), rb.Name()), w))}
 	if p.Range != Range7d {
 		out = append(out, st.muted.Render(fit("The protocol covers 7 days: choose a week with - and ← →.", w)))
 	}
-	if s.Readings == 0 && len(s.Entries) == 0 {
+	if len(s.Entries) == 0 {
 		out = append(out, "")
 		out = append(out, wrapLines([]string{
 			"No home readings in this period to review.",
@@ -294,51 +298,47 @@ func (f frame) reviewLines(w, h int) []string {
 		}, w)...)
 		if s.Office.Valid() {
 			out = append(out, "")
-			out = append(out, wrap(fmt.Sprintf("Office mean %s mmHg (%s) against the office threshold %s (%s).", s.Office, howMany(s.Office.N, "reading", "readings"), s.OfficeThreshold, rb.Name()), w)...)
+			out = append(out, wrap(fmt.Sprintf("Office mean %s mmHg (%s) is %s.", s.OfficeText(), howMany(s.Office.N, "reading", "readings"), s.OfficeVerdictText()), w)...)
 		}
 		return out
 	}
 
 	var items []string
 	items = append(items, fmt.Sprintf("%s on %s", howMany(s.Readings, "reading", "readings"), howMany(s.Days, "day", "days")))
-	if !s.FirstDay.IsZero() {
-		items = append(items, fmt.Sprintf("first day (%s, %s) left out", shortDay(s.FirstDay), howMany(s.FirstDayReadings, "reading", "readings")))
-	}
+	items = append(items, fmt.Sprintf("day 1 (%s, %s) not averaged", shortDay(s.FirstDay), howMany(s.FirstDayReadings, "reading", "readings")))
 	if s.MinimumMet {
 		items = append(items, st.good.Render(fmt.Sprintf("✓ protocol minimum met (%d days, %d readings)", health.MinimumDays, health.MinimumReadings)))
 	} else {
-		items = append(items, st.warn.Render(fmt.Sprintf("△ below the protocol minimum (%d days, %d readings): provisional", health.MinimumDays, health.MinimumReadings)))
+		items = append(items, st.warn.Render(fmt.Sprintf("△ below the protocol minimum (%d days, %d readings): no verdict", health.MinimumDays, health.MinimumReadings)))
 	}
-	if s.WithoutValues > 0 {
-		items = append(items, fmt.Sprintf("%s without values", howMany(s.WithoutValues, "reading", "readings")))
+	if s.Blanked > 0 {
+		blank := howMany(s.Blanked, "reading", "readings") + " blanked"
+		if n := s.BlankedNoCause.N; n > 0 {
+			blank += fmt.Sprintf(" (%d %s)", n, strings.TrimPrefix(health.BlankedNoCause, "blanked, "))
+		}
+		items = append(items, blank)
 	}
 	out = append(out, flow(items, w)...)
 	if s.Mean.Valid() {
-		out = append(out, wrap("Mean "+st.value.Render(s.Mean.String())+" mmHg  "+f.thresholdVerdict(s.Mean, s.HomeThreshold, "home"), w)...)
+		out = append(out, wrap("Mean "+st.value.Render(s.MeanText())+" mmHg  "+f.verdict(s.Verdict, s.VerdictText()), w)...)
+	}
+	if s.Morning.Valid() {
+		out = append(out, wrap(fmt.Sprintf("Morning %s (%d)  ", s.MorningText(), s.Morning.N)+f.verdict(s.MorningVerdict, s.MorningVerdictText()), w)...)
 	}
 	var slot []string
-	if s.Morning.Valid() {
-		m := fmt.Sprintf("morning %s (%d)", s.Morning, s.Morning.N)
-		if s.MorningHypertension {
-			m += st.bad.Render(fmt.Sprintf(" ▲ morning hypertension (≥ %s)", health.MorningHypertension()))
-		}
-		slot = append(slot, m)
-	}
 	if s.Evening.Valid() {
-		slot = append(slot, fmt.Sprintf("evening %s (%d)", s.Evening, s.Evening.N))
+		slot = append(slot, fmt.Sprintf("Evening %s (%d)", s.Evening, s.Evening.N))
 	}
-	if x, ok := s.MEDif.Get(); ok {
-		me := fmt.Sprintf("ME-dif %s mmHg", signed(x, 1))
-		if s.MEDifHigh {
-			me = st.bad.Render("▲ "+me) + st.muted.Render(fmt.Sprintf(" (≥ %.0f, %s)", health.MEDifRisk, health.JHOPCitation))
-		}
-		slot = append(slot, me)
-	}
-	if s.Highest.HasPressures() {
-		slot = append(slot, fmt.Sprintf("highest %s (%s)", pressure(s.Highest.Systolic, s.Highest.Diastolic), f.when(s.Highest.Local())))
-		slot = append(slot, fmt.Sprintf("lowest %s (%s)", pressure(s.Lowest.Systolic, s.Lowest.Diastolic), f.when(s.Lowest.Local())))
+	if s.MEDif.Valid() {
+		slot = append(slot, fmt.Sprintf("ME-dif %s mmHg  %s", s.MEDifText(), f.verdict(s.MEDifVerdict, s.MEDifVerdictText())))
 	}
 	out = append(out, flow(slot, w)...)
+	if s.Highest.HasPressures() {
+		out = append(out, flow([]string{
+			fmt.Sprintf("highest %s (%s)", pressure(s.Highest.Systolic, s.Highest.Diastolic), f.when(s.Highest.Local())),
+			fmt.Sprintf("lowest %s (%s)", pressure(s.Lowest.Systolic, s.Lowest.Diastolic), f.when(s.Lowest.Local())),
+		}, w)...)
+	}
 
 	out = append(out, st.title.Render("Morning and evening, daily means (systolic above, diastolic below)"))
 	mc, ec := st.morning, st.evening
@@ -356,7 +356,7 @@ func (f frame) reviewLines(w, h int) []string {
 	if text := s.OfficeHomeStatement(); text != "" {
 		office = text
 	} else if s.Office.Valid() {
-		office = fmt.Sprintf("Office mean %s mmHg (%s).", s.Office, howMany(s.Office.N, "reading", "readings"))
+		office = fmt.Sprintf("Office mean %s mmHg (%s) is %s.", s.OfficeText(), howMany(s.Office.N, "reading", "readings"), s.OfficeVerdictText())
 	}
 	out = append(out, wrap("Office vs home: "+office, w)...)
 	if n := len(s.OfficeReadings); n > 0 {
@@ -380,10 +380,15 @@ func (f frame) reviewLines(w, h int) []string {
 
 	flagged := f.reviewFlagged()
 	if len(flagged) == 0 {
-		return append(out, st.good.Render("✓ No rhythm flags and no reading above 180/120 in this period."))
+		return append(out, st.good.Render("✓ No rhythm flags, no blanked reading and no reading above 180/120 in this period."))
 	}
-	out = append(out, st.title.Render(fmt.Sprintf("Flagged readings (%d)", len(flagged))))
-	out = append(out, wrap(st.muted.Render(health.FlagCaveat), w)...)
+	out = append(out, st.title.Render(fmt.Sprintf("Flagged and blanked readings (%d)", len(flagged))))
+	if f.d.bp.flags.flagged > 0 {
+		out = append(out, wrapStyled(st.muted, health.FlagCaveat, w)...)
+	}
+	if s.Blanked > 0 {
+		out = append(out, wrapStyled(st.muted, health.BlankedNote, w)...)
+	}
 	return append(out, flagged...)
 }
 
@@ -394,7 +399,12 @@ func (f frame) reviewFlagged() []string {
 	for _, r := range f.d.bp.marked {
 		severe := r.HasPressures() && health.Severe(r.Systolic.Or(0), r.Diastolic.Or(0))
 		var marks []string
-		if r.Flagged() {
+		switch {
+		case r.Blanked() && r.Flagged():
+			marks = append(marks, st.banner.Render("⚠ "+health.BlankedText(r)))
+		case r.Blanked():
+			marks = append(marks, st.banner.Render("○ "+health.BlankedText(r)))
+		case r.Flagged():
 			marks = append(marks, st.banner.Render("⚠ "+flagWords(r)))
 		}
 		if severe {

@@ -171,13 +171,20 @@ func (f frame) latestBP() []string {
 		v += fmt.Sprintf(" · pulse %.0f", p)
 	}
 	out = append(out, v)
-	if c, ok := r.Category(f.set.rulebook.Guideline()); ok {
+	if c, ok := r.Category(f.set.rulebook); ok {
 		out = append(out, st.category(c)+" "+st.muted.Render("("+c.Guideline.Name()+")"))
+	} else if r.Blanked() {
+		out = append(out, st.muted.Render("Not classified: "+health.BlankedText(*r)+"."))
 	} else {
-		out = append(out, st.muted.Render("Not classified: the monitor did not measure the pressures."))
+		out = append(out, st.muted.Render("Not classified: a pressure is missing."))
 	}
 	if r.Flagged() {
 		out = append(out, st.banner.Render("⚠ "+flagWords(*r))+" "+st.muted.Render("(screening flag)"))
+		if f.d.bp.flags.flagged == 0 {
+			// The banner below, which carries the caveat, is only there
+			// for flags inside the period.
+			out = append(out, st.muted.Render(health.FlagCaveat))
+		}
 	}
 	when := r.Local().Format("Mon 02 Jan 2006 15:04") + where(r.Meta)
 	if !d.period.Contains(health.DateOf(r.Local())) {
@@ -199,25 +206,32 @@ func flagWords(r health.BloodPressure) string {
 	return ""
 }
 
+// homeMean is the period's one home mean with its verdict (the
+// protocol's: day 1 left out, "not assessed" below the minimum), as the
+// review and the report give it.
 func (f frame) homeMean(wide bool) []string {
-	st, g := f.st, f.d.general
+	st, s := f.st, f.d.summary
 	out := []string{st.title.Render("Home mean, " + f.d.period.Range.String())}
-	if !g.Mean.Valid() {
+	if !s.Mean.Valid() {
 		msg := "No home readings in this period."
-		if g.Office.Valid() {
-			msg += fmt.Sprintf(" Office mean %s mmHg (%s).", g.Office, howMany(g.Office.N, "reading", "readings"))
+		if len(s.Entries) > 0 {
+			msg = fmt.Sprintf("No home mean: the readings of day 1 (%s) are never averaged.", shortDay(s.FirstDay))
+		}
+		if s.Office.Valid() {
+			msg += fmt.Sprintf(" Office mean %s mmHg (%s): %s.", s.OfficeText(), howMany(s.Office.N, "reading", "readings"), s.OfficeVerdictText())
 		}
 		return append(out, st.muted.Render(msg))
 	}
-	out = append(out, st.value.Render(g.Mean.String())+" mmHg ("+howMany(g.Readings, "reading", "readings")+")")
-	out = append(out, f.thresholdVerdict(g.Mean, g.HomeThreshold, "home"))
+	out = append(out, st.value.Render(s.MeanText())+" mmHg ("+howMany(s.Readings, "reading", "readings")+
+		", "+howMany(s.Days, "day", "days")+"; day 1 left out)")
+	out = append(out, f.verdict(s.Verdict, s.VerdictText()))
 	if wide {
 		var slots []string
-		if g.Morning.Valid() {
-			slots = append(slots, "morning "+g.Morning.String())
+		if s.Morning.Valid() {
+			slots = append(slots, "morning "+s.MorningText())
 		}
-		if g.Evening.Valid() {
-			slots = append(slots, "evening "+g.Evening.String())
+		if s.Evening.Valid() {
+			slots = append(slots, "evening "+s.Evening.String())
 		}
 		if len(slots) > 0 {
 			out = append(out, st.muted.Render(strings.Join(slots, " · ")))
@@ -226,14 +240,16 @@ func (f frame) homeMean(wide bool) []string {
 	return out
 }
 
-// thresholdVerdict says where a mean stands against a threshold, naming
-// the rulebook.
-func (f frame) thresholdVerdict(m health.BPMean, t health.Threshold, where string) string {
-	rb := f.set.rulebook.Name()
-	if m.Exceeds(t) {
-		return f.st.bad.Render(fmt.Sprintf("▲ at or above the %s threshold %s (%s)", where, t, rb))
+// verdict writes a verdict's words with the mark that carries it without
+// colour: ▲ at or above, ✓ below, △ not assessed.
+func (f frame) verdict(v health.Verdict, text string) string {
+	switch v {
+	case health.AtOrAbove:
+		return f.st.bad.Render("▲ " + text)
+	case health.Below:
+		return f.st.good.Render("✓ " + text)
 	}
-	return f.st.good.Render(fmt.Sprintf("✓ below the %s threshold %s (%s)", where, t, rb))
+	return f.st.warn.Render("△ " + text)
 }
 
 // flagBanner is the overview's warning about rhythm flags and readings
@@ -254,6 +270,13 @@ func (f frame) flagBanner(w int) []string {
 		}
 		for _, l := range wrap(health.FlagCaveat, w) {
 			out = append(out, st.muted.Render(l))
+		}
+	}
+	if fl.blanked > 0 {
+		text := fmt.Sprintf("○ %s %s (%s): counted, never averaged or charted.",
+			howMany(fl.blanked, "reading", "readings"), health.BlankedNoCause, dateList(fl.blankedDays, 3))
+		for _, l := range wrap(seeAlerts(text, w), w) {
+			out = append(out, st.banner.Render(l))
 		}
 	}
 	if r := fl.worst; r != nil {
