@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"vitals/sanitize"
 	"vitals/store"
 	"vitals/sync"
 )
@@ -161,6 +162,7 @@ type syncResultJSON struct {
 	Provider  string `json:"provider"`
 	Account   string `json:"account"`
 	Added     int    `json:"added"`
+	Held      int    `json:"held"` // readings of measurements already held through another route
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
 	Pages     int    `json:"pages"`
@@ -174,7 +176,7 @@ func syncResults(outcomes []sync.Outcome, names map[int64]string) []syncResultJS
 	for _, o := range outcomes {
 		t := o.Totals()
 		r := syncResultJSON{Profile: names[o.Account.ProfileID], AccountID: o.Account.ID, Provider: string(o.Account.Provider),
-			Account: o.Account.Title(), Added: t.Added, Updated: t.Updated, Unchanged: t.Unchanged, Pages: o.Pages, Result: "ok"}
+			Account: o.Account.Title(), Added: t.Added, Held: t.Held, Updated: t.Updated, Unchanged: t.Unchanged, Pages: o.Pages, Result: "ok"}
 		switch {
 		case o.NeedsRelink():
 			r.Result = "needs_relink"
@@ -194,7 +196,7 @@ func syncResults(outcomes []sync.Outcome, names map[int64]string) []syncResultJS
 // summarize prints what each account's sync did.
 func summarize(w io.Writer, outcomes []sync.Outcome, names map[int64]string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROFILE\tACCOUNT\tADDED\tUPDATED\tUNCHANGED\tRESULT")
+	fmt.Fprintln(tw, "PROFILE\tACCOUNT\tADDED\tALREADY HELD\tUPDATED\tUNCHANGED\tRESULT")
 	for _, o := range outcomes {
 		t := o.Totals()
 		result := "ok"
@@ -206,7 +208,7 @@ func summarize(w io.Writer, outcomes []sync.Outcome, names map[int64]string) {
 		case o.Err != nil:
 			result = "failed"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", names[o.Account.ProfileID], o.Account.Title(), t.Added, t.Updated, t.Unchanged, result)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", names[o.Account.ProfileID], sanitize.Line(o.Account.Title()), t.Added, t.Held, t.Updated, t.Unchanged, result)
 	}
 	tw.Flush()
 }

@@ -61,8 +61,11 @@ type Event struct {
 	Account   string // the account's title, for display
 	Stream    string // PageStored, Waiting: the stream concerned
 
-	// PageStored: what the page did. Finished: the round's totals.
-	Added, Updated, Unchanged int
+	// PageStored: what the page did. Finished: the round's totals. Held
+	// counts readings of measurements already held through another route
+	// (a file's copy): stored as one more provenance, counted once, and
+	// possibly now the record shown.
+	Added, Held, Updated, Unchanged int
 
 	// Waiting: when the pause ends, and whether the server asked for it.
 	Until       time.Time

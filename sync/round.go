@@ -89,7 +89,7 @@ func (e *Engine) round(ctx context.Context, a *account, req request) Outcome {
 	end := ev(Finished)
 	end.Pages = out.Pages
 	t := out.Result.Total()
-	end.Added, end.Updated, end.Unchanged = t.Added, t.Updated, t.Unchanged
+	end.Added, end.Held, end.Updated, end.Unchanged = t.Added, t.Held, t.Updated, t.Unchanged
 	switch {
 	case out.Err == nil:
 		if err := e.db.RecordSync(bg, acct.ID, nil); err != nil {
@@ -273,7 +273,7 @@ func (e *Engine) stream(ctx context.Context, src providers.Source, acct store.Ac
 		ps := ev(PageStored)
 		ps.Stream, ps.Pages = string(s), out.Pages
 		t := res.Total()
-		ps.Added, ps.Updated, ps.Unchanged = t.Added, t.Updated, t.Unchanged
+		ps.Added, ps.Held, ps.Updated, ps.Unchanged = t.Added, t.Held, t.Updated, t.Unchanged
 		e.bus.publish(ps)
 		close(stored)
 		if !page.More {

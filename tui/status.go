@@ -53,7 +53,7 @@ func (m *model) onSyncEvent(ev sync.Event) tea.Cmd {
 	case sync.PageStored:
 		st.stream, st.pages = ev.Stream, ev.Pages
 		st.added += ev.Added
-		reload = reload || ev.Added+ev.Updated > 0
+		reload = reload || ev.Added+ev.Held+ev.Updated > 0
 	case sync.Waiting:
 		st.stream, st.until, st.rateLimited = ev.Stream, ev.Until, ev.RateLimited
 		if ev.Err != nil {
