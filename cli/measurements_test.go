@@ -160,6 +160,10 @@ func TestOneMeasurementAcrossRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := measurementCounts(t, apiDB)
+	wantReport := reportOf(t, env, apiDB)
+	if !strings.Contains(wantReport, "mmHg") || !strings.Contains(wantReport, "readings") {
+		t.Fatalf("the one route's report has no numbers to compare:\n%s", wantReport)
+	}
 	db, err := store.Open(ctx, apiDB, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +203,7 @@ func TestOneMeasurementAcrossRoutes(t *testing.T) {
 		if got := measurementCounts(t, both); !sameCounts(got, want) {
 			t.Errorf("CSV and account: %v, want the account's alone %v", got, want)
 		}
+		sameReport(t, reportOf(t, env, both), wantReport)
 		// Unlinking the account keeps the CSV's measurements.
 		if out, err := env.run(ctx, both, nil, "unlink", "omron", "--yes"); err != nil {
 			t.Fatalf("unlink: %v\n%s", err, out)
@@ -225,6 +230,7 @@ func TestOneMeasurementAcrossRoutes(t *testing.T) {
 		if got := measurementCounts(t, dbPath); !sameCounts(got, want) {
 			t.Errorf("after importing its own export: %v, want %v", got, want)
 		}
+		sameReport(t, reportOf(t, env, dbPath), wantReport)
 		if out, _ := env.run(ctx, dbPath, nil, "import", bundle); !strings.Contains(out, "skipped as duplicates") || strings.Contains(out, "already held") {
 			t.Errorf("the export imported twice:\n%s", out)
 		}
@@ -250,6 +256,7 @@ func TestOneMeasurementAcrossRoutes(t *testing.T) {
 		if got := measurementCounts(t, dbPath); !sameCounts(got, want) {
 			t.Errorf("after importing its own export: %v, want %v", got, want)
 		}
+		sameReport(t, reportOf(t, env, dbPath), wantReport)
 		// Into an empty database and out again: the same bytes.
 		fresh := filepath.Join(env.dir, "fresh.db")
 		if out, err := env.run(ctx, fresh, nil, append([]string{"import"}, exported...)...); err != nil {
@@ -267,6 +274,41 @@ func TestOneMeasurementAcrossRoutes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// reportOf is the Markdown report of the last 30 days of the database's
+// default profile, without the line that says when it was made: every
+// number and verdict a clinician reads.
+func reportOf(t *testing.T, env syncEnv, db string) string {
+	t.Helper()
+	to := health.DateOf(time.Now())
+	out, err := env.run(context.Background(), db, nil, "report", "--format", "md", "--from", to.AddDays(-29).String(), "--to", to.String())
+	if err != nil {
+		t.Fatalf("report of %s: %v", db, err)
+	}
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		if !strings.Contains(l, "| Made |") && !strings.HasPrefix(l, "Made by vitals on") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// sameReport fails where two reports part.
+func sameReport(t *testing.T, got, want string) {
+	t.Helper()
+	if got == want {
+		return
+	}
+	gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(gl), len(wl)) {
+		if gl[i] != wl[i] {
+			t.Errorf("the report differs from the one route's at line %d:\n got %s\nwant %s", i+1, gl[i], wl[i])
+			return
+		}
+	}
+	t.Errorf("the report has %d lines, the one route's %d", len(gl), len(wl))
 }
 
 // TestVitalsCSVHeadersAreTheExports: the importer knows every header the
