@@ -21,7 +21,7 @@ var layers = [][]string{
 	{"config"},
 	{"sandbox", "sync", "report"},
 	{"tui"},
-	{"link"},
+	{"link", "hub"},
 	{"app"},
 	{"cli"},
 	{""}, // main

@@ -38,6 +38,9 @@ type App struct {
 	// Notes hears what a person should know of that happened on the
 	// side, such as a new token key (nil: nobody).
 	Notes io.Writer
+	// Instrument, when set, wraps the transport of every vendor request
+	// (vitals serve counts them for its metrics).
+	Instrument func(http.RoundTripper) http.RoundTripper
 }
 
 // DatabasePath is the database file the flags name.
@@ -189,7 +192,11 @@ func (a *App) withProfile(ctx context.Context, db *store.DB) (*store.DB, store.P
 // connection pool, kept warm between pages, and the configured timeout
 // on each request.
 func (a *App) HTTPClient() *http.Client {
-	return providers.NewHTTPClient(a.Config.Sync.RequestTimeout.Duration)
+	hc := providers.NewHTTPClient(a.Config.Sync.RequestTimeout.Duration)
+	if a.Instrument != nil {
+		hc.Transport = a.Instrument(hc.Transport)
+	}
+	return hc
 }
 
 // SourceFunc is the one place that turns a linked account into the Source

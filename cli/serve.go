@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"vitals/config"
+	"vitals/hub"
 	"vitals/providers/omron"
 	"vitals/sync"
 )
@@ -107,7 +109,7 @@ const minSecret = 16
 // profile --profile names; insecure accepts an address beyond loopback
 // without a notification secret.
 func runServe(ctx context.Context, a *invocation, listen string, insecure, oneProfile bool) error {
-	log := slog.New(slog.NewTextHandler(a.stderr, nil))
+	log := serveLogger(a.stderr)
 	secret := a.Config.Serve.NotifySecret
 	// Refused before anything is opened: the fix is in the configuration.
 	if !loopback(listen) && secret == "" && !insecure {
@@ -128,12 +130,17 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 		profileID, whose = p.ID, p.Name
 	}
 
+	metrics := hub.NewMetrics()
+	a.Instrument = metrics.Transport
 	e := a.NewEngine(db, profileID, log)
 	events, unsubscribe := e.Subscribe()
 	logged := make(chan struct{})
 	go func() {
 		defer close(logged)
-		logEvents(log, events)
+		for ev := range events {
+			metrics.Observe(ev)
+			logEvent(log, ev)
+		}
 	}()
 	endLog := func() {
 		unsubscribe()
@@ -142,7 +149,6 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 	defer endLog()
 
 	path := a.Config.Serve.NotifyPath
-	mux := http.NewServeMux()
 	notify := omron.NewNotifyEndpoint(e, omron.NotifyOptions{
 		Path:   path,
 		Secret: secret,
@@ -150,9 +156,7 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 		Burst:  a.Config.Serve.NotifyBurst,
 		Logger: log,
 	})
-	mux.Handle(path, notify)
-	mux.Handle(strings.TrimRight(path, "/")+"/", notify)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	h := hub.New(hub.Options{Notify: notify, NotifyPath: path, Ready: db.Ping, Metrics: metrics, Logger: log})
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -172,7 +176,7 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 		log.Warn(fmt.Sprintf("serve.notify_secret is shorter than %d characters: it can be guessed; use $(openssl rand -hex 16)", minSecret))
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           h.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -205,6 +209,7 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 		shutdown()
 	case <-ctx.Done():
 		log.Info("vitals serve stopping: storing the pages in flight (a second signal stops at once)")
+		h.Drain()
 		shutdown()
 		err = <-ran
 	}
@@ -220,31 +225,38 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 	return nil
 }
 
-// logEvents writes the engine's events to the log: rounds at Info, pages
-// and pauses at Debug and Info, failures at Warn.
-func logEvents(log *slog.Logger, events <-chan sync.Event) {
-	for ev := range events {
-		attrs := []any{"account", ev.AccountID, "provider", ev.Provider, "trigger", ev.Trigger.String()}
-		if ev.Dropped > 0 {
-			attrs = append(attrs, "events_dropped", ev.Dropped)
+// serveLogger logs as text for a person at a terminal, as JSON (one
+// object a line) for a log collector otherwise.
+func serveLogger(w io.Writer) *slog.Logger {
+	if isTerminal(w) {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// logEvent writes an engine event to the log: rounds at Info, pages and
+// pauses at Debug and Info, failures at Warn.
+func logEvent(log *slog.Logger, ev sync.Event) {
+	attrs := []any{"account", ev.AccountID, "provider", ev.Provider, "trigger", ev.Trigger.String()}
+	if ev.Dropped > 0 {
+		attrs = append(attrs, "events_dropped", ev.Dropped)
+	}
+	switch ev.Kind {
+	case sync.Started:
+		log.Info("sync started", attrs...)
+	case sync.PageStored:
+		log.Debug("page stored", append(attrs, "stream", ev.Stream, "added", ev.Added, "held", ev.Held, "updated", ev.Updated, "unchanged", ev.Unchanged)...)
+	case sync.Waiting:
+		log.Info("sync waiting", append(attrs, "stream", ev.Stream, "until", ev.Until.Format(time.RFC3339), "rate_limited", ev.RateLimited, "err", ev.Err)...)
+	case sync.Finished:
+		log.Info("sync finished", append(attrs, "pages", ev.Pages, "added", ev.Added, "held", ev.Held, "updated", ev.Updated, "unchanged", ev.Unchanged)...)
+	case sync.Failed:
+		if errors.Is(ev.Err, sync.ErrInterrupted) {
+			log.Info("sync interrupted", attrs...)
+			return
 		}
-		switch ev.Kind {
-		case sync.Started:
-			log.Info("sync started", attrs...)
-		case sync.PageStored:
-			log.Debug("page stored", append(attrs, "stream", ev.Stream, "added", ev.Added, "updated", ev.Updated, "unchanged", ev.Unchanged)...)
-		case sync.Waiting:
-			log.Info("sync waiting", append(attrs, "stream", ev.Stream, "until", ev.Until.Format(time.RFC3339), "rate_limited", ev.RateLimited, "err", ev.Err)...)
-		case sync.Finished:
-			log.Info("sync finished", append(attrs, "pages", ev.Pages, "added", ev.Added, "updated", ev.Updated, "unchanged", ev.Unchanged)...)
-		case sync.Failed:
-			if errors.Is(ev.Err, sync.ErrInterrupted) {
-				log.Info("sync interrupted", attrs...)
-				continue
-			}
-			log.Warn("sync failed", append(attrs, "err", ev.Err)...)
-		case sync.NeedsRelink:
-			log.Warn("account must be linked again: run `vitals link "+string(ev.Provider)+"`", append(attrs, "profile_id", ev.ProfileID, "err", ev.Err)...)
-		}
+		log.Warn("sync failed", append(attrs, "err", ev.Err)...)
+	case sync.NeedsRelink:
+		log.Warn("account must be linked again: run `vitals link "+string(ev.Provider)+"`", append(attrs, "profile_id", ev.ProfileID, "err", ev.Err)...)
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -23,7 +24,8 @@ import (
 // serveAddr waits for `vitals serve` to log the address it listens on.
 func serveAddr(t *testing.T, log *lockedBuffer, done <-chan error) string {
 	t.Helper()
-	re := regexp.MustCompile(`msg="vitals serve started" listen=(\S+)`)
+	// Piped, the log is JSON, one object a line.
+	re := regexp.MustCompile(`"msg":"vitals serve started","listen":"([^"]+)"`)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(log.String()); m != nil {
@@ -159,8 +161,38 @@ func TestServeEndpoint(t *testing.T) {
 			t.Errorf("POST %s (secret %q): %d, want %d", tc.path, tc.secret, got, tc.want)
 		}
 	}
-	if resp, err := http.Get(base + "/healthz"); err != nil || resp.StatusCode != 200 {
-		t.Errorf("healthz: %v %v", resp, err)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if resp, err := http.Get(base + path); err != nil || resp.StatusCode != 200 {
+			t.Errorf("%s: %v %v", path, resp, err)
+		}
+	}
+	// The first round has run against the sandbox: its requests and
+	// readings are counted.
+	deadline := time.Now().Add(10 * time.Second)
+	var metrics string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if metrics = string(b); strings.Contains(metrics, `vitals_sync_rounds_total{provider="omron",result="ok"}`) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range []string{`vitals_sync_rounds_total{provider="omron",result="ok"}`, `vitals_readings_stored_total{outcome="added",provider="omron"}`,
+		`vitals_vendor_requests_total{code="200"`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s:\n%.2000s", want, metrics)
+		}
+	}
+	// Piped, every log line is one JSON object.
+	for _, l := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("a log line is not JSON: %s", l)
+		}
 	}
 	stop()
 	<-done
@@ -195,10 +227,10 @@ func TestServeForOneProfile(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("serve --profile me: %v", err)
 	}
-	if !strings.Contains(log.String(), "profile="+store.DefaultProfile) {
+	if !strings.Contains(log.String(), `"profile":"`+store.DefaultProfile+`"`) {
 		t.Errorf("the start line does not name the profile:\n%s", log.String())
 	}
-	if i, j := strings.LastIndex(log.String(), "level="), strings.Index(log.String(), "vitals serve stopped"); j < 0 || i > j {
+	if i, j := strings.LastIndex(log.String(), `"level":`), strings.Index(log.String(), "vitals serve stopped"); j < 0 || i > j {
 		t.Errorf("serve logged after saying it stopped:\n%s", log.String())
 	}
 }
@@ -249,7 +281,7 @@ func TestServeNotificationsFrom1970CostOneRound(t *testing.T) {
 
 	// Wait for the notification round, then long enough for another to
 	// start if the burst were not one round.
-	finished := regexp.MustCompile(`msg="sync finished" account=\d+ provider=omron trigger=notification`)
+	finished := regexp.MustCompile(`"msg":"sync finished","account":\d+,"provider":"omron","trigger":"notification"`)
 	deadline := time.Now().Add(20 * time.Second)
 	for !finished.MatchString(log.String()) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -339,7 +371,7 @@ func TestServeBeyondLoopback(t *testing.T) {
 	}
 
 	log := start("--insecure-notify")
-	warn := strings.Index(log, `level=WARN msg="INSECURE: the Omron notification endpoint accepts requests from other machines without a secret (--insecure-notify)`)
+	warn := strings.Index(log, `"level":"WARN","msg":"INSECURE: the Omron notification endpoint accepts requests from other machines without a secret (--insecure-notify)`)
 	if warn < 0 || warn > strings.Index(log, "vitals serve started") {
 		t.Errorf("no loud warning before the start line:\n%s", log)
 	}
@@ -355,7 +387,7 @@ func TestServeBeyondLoopback(t *testing.T) {
 	if strings.Contains(log, "INSECURE") || strings.Contains(log, env.cfg.Serve.NotifySecret) {
 		t.Errorf("with a secret: a warning, or the secret, in the log:\n%s", log)
 	}
-	if !strings.Contains(log, "secret=true") {
+	if !strings.Contains(log, `"secret":true`) {
 		t.Errorf("the start line does not say a secret is set:\n%s", log)
 	}
 }

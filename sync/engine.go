@@ -303,6 +303,9 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	if err := e.Reload(ctx); err != nil {
 		stop()
+		if ctx.Err() != nil {
+			return nil // stopped as it started: not a failure
+		}
 		return err
 	}
 	rescan := time.NewTicker(e.opt.Rescan)
