@@ -53,8 +53,8 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			out = append(out, alert{
 				kind:  alertRelink,
 				title: a.Title() + " needs relinking",
-				detail: fmt.Sprintf("The provider refused the saved credentials, so syncing stopped. Press r on Sources (7), or run `vitals link %s`.",
-					a.Provider),
+				detail: fmt.Sprintf("The provider refused the saved credentials, so syncing stopped. Press r on %s, or run `vitals link %s`.",
+					TabSources.ref(), a.Provider),
 			})
 		}
 	}

@@ -89,7 +89,7 @@ func ago(now, t time.Time) string {
 const (
 	fmtDay      = "Mon 02 Jan"
 	fmtDayYear  = "02 Jan 2006"
-	fmtDateTime = "2006-01-02 15:04"
+	fmtDateTime = "02 Jan 2006 15:04" // the same day style as fmtDayYear
 	fmtClock    = "15:04"
 )
 

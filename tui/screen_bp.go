@@ -234,7 +234,7 @@ func (f frame) emptyPeriod(what string, older bool, w int) string {
 	if older {
 		lines = append(lines, "Older readings exist: press ← to go back, + for a longer period, or t for the latest.")
 	} else {
-		lines = append(lines, "Link an account on Sources (7), or import files with `vitals import FILE`.")
+		lines = append(lines, "Link an account on "+TabSources.ref()+", or import files with `vitals import FILE`.")
 	}
 	return f.st.muted.Render(strings.Join(wrapLines(lines, w), "\n"))
 }

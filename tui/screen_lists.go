@@ -186,12 +186,20 @@ func agoOr(now, t time.Time) string {
 	return ago(now, t)
 }
 
+// kindWord names a kind inside a sentence: "blood pressure", but "SpO2".
+func kindWord(k health.Kind) string {
+	if k == health.KindSpO2 {
+		return k.Label()
+	}
+	return strings.ToLower(k.Label())
+}
+
 // kindCounts lists readings by kind: "blood pressure 2,346 · weight 373".
 func kindCounts(counts map[health.Kind]int) string {
 	var kinds []string
 	for _, k := range append(health.Kinds, health.KindCondition) {
 		if n := counts[k]; n > 0 {
-			kinds = append(kinds, fmt.Sprintf("%s %s", strings.ToLower(k.Label()), thousands(float64(n))))
+			kinds = append(kinds, fmt.Sprintf("%s %s", kindWord(k), thousands(float64(n))))
 		}
 	}
 	return strings.Join(kinds, " · ")

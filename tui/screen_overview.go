@@ -108,7 +108,7 @@ func (f frame) overview(w, h int) string {
 	out = append(out, "")
 	out = append(out, f.st.title.Render("Sources"))
 	if len(d.accounts) == 0 {
-		out = append(out, wrap("No sources yet: link an account on Sources (7), or import files with `vitals import FILE`.", w)...)
+		out = append(out, wrap("No sources yet: link an account on "+TabSources.ref()+", or import files with `vitals import FILE`.", w)...)
 	}
 	nameW := 0
 	for _, a := range d.accounts {
@@ -265,7 +265,7 @@ func (f frame) flagBanner(w int) []string {
 		if fl.irregular > 0 {
 			what = append(what, fmt.Sprintf("irregular heartbeat on %d (%s)", fl.irregular, dateList(fl.irregularDays, 3)))
 		}
-		for _, l := range wrap(seeAlerts("⚠ "+strings.Join(what, ", ")+".", w), w) {
+		for _, l := range seeAlerts("⚠ "+strings.Join(what, ", ")+".", w) {
 			out = append(out, st.banner.Render(l))
 		}
 		for _, l := range wrap(health.FlagCaveat, w) {
@@ -275,14 +275,14 @@ func (f frame) flagBanner(w int) []string {
 	if fl.blanked > 0 {
 		text := fmt.Sprintf("○ %s %s (%s): counted, never averaged or charted.",
 			howMany(fl.blanked, "reading", "readings"), health.BlankedNoCause, dateList(fl.blankedDays, 3))
-		for _, l := range wrap(seeAlerts(text, w), w) {
+		for _, l := range seeAlerts(text, w) {
 			out = append(out, st.banner.Render(l))
 		}
 	}
 	if r := fl.worst; r != nil {
 		text := fmt.Sprintf("!! %s above 180/120: %s mmHg on %s.",
 			howMany(fl.severe, "reading", "readings"), pressure(r.Systolic, r.Diastolic), f.when(r.Local()))
-		for _, l := range wrap(seeAlerts(text, w), w) {
+		for _, l := range seeAlerts(text, w) {
 			out = append(out, st.bannerBad.Render(l))
 		}
 	}
@@ -403,10 +403,13 @@ func (f frame) sourceLine(a accountInfo, nameW, w int) string {
 	return fit(line, w)
 }
 
-// seeAlerts points to the alerts screen when the line has room for it.
-func seeAlerts(s string, w int) string {
-	if t := s + " See Alerts (6)."; ansi.StringWidth(t) <= w {
-		return t
+// seeAlerts wraps s to w cells and points to the alerts screen when its
+// last line has room for it (it never adds a line).
+func seeAlerts(s string, w int) []string {
+	lines := wrap(s, w)
+	n := len(lines) - 1
+	if t := lines[n] + " See " + TabAlerts.ref() + "."; ansi.StringWidth(t) <= w {
+		lines[n] = t
 	}
-	return s
+	return lines
 }

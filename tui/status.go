@@ -183,7 +183,7 @@ func (m *model) syncSummary(level int) (string, bool) {
 		if m.opts.Engine == nil {
 			return prefix + " · no linked accounts", false
 		}
-		return "No linked accounts: link one on Sources (7)", false
+		return "No linked accounts: link one on " + TabSources.ref(), false
 	}
 	if level > 0 {
 		// "Offline" stays while there is room: the engine's absence is

@@ -198,6 +198,10 @@ var tabNames = [tabCount]struct{ flag, title, short string }{
 
 func (t Tab) String() string { return tabNames[t].title }
 
+// ref names a tab in a sentence with the key that opens it: "the Alerts
+// tab (key 6)". A bare "Alerts (6)" reads like a count of six alerts.
+func (t Tab) ref() string { return fmt.Sprintf("the %s tab (key %d)", t, t+1) }
+
 // TabNames lists the tabs as --tab spells them.
 func TabNames() []string {
 	var out []string
