@@ -53,7 +53,12 @@ func (m *model) onSyncEvent(ev sync.Event) tea.Cmd {
 	case sync.PageStored:
 		st.stream, st.pages = ev.Stream, ev.Pages
 		st.added += ev.Added
-		reload = reload || ev.Added+ev.Updated > 0
+		// Every stored page reloads (debounced): the event counts new,
+		// updated and unchanged readings, but not those "held" (another
+		// route of a measurement already stored, which adds a provenance
+		// and changes what Sources counts), so a page that says 0 new and
+		// 0 updated may still have changed the database.
+		reload = true
 	case sync.Waiting:
 		st.stream, st.until, st.rateLimited = ev.Stream, ev.Until, ev.RateLimited
 		if ev.Err != nil {
