@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -47,7 +48,7 @@ type actionState struct {
 
 // selectedAccount is the account chosen on Sources.
 func (m *model) selectedAccount() (accountInfo, bool) {
-	if m.data == nil || m.sourceSel >= len(m.data.accounts) {
+	if m.data == nil || m.sourceSel >= len(m.data.accounts) || !slices.Contains(m.visibleSources(), m.sourceSel) {
 		return accountInfo{}, false
 	}
 	return m.data.accounts[m.sourceSel], true

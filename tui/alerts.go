@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"vitals/health"
@@ -42,6 +43,7 @@ type alert struct {
 	kind   alertKind
 	title  string
 	detail string
+	search string // lower-case text for the filter
 }
 
 // buildAlerts lists what the period's readings and the sources call for.
@@ -144,6 +146,9 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			title:  fmt.Sprintf("Atrial fibrillation recorded by %s%s, %s", origin, status, c.Local().Format(fmtDayYear)),
 			detail: "A diagnosis in a health record, unlike a monitor's screening flag.",
 		})
+	}
+	for i, a := range out {
+		out[i].search = strings.ToLower(a.kind.mark() + " " + a.title + " · " + a.detail)
 	}
 	return out
 }

@@ -350,6 +350,8 @@ func (f frame) noneInPeriod(what string, newest time.Time, w int) []string {
 	}
 	var text string
 	switch {
+	case len(f.d.firstSync) > 0 && (newest.IsZero() || !p.Contains(health.DateOf(newest))):
+		text = fmt.Sprintf("No %s readings in this period yet: the first sync is still running.", what)
 	case newest.IsZero():
 		text = fmt.Sprintf("No %s readings yet. Omron thermometers and pulse oximeters, and health systems through 1upHealth, deliver them; files import with `vitals import FILE`.", what)
 	case health.DateOf(newest).After(p.End):

@@ -19,12 +19,27 @@ const alertsHeader = 3
 func (f frame) alertsScreen(w, h int) string {
 	st, d := f.st, f.d
 	as := d.alerts
+	title := fmt.Sprintf("Alerts, %s: %s", d.period.Range, howMany(len(as), "alert", "alerts"))
+	if f.rows.alerts != nil {
+		as = make([]alert, len(f.rows.alerts))
+		for i, j := range f.rows.alerts {
+			as[i] = d.alerts[j]
+		}
+		title = fmt.Sprintf("Alerts, %s: %d of %s match the filter", d.period.Range, len(as), howMany(len(d.alerts), "alert", "alerts"))
+	}
 	off := min(max(f.alertOffset, 0), max(len(as)-1, 0))
-	out := []string{st.title.Render(fmt.Sprintf("Alerts, %s: %s", d.period.Range, howMany(len(as), "alert", "alerts")))}
+	out := []string{st.title.Render(fit(title, w))}
 	out = append(out, wrapLines([]string{f.weeklyFlags()}, w)...)
 	out = append(out, "")
+	if len(as) == 0 && f.rows.alerts != nil {
+		return strings.Join(append(out, f.noMatch(TabAlerts, "alert", w)...), "\n")
+	}
+	if len(as) == 0 && len(d.firstSync) > 0 {
+		out = append(out, wrapStyled(st.muted, "Nothing to flag yet. "+f.firstSyncNote(), w)...)
+		return strings.Join(out, "\n")
+	}
 	if len(as) == 0 {
-		out = append(out, wrap(st.good.Render("✓ Nothing to flag in this period: no rhythm flags, no reading above 180/120, and every linked source is current."), w)...)
+		out = append(out, wrapStyled(st.good, "✓ Nothing to flag in this period: no rhythm flags, no reading above 180/120, and every linked source is current.", w)...)
 		return strings.Join(out, "\n")
 	}
 	// Whole alerts only: each is its title and its explanation.
@@ -58,6 +73,11 @@ func (f frame) alertsScreen(w, h int) string {
 		out = append(out, st.selected.Render(more))
 	}
 	return strings.Join(out, "\n")
+}
+
+// noMatch says that the filter of tab keeps no row, and how to clear it.
+func (f frame) noMatch(tab Tab, what string, w int) []string {
+	return wrapStyled(f.st.muted, fmt.Sprintf("No %s matches the filter /%s: esc clears it, / changes it.", what, f.filters[tab]), w)
 }
 
 // weeklyFlags is the rate of rhythm flags per week of the period, for the
@@ -96,10 +116,12 @@ func (f frame) weeklyFlags() string {
 }
 
 // sourceRowAt maps a line of the sources screen to the account whose
-// row (or whose system's row) it is; -1 for none.
-func sourceRowAt(accounts []accountInfo, line int) int {
+// row (or whose system's row) it is; -1 for none. vis are the accounts
+// listed, in order.
+func sourceRowAt(accounts []accountInfo, vis []int, line int) int {
 	row := line - 2 // the title and the table's header
-	for i, a := range accounts {
+	for _, i := range vis {
+		a := accounts[i]
 		if row >= 0 && row <= len(a.subs) {
 			return i
 		}
@@ -138,7 +160,9 @@ func (f frame) sources(w, h int) string {
 		}
 		return cells
 	}
-	for i, a := range d.accounts {
+	vis := visibleSources(d, f.rows.sources)
+	for _, i := range vis {
+		a := d.accounts[i]
 		if i == f.sourceSel {
 			t.sel = len(t.rows)
 		}
@@ -169,8 +193,11 @@ func (f frame) sources(w, h int) string {
 		}
 	}
 	out = append(out, t.render(st, w))
+	if len(vis) == 0 {
+		out = append(out, f.noMatch(TabSources, "source", w)...)
+	}
 	out = append(out, "")
-	if f.sourceSel < len(d.accounts) {
+	if slices.Contains(vis, f.sourceSel) {
 		out = append(out, f.sourceDetail(d.accounts[f.sourceSel], w)...)
 	}
 	out = append(out, "")
@@ -300,8 +327,12 @@ func (f frame) reviewLines(w, h int) []string {
 	}
 	if len(s.Entries) == 0 {
 		out = append(out, "")
+		none := "No home readings in this period to review."
+		if note := f.firstSyncNote(); note != "" {
+			none += " " + note
+		}
 		out = append(out, wrapLines([]string{
-			"No home readings in this period to review.",
+			none,
 			"The protocol: two readings a minute apart, morning (before medication and breakfast) and evening (before dinner), for 7 days; at least 3 days. Choose the week with - and + (7 days) and ← →.",
 		}, w)...)
 		if s.Office.Valid() {

@@ -163,6 +163,10 @@ func (f frame) latestBP() []string {
 	st, d := f.st, f.d
 	out := []string{st.title.Render("Latest blood pressure")}
 	r := d.bp.latest
+	if len(d.firstSync) > 0 && (r == nil || !d.period.Contains(health.DateOf(r.Local()))) {
+		// What arrived first is old: it is not the latest reading.
+		return append(out, st.muted.Render("The first sync is still bringing the readings."))
+	}
 	if r == nil {
 		return append(out, st.muted.Render("No blood-pressure readings yet."))
 	}
@@ -214,6 +218,9 @@ func (f frame) homeMean(wide bool) []string {
 	out := []string{st.title.Render("Home mean, " + f.d.period.Range.String())}
 	if !s.Mean.Valid() {
 		msg := "No home readings in this period."
+		if len(f.d.firstSync) > 0 {
+			msg = "No home readings in this period yet: the first sync is still running."
+		}
 		if len(s.Entries) > 0 {
 			msg = fmt.Sprintf("No home mean: the readings of day 1 (%s) are never averaged.", shortDay(s.FirstDay))
 		}
@@ -299,6 +306,9 @@ func appendDay(ds []health.Date, d health.Date) []health.Date {
 func (f frame) weightSummary() []string {
 	st, d := f.st, f.d.wt
 	out := []string{st.title.Render("Weight")}
+	if len(f.d.firstSync) > 0 && !d.hasData {
+		return append(out, st.muted.Render("None in this period yet: the first sync is still running."))
+	}
 	if d.latest == nil {
 		return append(out, st.muted.Render("No weight readings yet."))
 	}
@@ -329,6 +339,9 @@ func (f frame) stepsSummary() []string {
 	st, d, p := f.st, f.d.ac, f.d.period
 	out := []string{st.title.Render("Steps")}
 	if d.stepDays == 0 {
+		if len(f.d.firstSync) > 0 {
+			return append(out, st.muted.Render("None in this period yet: the first sync is still running."))
+		}
 		return append(out, st.muted.Render("No step counts in this period."))
 	}
 	end := p.End.Sub(p.Start)
@@ -380,6 +393,8 @@ func (f frame) sourceLine(a accountInfo, nameW, w int) string {
 		state = st.muted.Render(howMany(a.total, "reading", "readings"))
 	case a.LastError != "":
 		mark, state = st.bad.Render("✗"), st.bad.Render("last sync failed "+ago(f.now, a.LastSyncAt))
+	case a.LastSuccessAt.IsZero() && f.engine:
+		mark, state = st.warn.Render("⟳"), st.warn.Render("first sync under way")
 	case a.LastSuccessAt.IsZero():
 		mark, state = st.warn.Render("…"), st.warn.Render("not synced yet")
 	default:

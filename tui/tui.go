@@ -69,6 +69,7 @@ type Options struct {
 
 	Engine  Engine  // nil: offline, the database as it is
 	Actions Actions // nil: linking happens on the command line
+	Files   Files   // nil: reports and exports are written on the command line
 
 	Tab   Tab   // the first screen
 	Range Range // the first period
