@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"vitals/health"
 	"vitals/store"
 )
@@ -87,6 +89,10 @@ type bpData struct {
 	// search is each reading's text for the table's filter, lower-case,
 	// beside readings.
 	search []string
+	// The widest category and flags cells of the period's readings, so
+	// that the table gives the source column what they leave, and its
+	// columns stay put while it scrolls or filters.
+	catW, flagsW, flagsShortW int
 }
 
 // flagSummary counts the period's rhythm flags and severe readings (home
@@ -334,6 +340,10 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 	d.search = make([]string, len(d.readings))
 	for i, r := range d.readings {
 		d.search[i] = bpSearchText(r, s.period, set.rulebook)
+		cat, _, _ := bpCategory(r, set.rulebook)
+		d.catW = max(d.catW, ansi.StringWidth(cat))
+		d.flagsW = max(d.flagsW, ansi.StringWidth(bpFlags(r, false)))
+		d.flagsShortW = max(d.flagsShortW, ansi.StringWidth(bpFlags(r, true)))
 	}
 
 	fl := &d.flags

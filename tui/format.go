@@ -145,6 +145,23 @@ func fit(s string, w int) string {
 	return s
 }
 
+// fitWords is fit that cuts text at a space when it must cut it, so no
+// word is left half shown; a first word too long for w is cut as fit
+// would.
+func fitWords(s string, w int) string {
+	if w <= 0 || ansi.StringWidth(s) <= w {
+		return fit(s, w)
+	}
+	cut := ansi.Truncate(s, w-1, "")
+	plain := ansi.Strip(cut)
+	if next := ansi.Strip(s)[len(plain):]; !strings.HasPrefix(next, " ") {
+		if i := strings.LastIndex(plain, " "); i > 0 {
+			cut = ansi.Truncate(s, ansi.StringWidth(plain[:i]), "")
+		}
+	}
+	return fit(strings.TrimRight(cut, " ")+"…", w)
+}
+
 // fitRight truncates s to w cells and pads it on the left.
 func fitRight(s string, w int) string {
 	if w <= 0 {

@@ -315,7 +315,7 @@ func (f frame) vitalsTable(w, rows int) string {
 	t := table{sel: -1, cols: []column{
 		{title: "When", width: len(f.when(f.now))},
 		{title: "Reading", width: 24},
-		{title: "Source", width: 10, grow: true},
+		{title: "Source", width: 10, grow: true, words: true},
 	}}
 	i, j := len(d.temps)-1, len(d.spo2)-1
 	for len(t.rows) < rows && (i >= 0 || j >= 0) {

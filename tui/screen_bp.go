@@ -183,9 +183,10 @@ func (f frame) bpTable(w, rows int) string {
 		return rs[n-1-i]
 	}
 	off := min(max(f.bpOffset, 0), max(n-rows, 0))
-	flagsW, irregular := 12, "irreg."
+	d := f.d.bp
+	short, flagsW := true, d.flagsShortW
 	if w >= 100 {
-		flagsW, irregular = 17, "irregular"
+		short, flagsW = false, d.flagsW
 	}
 	// The source column's title says where the list stands.
 	pos := fmt.Sprintf("%s–%s/%s", thousands(float64(min(off+1, n))), thousands(float64(min(off+rows, n))), thousands(float64(n)))
@@ -197,30 +198,21 @@ func (f frame) bpTable(w, rows int) string {
 		{title: "When", width: len(f.when(f.now))},
 		{title: "mmHg", width: 7, right: true},
 		{title: "Pulse", width: 5, right: true},
-		{title: "Category", width: 24},
-		{title: "Flags", width: flagsW},
-		{title: sourceTitle, width: 8, grow: true},
+		{title: "Category", width: max(d.catW, len("Category"))},
+		{title: "Flags", width: max(flagsW, len("Flags"))},
+		{title: sourceTitle, width: 8, grow: true, words: true},
 	}}
 	for i := off; i < min(off+rows, n); i++ {
 		r := newest(i)
-		cat := st.muted.Render("— a pressure missing")
-		if c, ok := r.Category(f.set.rulebook); ok {
+		text, c, ok := bpCategory(r, f.set.rulebook)
+		cat := st.muted.Render(text)
+		if ok {
 			cat = st.category(c)
 			if r.Setting == health.SettingOffice {
 				cat += st.muted.Render(" office")
 			}
-		} else if r.Blanked() {
-			cat = st.muted.Render(health.BlankedText(r))
 		}
-		flags := ""
-		switch {
-		case r.PossibleAFib && r.IrregularHeartbeat:
-			flags = "⚠ AFib, " + irregular
-		case r.PossibleAFib:
-			flags = "⚠ AFib"
-		case r.IrregularHeartbeat:
-			flags = "⚠ " + irregular
-		}
+		flags := bpFlags(r, short)
 		src := strings.TrimPrefix(where(r.Meta), " · ")
 		if r.Manual {
 			src = strings.TrimSpace("typed in " + src)
@@ -239,6 +231,43 @@ func (f frame) bpTable(w, rows int) string {
 		table += "\n" + strings.Join(f.noMatch(TabBP, "reading", w), "\n")
 	}
 	return table
+}
+
+// bpCategory is a reading's category cell, as text (its width), and the
+// category when the reading has one.
+func bpCategory(r health.BloodPressure, rb health.Rulebook) (string, health.Category, bool) {
+	c, ok := r.Category(rb)
+	switch {
+	case ok:
+		text := severityMark(c.Severity) + " " + c.Name
+		if c.IsolatedSystolic {
+			text += " (ISH)"
+		}
+		if r.Setting == health.SettingOffice {
+			text += " office"
+		}
+		return text, c, true
+	case r.Blanked():
+		return health.BlankedText(r), c, false
+	}
+	return "— a pressure missing", c, false
+}
+
+// bpFlags is a reading's flags cell, with "irreg." for short.
+func bpFlags(r health.BloodPressure, short bool) string {
+	irregular := "irregular"
+	if short {
+		irregular = "irreg."
+	}
+	switch {
+	case r.PossibleAFib && r.IrregularHeartbeat:
+		return "⚠ AFib, " + irregular
+	case r.PossibleAFib:
+		return "⚠ AFib"
+	case r.IrregularHeartbeat:
+		return "⚠ " + irregular
+	}
+	return ""
 }
 
 // emptyPeriod explains an empty screen and how to find data.

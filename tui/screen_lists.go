@@ -53,7 +53,9 @@ func (f frame) alertsScreen(w, h int) string {
 			style = st.bold
 		}
 		var lines []string
-		for i, l := range wrap(a.kind.mark()+" "+a.title, w-3) {
+		// The title's parts (what · when · values · device) break between
+		// them, not inside a device's name.
+		for i, l := range wrapLines(flow(strings.Split(a.kind.mark()+" "+a.title, " · "), w-3), w-3) {
 			if i > 0 {
 				l = "   " + l
 			}
@@ -141,7 +143,7 @@ func (f frame) sources(w, h int) string {
 	wide := w >= 100
 	cols := []column{
 		{title: "State", width: 10},
-		{title: "Source", width: 18},
+		{title: "Source", width: 18, words: true},
 		{title: "Kind", width: 8},
 	}
 	if wide {
