@@ -256,16 +256,20 @@ func (m *model) writeBox(inner int) string {
 		}
 		b.WriteString("\n")
 		b.WriteString(strings.Join(wrapStyled(st.muted, "The report is the clinician's home blood-pressure report of the period on screen ("+
-			req.Rulebook.Name()+"); the exports hold every reading of the period.", inner), "\n") + "\n")
+			req.Rulebook.Name()+"); the exports hold every reading of the period.", inner), "\n"))
 	} else {
-		b.WriteString(wrapJoin("The "+req.Kind.String()+" goes to (enter writes it):", inner) + "\n")
-		b.WriteString(w.input.View() + "\n")
+		what := "The " + req.Kind.String()
+		if req.Kind == ExportCSV {
+			what += ", a folder with a file per type,"
+		}
+		b.WriteString(wrapJoin(what+" goes to (enter writes it):", inner) + "\n")
+		b.WriteString(w.input.View())
 	}
 	switch {
 	case w.busy != "":
-		b.WriteString("\n" + st.muted.Render(w.busy))
+		b.WriteString("\n\n" + st.muted.Render(w.busy))
 	case w.problem != "":
-		b.WriteString("\n" + strings.Join(wrapStyled(st.statusErr, w.problem, inner), "\n"))
+		b.WriteString("\n\n" + strings.Join(wrapStyled(st.statusErr, w.problem, inner), "\n"))
 	}
 	b.WriteString("\n\n" + st.helpKey.Render(k.Back.Help().Key) + st.helpDesc.Render(" cancel"))
 	return b.String()

@@ -35,10 +35,9 @@ func newFilterInput(dark bool, prev textinput.Model) textinput.Model {
 	st := textinput.DefaultStyles(dark)
 	st.Cursor.Blink = false
 	in.SetStyles(st)
-	in.Prompt = "/"
-	in.Placeholder = "type to filter"
+	in.Prompt = "filter /"
 	in.CharLimit = 64
-	in.SetWidth(24)
+	in.SetWidth(20)
 	in.SetValue(prev.Value())
 	if prev.Focused() {
 		in.Focus()

@@ -152,14 +152,23 @@ func fitWords(s string, w int) string {
 	if w <= 0 || ansi.StringWidth(s) <= w {
 		return fit(s, w)
 	}
-	cut := ansi.Truncate(s, w-1, "")
+	return fit(cutWords(s, w-1)+"…", w)
+}
+
+// cutWords shortens s to at most w cells, at a space when one is there
+// to cut at.
+func cutWords(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	cut := ansi.Truncate(s, w, "")
 	plain := ansi.Strip(cut)
 	if next := ansi.Strip(s)[len(plain):]; !strings.HasPrefix(next, " ") {
 		if i := strings.LastIndex(plain, " "); i > 0 {
 			cut = ansi.Truncate(s, ansi.StringWidth(plain[:i]), "")
 		}
 	}
-	return fit(strings.TrimRight(cut, " ")+"…", w)
+	return strings.TrimRight(cut, " ")
 }
 
 // fitRight truncates s to w cells and pads it on the left.

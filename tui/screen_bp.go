@@ -189,7 +189,10 @@ func (f frame) bpTable(w, rows int) string {
 		short, flagsW = false, d.flagsW
 	}
 	// The source column's title says where the list stands.
-	pos := fmt.Sprintf("%s–%s/%s", thousands(float64(min(off+1, n))), thousands(float64(min(off+rows, n))), thousands(float64(n)))
+	pos := fmt.Sprintf("%s–%s/%s", thousands(float64(off+1)), thousands(float64(min(off+rows, n))), thousands(float64(n)))
+	if n == 0 {
+		pos = "none"
+	}
 	sourceTitle := "Source · " + pos
 	if w < 100 {
 		sourceTitle = pos

@@ -264,7 +264,7 @@ func (m *model) statusLine() string {
 	}
 	if ansi.StringWidth(text) > w && !m.static {
 		more := " … " + m.keys.Details.Help().Key + ": whole message"
-		text = ansi.Truncate(text, w-ansi.StringWidth(more), "") + more
+		text = cutWords(text, w-ansi.StringWidth(more)) + more
 	}
 	style := m.st.status
 	if bad {
