@@ -307,18 +307,27 @@ func (f frame) review(w, h int) string {
 	if len(lines) <= h {
 		return strings.Join(lines, "\n")
 	}
-	off := min(max(f.reviewOffset, 0), len(lines)-h)
-	view := slices.Clone(lines[off : off+h])
-	more := fmt.Sprintf(" ↓ %d more lines (↑/↓ scroll) ", len(lines)-h-off)
-	if off+h == len(lines) {
-		more = fmt.Sprintf(" ↑ %d lines above ", off)
+	// h-1 lines of the review, and a line that says where they are: it
+	// hides none of them, the last included.
+	off := min(max(f.reviewOffset, 0), len(lines)-(h-1))
+	view := slices.Clone(lines[off : off+h-1])
+	more := fmt.Sprintf(" ↓ %s (↑/↓ scroll) ", howMany(len(lines)-(off+h-1), "more line", "more lines"))
+	if off+h-1 == len(lines) {
+		more = fmt.Sprintf(" ↑ %s above ", howMany(off, "line", "lines"))
 	}
-	view[h-1] = f.st.selected.Render(more)
+	view = append(view, f.st.selected.Render(more))
 	return strings.Join(view, "\n")
 }
 
-// reviewScroll is the largest useful scroll position of the review.
-func (f frame) reviewScroll(w, h int) int { return max(len(f.reviewLines(w, h))-h, 0) }
+// reviewScroll is the largest useful scroll position of the review: its
+// last line just above the line that says where the view is.
+func (f frame) reviewScroll(w, h int) int {
+	n := len(f.reviewLines(w, h))
+	if n <= h {
+		return 0
+	}
+	return n - (h - 1)
+}
 
 func (f frame) reviewLines(w, h int) []string {
 	st, s, p := f.st, f.d.summary, f.d.period

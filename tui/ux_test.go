@@ -456,3 +456,17 @@ func TestProgramFilterMouseAndWrite(t *testing.T) {
 		t.Errorf("written %+v", files.written)
 	}
 }
+
+// TestReviewScrollsToItsLastLine: the line that says where the review's
+// view is never hides a line of it, the last flagged reading included.
+func TestReviewScrollsToItsLastLine(t *testing.T) {
+	fx := newFixture(t)
+	for _, size := range [][2]int{{80, 24}, {120, 36}} {
+		m := loaded(t, fx, size[0], size[1])
+		press(t, m, "8", "G")
+		got := screen(m)
+		if !strings.Contains(got, "Sat 14 Mar 21:05  186/122 mmHg  pulse  88  !! above 180/120") || !strings.Contains(got, "lines above") {
+			t.Errorf("%dx%d: the end of the review:\n%s", size[0], size[1], got)
+		}
+	}
+}
