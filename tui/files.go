@@ -204,11 +204,12 @@ func (m *model) onWritten(msg writtenMsg) tea.Cmd {
 		if open {
 			m.overlay, m.write = overlayNone, nil
 		}
-		what := fmt.Sprintf("the %s of %s", msg.req.Kind, periodLabel(Period{Start: msg.req.From, End: msg.req.To}))
+		// Where it went first: the part a narrow status line keeps.
+		detail := periodLabel(Period{Start: msg.req.From, End: msg.req.To})
 		if msg.res.What != "" {
-			what += " (" + msg.res.What + ")"
+			detail += "; " + msg.res.What
 		}
-		m.say("Wrote %s to %s.", what, strings.Join(msg.res.Paths, ", "))
+		m.say("Wrote the %s to %s (%s).", msg.req.Kind, strings.Join(msg.res.Paths, ", "), detail)
 		return nil
 	}
 	if !open {

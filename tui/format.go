@@ -155,16 +155,17 @@ func fitWords(s string, w int) string {
 	return fit(cutWords(s, w-1)+"…", w)
 }
 
-// cutWords shortens s to at most w cells, at a space when one is there
-// to cut at.
+// cutWords shortens s to at most w cells, at a space when one is near:
+// a long word (a path, an address) is cut inside rather than dropped.
 func cutWords(s string, w int) string {
 	if ansi.StringWidth(s) <= w {
 		return s
 	}
+	const near = 12
 	cut := ansi.Truncate(s, w, "")
 	plain := ansi.Strip(cut)
 	if next := ansi.Strip(s)[len(plain):]; !strings.HasPrefix(next, " ") {
-		if i := strings.LastIndex(plain, " "); i > 0 {
+		if i := strings.LastIndex(plain, " "); i > 0 && ansi.StringWidth(plain[i:]) <= near {
 			cut = ansi.Truncate(s, ansi.StringWidth(plain[:i]), "")
 		}
 	}

@@ -378,7 +378,7 @@ func TestWriteReportAndExport(t *testing.T) {
 		t.Fatal("the overlay stays open after writing")
 	}
 	status := strings.Join(strings.Fields(unbox(openDetails(t, m))), " ")
-	if !strings.Contains(status, "Wrote the PDF report of 02 Mar – 08 Mar 2026 (AHA/ACC 2025) to /home/alex/vitals-report-me-2026-02-14_2026-03-15-week.pdf.") {
+	if !strings.Contains(status, "Wrote the PDF report to /home/alex/vitals-report-me-2026-02-14_2026-03-15-week.pdf (02 Mar – 08 Mar 2026; AHA/ACC 2025).") {
 		t.Fatalf("status: %q", status)
 	}
 	press(t, m, "esc")
@@ -392,7 +392,7 @@ func TestWriteReportAndExport(t *testing.T) {
 	if w := files.written[len(files.written)-1]; !w.Replace || w.Kind != ExportFHIR {
 		t.Errorf("second enter: %+v", w)
 	}
-	if !strings.Contains(last(m, 2), "Wrote the FHIR export of 02 Mar – 08 Mar 2026") {
+	if !strings.Contains(last(m, 2), "Wrote the FHIR export to /home/alex/") {
 		t.Errorf("status: %q", last(m, 2))
 	}
 
@@ -443,7 +443,7 @@ func TestProgramFilterMouseAndWrite(t *testing.T) {
 	tm.Send(keyMsg("m"))
 	waitFor(t, tm, "Markdown report goes to")
 	tm.Send(keyMsg("enter"))
-	waitFor(t, tm, "Wrote the Markdown report")
+	waitFor(t, tm, "Wrote the Markdown report to")
 	tm.Send(keyMsg("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	final := tm.FinalModel(t).(*model)
