@@ -84,7 +84,7 @@ func (f frame) overview(w, h int) string {
 	}
 	var out []string
 
-	bpLeft := wrapLines(f.latestBP(), colW)
+	bpLeft := wrapLines(f.latestBP(colW), colW)
 	bpRight := wrapLines(f.homeMean(w >= 100), colW)
 	if cols {
 		out = append(out, twoColumns(bpLeft, bpRight, w)...)
@@ -159,7 +159,7 @@ func (f frame) weightAndSteps(w, h int) []string {
 	return twoColumns(left, right, w)
 }
 
-func (f frame) latestBP() []string {
+func (f frame) latestBP(w int) []string {
 	st, d := f.st, f.d
 	out := []string{st.title.Render("Latest blood pressure")}
 	r := d.bp.latest
@@ -194,7 +194,12 @@ func (f frame) latestBP() []string {
 	if !d.period.Contains(health.DateOf(r.Local())) {
 		when += " (before this period)"
 	}
-	return append(out, st.muted.Render(when))
+	// A line breaks between the time and the device, not inside the
+	// device's name.
+	for _, l := range flow(strings.Split(when, " · "), w) {
+		out = append(out, st.muted.Render(l))
+	}
+	return out
 }
 
 // flagWords names a reading's rhythm flags.
