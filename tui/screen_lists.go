@@ -291,6 +291,7 @@ func (f frame) sourceHelp() []string {
 		if f.engine {
 			second = append(second, key(k.SyncOne), key(k.Sync)+st.helpDesc.Render(" all"))
 		}
+		second = append(second, st.helpKey.Render(k.Filter.Help().Key)+" "+st.helpDesc.Render("filter"))
 		return append(lines, strings.Join(second, "  "))
 	}
 	return []string{
