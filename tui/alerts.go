@@ -114,7 +114,9 @@ func buildAlerts(s *snapshot, set settings) []alert {
 	}
 	quiet := time.Duration(set.quietDays) * 24 * time.Hour
 	for _, a := range s.accounts {
-		if !a.Syncs() || a.State == store.StateNeedsRelink {
+		// An account in its first sync is not quiet: its newest reading
+		// so far is whatever arrived first, and the rest is on its way.
+		if !a.Syncs() || a.State == store.StateNeedsRelink || s.firstSyncIDs[a.ID] {
 			continue
 		}
 		since := a.newest

@@ -65,7 +65,8 @@ type snapshot struct {
 	// (an engine runs, and they have neither finished a sync nor failed
 	// one): their readings are still arriving, so the period is today's,
 	// never one anchored on what happened to arrive first.
-	firstSync []string
+	firstSync    []string
+	firstSyncIDs map[int64]bool // the same accounts, by id
 }
 
 type bpData struct {
@@ -205,6 +206,10 @@ func load(ctx context.Context, db *store.DB, q query, set settings) (*snapshot, 
 		for _, a := range s.accounts {
 			if a.Syncs() && a.State != store.StateNeedsRelink && a.LastSuccessAt.IsZero() && a.LastError == "" {
 				s.firstSync = append(s.firstSync, a.short)
+				if s.firstSyncIDs == nil {
+					s.firstSyncIDs = map[int64]bool{}
+				}
+				s.firstSyncIDs[a.ID] = true
 			}
 		}
 	}
