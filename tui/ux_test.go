@@ -433,9 +433,12 @@ func TestProgramFilterMouseAndWrite(t *testing.T) {
 	waitFor(t, tm, "128.9/81.7")
 	tm.Send(keyMsg("2"))
 	waitFor(t, tm, "home readings")
+	// The filter's count changes a few cells at a time as the words are
+	// typed, which the renderer writes as such: the status line that m
+	// brings, all new, says that the keys before it were taken; the final
+	// model says what they did.
 	tm.Send(keyMsg("/"))
 	tm.Type("afib")
-	waitFor(t, tm, "2 of 113 readings")
 	tm.Send(keyMsg("enter"))
 	tm.Send(keyMsg("m"))
 	waitFor(t, tm, "Mouse off")
