@@ -96,7 +96,7 @@ type model struct {
 	// The lists' filters (/): each list tab keeps its own text; the rows
 	// each keeps are worked out when the text or the data changes.
 	filters   [tabCount]string
-	filtering bool // typing into filterInput
+	filtering bool // typing into filterIn
 	filterIn  textinput.Model
 	rows      filteredRows
 
@@ -324,7 +324,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case m.overlay == overlayWrite && m.write != nil && m.write.step == writeName:
 		m.write.input, cmd = m.write.input.Update(msg)
 	case m.overlay == overlayNone && m.filtering:
-		m.filterIn, cmd = m.filterIn.Update(msg)
+		m.filterIn, cmd = m.filterIn.Update(msg) // a paste, too
+		m.setFilter(m.filterIn.Value())
 	}
 	return m, cmd
 }

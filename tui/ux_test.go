@@ -473,3 +473,15 @@ func TestReviewScrollsToItsLastLine(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterTakesAPaste: text pasted into the filter filters as typing
+// does.
+func TestFilterTakesAPaste(t *testing.T) {
+	fx := newFixture(t)
+	m := loaded(t, fx, 120, 36)
+	press(t, m, "2", "/")
+	m.Update(tea.PasteMsg{Content: "afib"})
+	if m.filters[TabBP] != "afib" || len(m.rows.bp) != 2 {
+		t.Errorf("after a paste: filter %q keeps %d readings", m.filters[TabBP], len(m.rows.bp))
+	}
+}
