@@ -4,14 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"vitals/health"
 	"vitals/providers"
 	"vitals/providers/oneup/oneupsim"
 	"vitals/sandbox"
 	"vitals/store"
+	"vitals/tui"
 )
 
 // The Sources screen's actions run the same flows as the commands against
@@ -125,5 +130,129 @@ func TestDashboardActions(t *testing.T) {
 	}
 	if _, err := acts.Systems(ctx, omronAcct); err == nil {
 		t.Error("an Omron account listed systems to connect")
+	}
+}
+
+// TestDashboardFiles: the dashboard's reports and exports of a period,
+// written with the report package: a fresh name is suggested, an existing
+// file is never replaced unless asked, and only the period's readings
+// (by their own wall-clock date) are exported.
+func TestDashboardFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "v.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	prof, err := db.EnsureProfile(ctx, "me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := db.UpsertAccount(ctx, store.Account{ProfileID: prof.ID, Provider: store.ProviderFile, ExternalID: "files"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := time.FixedZone("-05:00", -5*3600)
+	var b health.Batch
+	for d := 1; d <= 10; d++ {
+		at := time.Date(2026, 3, d, 7, 30, 0, 0, zone)
+		b.BloodPressure = append(b.BloodPressure, health.BloodPressure{
+			Meta:     health.Meta{ProviderID: at.Format(time.DateOnly), Time: at.UTC(), Offset: -5 * 3600, Device: "HEM-7600T", Setting: health.SettingHome},
+			Systolic: health.Of(128), Diastolic: health.Of(82), Pulse: health.Of(70),
+		})
+	}
+	b.Weight = append(b.Weight, health.Weight{Meta: health.Meta{ProviderID: "w1", Time: time.Date(2026, 3, 5, 7, 0, 0, 0, zone).UTC(), Offset: -5 * 3600}, Weight: health.Of(81.5)})
+	if _, err := db.Upsert(ctx, prof.ID, acct.ID, b); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := os.Mkdir(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f := NewDashboardFiles(db)
+	f.Dir = func() (string, error) { return out, nil }
+	f.Zone = zone
+	req := tui.FileRequest{Kind: tui.ReportPDF, Profile: prof, From: health.Date{Year: 2026, Month: 3, Day: 2}, To: health.Date{Year: 2026, Month: 3, Day: 8}, Rulebook: health.AHA2025}
+
+	path, err := f.Suggest(ctx, req)
+	if err != nil || path != filepath.Join(out, "vitals-report-me-2026-03-02_2026-03-08.pdf") {
+		t.Fatalf("Suggest: %q, %v", path, err)
+	}
+	req.Path = path
+	res, err := f.Write(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Paths) != 1 || res.Paths[0] != path || res.What != "AHA/ACC 2025" {
+		t.Errorf("Write: %+v", res)
+	}
+	pdf, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(pdf), "%PDF") {
+		t.Fatalf("not a PDF: %.20q, %v", pdf, err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v: health data is for its owner only", fi.Mode().Perm())
+	}
+	// The name is taken now: another is suggested, and writing over it
+	// is refused unless asked.
+	if again, _ := f.Suggest(ctx, req); again != filepath.Join(out, "vitals-report-me-2026-03-02_2026-03-08-2.pdf") {
+		t.Errorf("second Suggest: %q", again)
+	}
+	req.Kind = tui.ReportMarkdown
+	if _, err := f.Write(ctx, req); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("over an existing file: %v, want fs.ErrExist", err)
+	}
+	if kept, _ := os.ReadFile(path); string(kept) != string(pdf) {
+		t.Fatal("the refused write changed the file")
+	}
+	req.Replace = true
+	if _, err := f.Write(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if md, _ := os.ReadFile(path); !strings.Contains(string(md), "2026-03-02") || strings.HasPrefix(string(md), "%PDF") {
+		t.Errorf("replaced: %.60q", md)
+	}
+
+	// CSV: a folder, a file per type with readings in the period.
+	req = tui.FileRequest{Kind: tui.ExportCSV, Profile: prof, From: req.From, To: req.To}
+	req.Path, _ = f.Suggest(ctx, req)
+	if filepath.Base(req.Path) != "vitals-export-me-2026-03-02_2026-03-08-csv" {
+		t.Errorf("CSV folder %q", req.Path)
+	}
+	res, err = f.Write(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.What != "2 files, one per type: blood pressure 7, weight 1" {
+		t.Errorf("CSV: %q", res.What)
+	}
+	csv, err := os.ReadFile(filepath.Join(req.Path, "bloodpressure.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(csv), "\n"); lines != 8 || !strings.Contains(string(csv), "2026-03-02T12:30:00Z") || strings.Contains(string(csv), "2026-03-09") {
+		t.Errorf("bloodpressure.csv holds %d lines, want a header and 2–8 March:\n%s", lines, csv)
+	}
+	if _, err := f.Write(ctx, req); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("CSV over existing files: %v", err)
+	}
+
+	// FHIR; and a period without readings writes nothing.
+	req = tui.FileRequest{Kind: tui.ExportFHIR, Profile: prof, From: req.From, To: req.To, Path: filepath.Join(out, "b.json")}
+	if res, err := f.Write(ctx, req); err != nil || res.What != "8 readings" {
+		t.Errorf("FHIR: %+v, %v", res, err)
+	}
+	req.From, req.To, req.Path = health.Date{Year: 2025, Month: 1, Day: 1}, health.Date{Year: 2025, Month: 1, Day: 7}, filepath.Join(out, "none.json")
+	if _, err := f.Write(ctx, req); err == nil || !strings.Contains(err.Error(), "no readings") {
+		t.Errorf("empty period: %v", err)
+	}
+	if _, err := os.Stat(req.Path); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("an empty export left a file")
+	}
+	// A report of more than a year is refused with what to do.
+	req = tui.FileRequest{Kind: tui.ReportHTML, Profile: prof, From: health.Date{Year: 2024, Month: 1, Day: 1}, To: health.Date{Year: 2026, Month: 3, Day: 8}, Path: filepath.Join(out, "long.html")}
+	if _, err := f.Write(ctx, req); err == nil || !strings.Contains(err.Error(), "vitals report --all") {
+		t.Errorf("long period: %v", err)
 	}
 }

@@ -28,6 +28,9 @@ func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 		Range:     tui.Range30d,
 		Now:       time.Now,
 		Location:  time.Local,
+		// Reports and exports of the period on screen (w): they only
+		// read the database, so a read-only one may write them too.
+		Files: NewDashboardFiles(db),
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -47,7 +48,7 @@ type actionState struct {
 
 // selectedAccount is the account chosen on Sources.
 func (m *model) selectedAccount() (accountInfo, bool) {
-	if m.data == nil || m.sourceSel >= len(m.data.accounts) {
+	if m.data == nil || m.sourceSel >= len(m.data.accounts) || !slices.Contains(m.visibleSources(), m.sourceSel) {
 		return accountInfo{}, false
 	}
 	return m.data.accounts[m.sourceSel], true
@@ -64,7 +65,7 @@ func (m *model) syncNow(selected bool) tea.Cmd {
 	var ids []int64
 	if selected {
 		if m.tab != TabSources {
-			m.say("Choose an account on Sources (7), then press S; s syncs them all.")
+			m.say("Choose an account on %s, then press S; s syncs them all.", TabSources.ref())
 			return nil
 		}
 		a, ok := m.selectedAccount()
@@ -81,7 +82,7 @@ func (m *model) syncNow(selected bool) tea.Cmd {
 		}
 	}
 	if len(ids) == 0 {
-		m.fail("No linked account to sync: press a on Sources (7) to link one, or run `vitals link omron`.")
+		m.fail("No linked account to sync: press a on %s to link one, or run `vitals link omron`.", TabSources.ref())
 		return nil
 	}
 	return func() tea.Msg {
@@ -183,7 +184,7 @@ func (m *model) startConnect(a store.Account, s store.System) tea.Cmd {
 // a linked account, or says why there is none.
 func (m *model) sourceForAction(verb string) (accountInfo, bool) {
 	if m.tab != TabSources {
-		m.say("Choose an account on Sources (7) to %s it.", verb)
+		m.say("Choose an account on %s to %s it.", TabSources.ref(), verb)
 		return accountInfo{}, false
 	}
 	if m.opts.Actions == nil {

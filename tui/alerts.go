@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"vitals/health"
@@ -42,6 +43,7 @@ type alert struct {
 	kind   alertKind
 	title  string
 	detail string
+	search string // lower-case text for the filter
 }
 
 // buildAlerts lists what the period's readings and the sources call for.
@@ -53,8 +55,8 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			out = append(out, alert{
 				kind:  alertRelink,
 				title: a.Title() + " needs relinking",
-				detail: fmt.Sprintf("The provider refused the saved credentials, so syncing stopped. Press r on Sources (7), or run `vitals link %s`.",
-					a.Provider),
+				detail: fmt.Sprintf("The provider refused the saved credentials, so syncing stopped. Press r on %s, or run `vitals link %s`.",
+					TabSources.ref(), a.Provider),
 			})
 		}
 	}
@@ -112,7 +114,9 @@ func buildAlerts(s *snapshot, set settings) []alert {
 	}
 	quiet := time.Duration(set.quietDays) * 24 * time.Hour
 	for _, a := range s.accounts {
-		if !a.Syncs() || a.State == store.StateNeedsRelink {
+		// An account in its first sync is not quiet: its newest reading
+		// so far is whatever arrived first, and the rest is on its way.
+		if !a.Syncs() || a.State == store.StateNeedsRelink || s.firstSyncIDs[a.ID] {
 			continue
 		}
 		since := a.newest
@@ -144,6 +148,9 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			title:  fmt.Sprintf("Atrial fibrillation recorded by %s%s, %s", origin, status, c.Local().Format(fmtDayYear)),
 			detail: "A diagnosis in a health record, unlike a monitor's screening flag.",
 		})
+	}
+	for i, a := range out {
+		out[i].search = strings.ToLower(a.kind.mark() + " " + a.title + " · " + a.detail)
 	}
 	return out
 }

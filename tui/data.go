@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"vitals/health"
 	"vitals/store"
 )
@@ -17,6 +19,7 @@ type query struct {
 	profile store.Profile
 	rng     Range
 	end     health.Date // zero: today, or the newest reading's day (see resolvePeriod)
+	syncing bool        // an engine syncs the linked accounts in the background
 }
 
 // settings are the person's display choices and the clock.
@@ -57,6 +60,13 @@ type snapshot struct {
 	accounts   []accountInfo
 	conditions []health.Condition // recorded atrial fibrillation
 	alerts     []alert
+
+	// firstSync names the linked accounts whose first sync is under way
+	// (an engine runs, and they have neither finished a sync nor failed
+	// one): their readings are still arriving, so the period is today's,
+	// never one anchored on what happened to arrive first.
+	firstSync    []string
+	firstSyncIDs map[int64]bool // the same accounts, by id
 }
 
 type bpData struct {
@@ -77,6 +87,13 @@ type bpData struct {
 	// marked are the period's home readings with a rhythm flag, above
 	// 180/120, or blanked without a cause given, for the review.
 	marked []health.BloodPressure
+	// search is each reading's text for the table's filter, lower-case,
+	// beside readings.
+	search []string
+	// The widest category and flags cells of the period's readings, so
+	// that the table gives the source column what they leave, and its
+	// columns stay put while it scrolls or filters.
+	catW, flagsW, flagsShortW int
 }
 
 // flagSummary counts the period's rhythm flags and severe readings (home
@@ -158,6 +175,7 @@ type accountInfo struct {
 	counts map[health.Kind]int
 	total  int
 	newest time.Time // its newest reading of any kind
+	search string    // lower-case text for the Sources filter
 }
 
 // sourceSub is one system or origin behind an account.
@@ -181,11 +199,25 @@ func load(ctx context.Context, db *store.DB, q query, set settings) (*snapshot, 
 	// the period must be anchored on old data. They are the readings' own
 	// wall-clock dates (a reading at 19:46 on 18 Jan at −05:00 belongs to
 	// 18 Jan, whatever the viewer's zone or UTC say).
+	if err := s.loadSources(ctx, db); err != nil {
+		return nil, err
+	}
+	if q.syncing {
+		for _, a := range s.accounts {
+			if a.Syncs() && a.State != store.StateNeedsRelink && a.LastSuccessAt.IsZero() && a.LastError == "" {
+				s.firstSync = append(s.firstSync, a.short)
+				if s.firstSyncIDs == nil {
+					s.firstSyncIDs = map[int64]bool{}
+				}
+				s.firstSyncIDs[a.ID] = true
+			}
+		}
+	}
 	firstDay, lastDay, err := readingDays(ctx, db, pid)
 	if err != nil {
 		return nil, err
 	}
-	s.period = resolvePeriod(q.rng, q.end, s.today, firstDay, lastDay)
+	s.period = resolvePeriod(q.rng, q.end, s.today, firstDay, lastDay, len(s.firstSync) == 0)
 
 	// Readings keep their own wall clock, which may be more than a day off
 	// the viewer's (−12:00 against +14:00): load two days more on each
@@ -207,9 +239,6 @@ func load(ctx context.Context, db *store.DB, q query, set settings) (*snapshot, 
 		return nil, err
 	}
 	if err := s.loadVitals(ctx, db, f, in); err != nil {
-		return nil, err
-	}
-	if err := s.loadSources(ctx, db); err != nil {
 		return nil, err
 	}
 	conds, err := db.Conditions(ctx, store.Filter{ProfileID: pid})
@@ -311,6 +340,15 @@ func (s *snapshot) loadBP(ctx context.Context, db *store.DB, f store.Filter, in 
 				d.latest = &r
 			}
 		}
+	}
+
+	d.search = make([]string, len(d.readings))
+	for i, r := range d.readings {
+		d.search[i] = bpSearchText(r, s.period, set.rulebook)
+		cat, _, _ := bpCategory(r, set.rulebook)
+		d.catW = max(d.catW, ansi.StringWidth(cat))
+		d.flagsW = max(d.flagsW, ansi.StringWidth(bpFlags(r, false)))
+		d.flagsShortW = max(d.flagsShortW, ansi.StringWidth(bpFlags(r, true)))
 	}
 
 	fl := &d.flags
@@ -610,9 +648,64 @@ func (s *snapshot) loadSources(ctx context.Context, db *store.DB) error {
 				sub.newest = st.Last
 			}
 		}
+		info.search = accountSearchText(info)
 		s.accounts = append(s.accounts, info)
 	}
 	return nil
+}
+
+// bpSearchText is what the blood-pressure table's filter matches in a
+// reading: its time as the table writes it and as a date, its values,
+// category, setting, flags, device and origin.
+func bpSearchText(r health.BloodPressure, p Period, rb health.Rulebook) string {
+	parts := []string{p.when(r.Local()), r.Local().Format(time.DateOnly), pressure(r.Systolic, r.Diastolic), "pulse " + num(r.Pulse, 0)}
+	switch c, ok := r.Category(rb); {
+	case ok:
+		parts = append(parts, severityMark(c.Severity)+" "+c.Name)
+		if c.IsolatedSystolic {
+			parts = append(parts, "ISH isolated systolic")
+		}
+	case r.Blanked():
+		parts = append(parts, health.BlankedText(r))
+	default:
+		parts = append(parts, "a pressure missing")
+	}
+	if r.Setting == health.SettingOffice {
+		parts = append(parts, "office")
+	} else {
+		parts = append(parts, "home")
+	}
+	if r.Flagged() {
+		parts = append(parts, "⚠ flagged", flagWords(r))
+		if r.PossibleAFib {
+			parts = append(parts, "AFib")
+		}
+	}
+	if r.Manual {
+		parts = append(parts, "typed in manual")
+	}
+	parts = append(parts, r.Device, r.Origin)
+	return strings.ToLower(strings.Join(parts, " · "))
+}
+
+// accountSearchText is what the Sources filter matches in an account:
+// its names, provider, state and the systems and origins behind it.
+func accountSearchText(a accountInfo) string {
+	parts := []string{a.Title(), a.short, string(a.Provider), a.ExternalID}
+	switch {
+	case a.State == store.StateNeedsRelink:
+		parts = append(parts, "✗ relink needs relinking")
+	case a.Syncs() && a.LastError != "":
+		parts = append(parts, "✗ failing", a.LastError)
+	case a.Syncs():
+		parts = append(parts, "✓ active account")
+	default:
+		parts = append(parts, "local")
+	}
+	for _, s := range a.subs {
+		parts = append(parts, s.name, s.kind)
+	}
+	return strings.ToLower(strings.Join(parts, " · "))
 }
 
 // shortTitle is an account's name without what its label adds in

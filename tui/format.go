@@ -89,7 +89,7 @@ func ago(now, t time.Time) string {
 const (
 	fmtDay      = "Mon 02 Jan"
 	fmtDayYear  = "02 Jan 2006"
-	fmtDateTime = "2006-01-02 15:04"
+	fmtDateTime = "02 Jan 2006 15:04" // the same day style as fmtDayYear
 	fmtClock    = "15:04"
 )
 
@@ -143,6 +143,33 @@ func fit(s string, w int) string {
 		s += strings.Repeat(" ", pad)
 	}
 	return s
+}
+
+// fitWords is fit that cuts text at a space when it must cut it, so no
+// word is left half shown; a first word too long for w is cut as fit
+// would.
+func fitWords(s string, w int) string {
+	if w <= 0 || ansi.StringWidth(s) <= w {
+		return fit(s, w)
+	}
+	return fit(cutWords(s, w-1)+"…", w)
+}
+
+// cutWords shortens s to at most w cells, at a space when one is near:
+// a long word (a path, an address) is cut inside rather than dropped.
+func cutWords(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	const near = 12
+	cut := ansi.Truncate(s, w, "")
+	plain := ansi.Strip(cut)
+	if next := ansi.Strip(s)[len(plain):]; !strings.HasPrefix(next, " ") {
+		if i := strings.LastIndex(plain, " "); i > 0 && ansi.StringWidth(plain[i:]) <= near {
+			cut = ansi.Truncate(s, ansi.StringWidth(plain[:i]), "")
+		}
+	}
+	return strings.TrimRight(cut, " ")
 }
 
 // fitRight truncates s to w cells and pads it on the left.

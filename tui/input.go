@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -16,8 +18,24 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return m.quit()
 	}
+	if m.overlay == overlayNone && !m.filtering && key.Matches(k, m.keys.Details) {
+		m.openDetails() // before the key clears the notice it shows
+		return nil
+	}
 	m.notice = ""
+	if m.overlay == overlayNone && m.filtering {
+		return m.onFilterKey(k)
+	}
 	switch m.overlay {
+	case overlayDetails:
+		if key.Matches(k, m.keys.Details, m.keys.Back) {
+			m.overlay, m.details = overlayNone, nil
+		} else if key.Matches(k, m.keys.Quit) {
+			return m.quit()
+		}
+		return nil
+	case overlayWrite:
+		return m.onWriteKey(k)
 	case overlayHelp:
 		if key.Matches(k, m.keys.Help, m.keys.Back) {
 			m.overlay = overlayNone
@@ -71,6 +89,21 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.quit()
 	case key.Matches(k, m.keys.Help):
 		m.overlay = overlayHelp
+	case key.Matches(k, m.keys.Filter):
+		return m.startFilter()
+	case key.Matches(k, m.keys.Back):
+		if filterable(m.tab) && m.filters[m.tab] != "" {
+			m.clearFilter()
+		}
+	case key.Matches(k, m.keys.Write):
+		return m.openWrite()
+	case key.Matches(k, m.keys.Mouse):
+		m.mouseOff = !m.mouseOff
+		if m.mouseOff {
+			m.say("Mouse off: the terminal has it, to select and copy text; %s takes it back.", m.keys.Mouse.Help().Key)
+		} else {
+			m.say("Mouse on: click a tab, scroll a list with the wheel; %s lets the terminal have it.", m.keys.Mouse.Help().Key)
+		}
 	case key.Matches(k, m.keys.NextTab):
 		m.tab = (m.tab + 1) % tabCount
 	case key.Matches(k, m.keys.PrevTab):
@@ -214,7 +247,10 @@ func (m *model) scroll(n int) {
 	case TabReview:
 		m.reviewOffset += n
 	case TabSources:
-		m.sourceSel += n
+		vis := m.visibleSources()
+		if i := slices.Index(vis, m.sourceSel); len(vis) > 0 {
+			m.sourceSel = vis[min(max(i+n, 0), len(vis)-1)]
+		}
 	case TabActivity:
 		if n == 1 || n == -1 {
 			m.moveDay(n)
@@ -228,10 +264,20 @@ func (m *model) clampScroll() {
 		return
 	}
 	clamp := func(v *int, n int) { *v = min(max(*v, 0), max(n, 0)) }
-	clamp(&m.bpOffset, len(m.data.bp.readings)-m.bpLayout.tableRows)
-	clamp(&m.alertOffset, len(m.data.alerts)-1)
+	count := func(rows []int, all int) int {
+		if rows != nil {
+			return len(rows)
+		}
+		return all
+	}
+	clamp(&m.bpOffset, count(m.rows.bp, len(m.data.bp.readings))-m.bpLayout.tableRows)
+	clamp(&m.alertOffset, count(m.rows.alerts, len(m.data.alerts))-1)
 	clamp(&m.reviewOffset, m.reviewMax)
 	clamp(&m.sourceSel, len(m.data.accounts)-1)
+	// The selection stays on a source the filter keeps.
+	if vis := m.visibleSources(); len(vis) > 0 && !slices.Contains(vis, m.sourceSel) {
+		m.sourceSel = vis[0]
+	}
 }
 
 // onClick switches tabs from the tab bar and selects sources.
@@ -241,14 +287,15 @@ func (m *model) onClick(mouse tea.Mouse) tea.Cmd {
 	}
 	if mouse.Y == 0 {
 		for i, r := range m.tabSpans[m.tab] {
-			if mouse.X >= r[0] && mouse.X < r[1] {
+			if mouse.X >= r[0] && mouse.X < r[1] && Tab(i) != m.tab {
 				m.tab = Tab(i)
+				m.stopFilter() // the filter being typed stays with its tab
 			}
 		}
 		return nil
 	}
 	if m.tab == TabSources && m.data != nil {
-		if i := sourceRowAt(m.data.accounts, mouse.Y-2); i >= 0 {
+		if i := sourceRowAt(m.data.accounts, m.visibleSources(), mouse.Y-2); i >= 0 {
 			m.sourceSel = i
 		}
 	}

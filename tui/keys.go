@@ -18,6 +18,11 @@ type KeyMap struct {
 	Link, Connect, Relink, Unlink key.Binding
 	Copy                          key.Binding
 
+	Filter  key.Binding // type to narrow the list on screen
+	Write   key.Binding // the clinician's report or an export of the period
+	Details key.Binding // the status line's whole message
+	Mouse   key.Binding // mouse capture on and off, to select text
+
 	Profile key.Binding
 	Select  key.Binding
 	Back    key.Binding
@@ -29,6 +34,8 @@ type KeyMap struct {
 	Yes, No                  key.Binding // a question
 	PickUp, PickDown         key.Binding // a picker, whose letters go to its search
 	PickPageUp, PickPageDown key.Binding
+	// The write menu: which file.
+	WriteMarkdown, WriteHTML, WritePDF, WriteCSV, WriteFHIR key.Binding
 
 	// Hints that stand for pairs above on the one-line help.
 	PeriodHint, MoveHint key.Binding
@@ -67,6 +74,11 @@ func DefaultKeyMap() KeyMap {
 		Unlink:  b([]string{"x", "delete"}, "x", "unlink"),
 		Copy:    b([]string{"y"}, "y", "copy the address"),
 
+		Filter:  b([]string{"/"}, "/", "filter the list"),
+		Write:   b([]string{"w"}, "w", "write a report or export"),
+		Details: b([]string{"e"}, "e", "whole status message"),
+		Mouse:   b([]string{"m"}, "m", "mouse on/off (select text)"),
+
 		Profile: b([]string{"p"}, "p", "profile"),
 		Select:  b([]string{"enter"}, "enter", "choose"),
 		Back:    b([]string{"esc"}, "esc", "close"),
@@ -81,6 +93,12 @@ func DefaultKeyMap() KeyMap {
 		PickDown:     b([]string{"down", "ctrl+n"}, "↓", "down"),
 		PickPageUp:   b([]string{"pgup"}, "pgup", "page up"),
 		PickPageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+
+		WriteMarkdown: b([]string{"m"}, "m", "report, Markdown"),
+		WriteHTML:     b([]string{"h"}, "h", "report, HTML"),
+		WritePDF:      b([]string{"p"}, "p", "report, PDF"),
+		WriteCSV:      b([]string{"c"}, "c", "export, CSV (a file per type)"),
+		WriteFHIR:     b([]string{"f"}, "f", "export, FHIR R4 bundle"),
 
 		PeriodHint: b([]string{"-", "+"}, "-/+", "period"),
 		MoveHint:   b([]string{"left", "right"}, "←/→", "move period"),
@@ -99,5 +117,11 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Shorter, k.Longer, k.Earlier, k.Later, k.Today, k.DayBefore, k.DayAfter},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Select},
 		{k.Sync, k.SyncOne, k.Link, k.Connect, k.Relink, k.Unlink, k.Copy},
+		{k.Filter, k.Write, k.Details, k.Mouse},
 	}
+}
+
+// WriteHelp is the write menu's keys, in its order.
+func (k KeyMap) WriteHelp() []key.Binding {
+	return []key.Binding{k.WriteMarkdown, k.WriteHTML, k.WritePDF, k.WriteCSV, k.WriteFHIR}
 }

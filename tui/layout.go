@@ -13,6 +13,9 @@ func (m *model) resize(w, h int) {
 	}
 	m.bodyH = max(h-chrome, 0)
 	m.picker.setWidth(m.pickerWidth())
+	if m.write != nil {
+		m.write.input.SetWidth(m.writeInputWidth())
+	}
 	m.layout()
 }
 

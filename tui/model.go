@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"vitals/health"
@@ -43,6 +44,8 @@ const (
 	overlayLinkMenu
 	overlayConfirm
 	overlayAction
+	overlayDetails // the status line's whole message (e)
+	overlayWrite   // the write menu and its file name (w)
 )
 
 // model is the dashboard's one root model.
@@ -84,6 +87,21 @@ type model struct {
 	notice string
 	bad    bool // the notice is an error
 
+	// mouseOff gives the mouse to the terminal (m), so that text can be
+	// selected and copied; the dashboard then ignores clicks and wheels.
+	mouseOff bool
+	// details are the lines of the details overlay, taken when it opens.
+	details []string
+
+	// The lists' filters (/): each list tab keeps its own text; the rows
+	// each keeps are worked out when the text or the data changes.
+	filters   [tabCount]string
+	filtering bool // typing into filterIn
+	filterIn  textinput.Model
+	rows      filteredRows
+
+	write *writeState // the write menu, then its file name
+
 	overlay  overlay
 	picker   picker
 	action   *actionState
@@ -107,9 +125,14 @@ func newModel(o Options) *model {
 	return m
 }
 
-func (m *model) setTheme(dark bool) { m.st = newStyles(dark) }
+func (m *model) setTheme(dark bool) {
+	m.st = newStyles(dark)
+	m.filterIn = newFilterInput(dark, m.filterIn)
+}
 
-func (m *model) query() query { return query{profile: m.profile, rng: m.rng, end: m.end} }
+func (m *model) query() query {
+	return query{profile: m.profile, rng: m.rng, end: m.end, syncing: m.opts.Engine != nil}
+}
 
 // Init loads the data and asks the terminal for its background colour.
 func (m *model) Init() tea.Cmd {
@@ -193,6 +216,7 @@ func (m *model) applySnapshot(s *snapshot) {
 			delete(m.syncs, id)
 		}
 	}
+	m.applyFilters()
 	m.layout()
 	m.clampScroll()
 }
@@ -219,8 +243,14 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	case tea.MouseClickMsg:
+		if m.mouseOff {
+			return m, nil
+		}
 		return m, m.onClick(msg.Mouse())
 	case tea.MouseWheelMsg:
+		if m.mouseOff {
+			return m, nil
+		}
 		switch msg.Mouse().Button {
 		case tea.MouseWheelUp:
 			m.scroll(-3)
@@ -274,6 +304,10 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.notice = ""
 		return m, m.openPicker(newSystemPicker(msg.account, msg.systems, m.st.dark))
+	case suggestedMsg:
+		return m, m.onSuggested(msg)
+	case writtenMsg:
+		return m, m.onWritten(msg)
 	case syncRequestedMsg:
 		if msg.err != nil {
 			m.fail("Sync could not start: %v", msg.err)
@@ -282,10 +316,16 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if m.overlay == overlayPicker {
-		var cmd tea.Cmd
+	// Anything else goes to the text field that has the keys (its cursor).
+	var cmd tea.Cmd
+	switch {
+	case m.overlay == overlayPicker:
 		m.picker.input, cmd = m.picker.input.Update(msg)
-		return m, cmd
+	case m.overlay == overlayWrite && m.write != nil && m.write.step == writeName:
+		m.write.input, cmd = m.write.input.Update(msg)
+	case m.overlay == overlayNone && m.filtering:
+		m.filterIn, cmd = m.filterIn.Update(msg) // a paste, too
+		m.setFilter(m.filterIn.Value())
 	}
-	return m, nil
+	return m, cmd
 }

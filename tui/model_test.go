@@ -780,3 +780,37 @@ func TestUnlinkedAccountLeavesTheStatusLine(t *testing.T) {
 		t.Errorf("status still speaks of the unlinked scale: %q", s)
 	}
 }
+
+// TestHeldReadingsReload: a page whose readings were all held (another
+// route of measurements already stored) reports 0 new, 0 updated and 0
+// unchanged, yet it changed what Sources counts: the dashboard reloads
+// after every stored page.
+func TestHeldReadingsReload(t *testing.T) {
+	fx := newFixture(t)
+	fx.options.Engine = &fakeEngine{events: make(chan sync.Event, 1)}
+	m := loaded(t, fx, 120, 36)
+	m.debounce = time.Millisecond
+	m.tab = TabSources
+	count := func() int { return m.data.accounts[2].total } // 1upHealth
+	before := count()
+	// The same measurement as the fixture's reading of 15 Mar 20:17,
+	// delivered through 1upHealth.
+	same := routine(at(2026, 3, 15, 0, 0))[3]
+	same.ProviderID = "oneup-copy-1"
+	res, err := fx.db.Upsert(context.Background(), fx.me.ID, fx.oneup.ID, health.Batch{BloodPressure: []health.BloodPressure{same}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Total(); c.Held != 1 || c.Added+c.Updated+c.Unchanged != 0 {
+		t.Fatalf("the copy was not held: %+v", c)
+	}
+	_, cmd := m.Update(syncEventMsg(sync.Event{Kind: sync.PageStored, At: fixNow, AccountID: fx.oneup.ID, ProfileID: fx.me.ID,
+		Provider: store.ProviderOneUp, Stream: "Observation", Pages: 1, Held: res.Total().Held}))
+	if cmd == nil {
+		t.Fatal("a page of held readings did not schedule a reload")
+	}
+	run(t, m, cmd)
+	if count() != before+1 {
+		t.Errorf("1upHealth delivers %d readings after the reload, want %d", count(), before+1)
+	}
+}

@@ -82,20 +82,22 @@ func (p Period) Contains(d health.Date) bool { return !d.Before(p.Start) && !d.A
 
 // resolvePeriod works out the period of range r ending on end (today when
 // end is zero). first and last are the profile's oldest and newest reading
-// days (zero without readings).
-func resolvePeriod(r Range, end, today, first, last health.Date) Period {
+// days (zero without readings). anchor lets a period that would hold no
+// reading end on the newest instead; it is off while a first sync brings
+// the readings, oldest first, so that the period does not follow them.
+func resolvePeriod(r Range, end, today, first, last health.Date, anchor bool) Period {
 	p := Period{Range: r, End: end}
 	if p.End.IsZero() {
 		p.End = today
 		// Nothing newer than the period's start: show the newest data
 		// rather than an empty screen.
-		if r != RangeAll && !last.IsZero() && last.Before(today.AddDays(1-r.Days())) {
+		if anchor && r != RangeAll && !last.IsZero() && last.Before(today.AddDays(1-r.Days())) {
 			p.End, p.Anchored = last, true
 		}
 	}
 	if r == RangeAll {
 		// Every reading: from the first to the newest.
-		if end.IsZero() && !last.IsZero() && last.Before(p.End) {
+		if anchor && end.IsZero() && !last.IsZero() && last.Before(p.End) {
 			p.End, p.Anchored = last, true
 		}
 		p.Start = first

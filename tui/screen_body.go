@@ -164,17 +164,27 @@ func (f frame) activity(w, h int) string {
 	case hasDay && day.Steps.Valid():
 		head += fmt.Sprintf(": %s steps", thousands(day.Steps.Or(0)))
 	}
-	hint := "   , and . change the day"
-	if ansi.StringWidth(head+extra+hint) <= w {
+	// The keys that change the day, set apart at the right as key hints
+	// (not run on from the title, where ", and ." read as punctuation).
+	hint := ""
+	if !f.static {
+		k := f.keys
+		hint = st.helpKey.Render(k.DayBefore.Help().Key) + " " + st.helpDesc.Render("day before") + "  " +
+			st.helpKey.Render(k.DayAfter.Help().Key) + " " + st.helpDesc.Render("day after")
+	}
+	const gap = 3
+	hw := ansi.StringWidth(hint)
+	if ansi.StringWidth(head+extra)+gap+hw <= w {
 		head += extra
 	}
-	if ansi.StringWidth(head+hint) > w {
-		hint = ""
+	if ansi.StringWidth(head)+gap+hw > w {
+		hint, hw = "", 0
 	}
-	if hint == "" && ansi.StringWidth(head) > w {
-		head = fit(head, w)
+	line := st.title.Render(fit(head, w))
+	if hint != "" {
+		line = st.title.Render(head) + strings.Repeat(" ", w-ansi.StringWidth(head)-hw) + hint
 	}
-	out = append(out, "", st.title.Render(head)+st.muted.Render(hint))
+	out = append(out, "", line)
 	if rest < 4 {
 		return strings.Join(out, "\n")
 	}
@@ -305,7 +315,7 @@ func (f frame) vitalsTable(w, rows int) string {
 	t := table{sel: -1, cols: []column{
 		{title: "When", width: len(f.when(f.now))},
 		{title: "Reading", width: 24},
-		{title: "Source", width: 10, grow: true},
+		{title: "Source", width: 10, grow: true, words: true},
 	}}
 	i, j := len(d.temps)-1, len(d.spo2)-1
 	for len(t.rows) < rows && (i >= 0 || j >= 0) {
@@ -340,6 +350,8 @@ func (f frame) noneInPeriod(what string, newest time.Time, w int) []string {
 	}
 	var text string
 	switch {
+	case len(f.d.firstSync) > 0 && (newest.IsZero() || !p.Contains(health.DateOf(newest))):
+		text = fmt.Sprintf("No %s readings in this period yet: the first sync is still running.", what)
 	case newest.IsZero():
 		text = fmt.Sprintf("No %s readings yet. Omron thermometers and pulse oximeters, and health systems through 1upHealth, deliver them; files import with `vitals import FILE`.", what)
 	case health.DateOf(newest).After(p.End):

@@ -167,18 +167,32 @@ func (f frame) bpCaveat(w int) []string {
 	return wrapStyled(f.st.muted, text, w)
 }
 
-// bpTable lists the period's readings, newest first, from the scroll
-// position: only the rows on screen are formatted.
+// bpTable lists the period's readings (those the filter keeps), newest
+// first, from the scroll position: only the rows on screen are formatted.
 func (f frame) bpTable(w, rows int) string {
-	st, rs := f.st, f.d.bp.readings
+	st, rs, kept := f.st, f.d.bp.readings, f.rows.bp
 	n := len(rs)
+	if kept != nil {
+		n = len(kept)
+	}
+	// newest is the i-th newest reading listed.
+	newest := func(i int) health.BloodPressure {
+		if kept != nil {
+			return rs[kept[n-1-i]]
+		}
+		return rs[n-1-i]
+	}
 	off := min(max(f.bpOffset, 0), max(n-rows, 0))
-	flagsW, irregular := 12, "irreg."
+	d := f.d.bp
+	short, flagsW := true, d.flagsShortW
 	if w >= 100 {
-		flagsW, irregular = 17, "irregular"
+		short, flagsW = false, d.flagsW
 	}
 	// The source column's title says where the list stands.
 	pos := fmt.Sprintf("%s–%s/%s", thousands(float64(off+1)), thousands(float64(min(off+rows, n))), thousands(float64(n)))
+	if n == 0 {
+		pos = "none"
+	}
 	sourceTitle := "Source · " + pos
 	if w < 100 {
 		sourceTitle = pos
@@ -187,30 +201,21 @@ func (f frame) bpTable(w, rows int) string {
 		{title: "When", width: len(f.when(f.now))},
 		{title: "mmHg", width: 7, right: true},
 		{title: "Pulse", width: 5, right: true},
-		{title: "Category", width: 24},
-		{title: "Flags", width: flagsW},
-		{title: sourceTitle, width: 8, grow: true},
+		{title: "Category", width: max(d.catW, len("Category"))},
+		{title: "Flags", width: max(flagsW, len("Flags"))},
+		{title: sourceTitle, width: 8, grow: true, words: true},
 	}}
 	for i := off; i < min(off+rows, n); i++ {
-		r := rs[n-1-i]
-		cat := st.muted.Render("— a pressure missing")
-		if c, ok := r.Category(f.set.rulebook); ok {
+		r := newest(i)
+		text, c, ok := bpCategory(r, f.set.rulebook)
+		cat := st.muted.Render(text)
+		if ok {
 			cat = st.category(c)
 			if r.Setting == health.SettingOffice {
 				cat += st.muted.Render(" office")
 			}
-		} else if r.Blanked() {
-			cat = st.muted.Render(health.BlankedText(r))
 		}
-		flags := ""
-		switch {
-		case r.PossibleAFib && r.IrregularHeartbeat:
-			flags = "⚠ AFib, " + irregular
-		case r.PossibleAFib:
-			flags = "⚠ AFib"
-		case r.IrregularHeartbeat:
-			flags = "⚠ " + irregular
-		}
+		flags := bpFlags(r, short)
 		src := strings.TrimPrefix(where(r.Meta), " · ")
 		if r.Manual {
 			src = strings.TrimSpace("typed in " + src)
@@ -224,19 +229,76 @@ func (f frame) bpTable(w, rows int) string {
 			st.muted.Render(src),
 		})
 	}
-	return t.render(st, w)
+	table := t.render(st, w)
+	if n == 0 && kept != nil {
+		table += "\n" + strings.Join(f.noMatch(TabBP, "reading", w), "\n")
+	}
+	return table
+}
+
+// bpCategory is a reading's category cell, as text (its width), and the
+// category when the reading has one.
+func bpCategory(r health.BloodPressure, rb health.Rulebook) (string, health.Category, bool) {
+	c, ok := r.Category(rb)
+	switch {
+	case ok:
+		text := severityMark(c.Severity) + " " + c.Name
+		if c.IsolatedSystolic {
+			text += " (ISH)"
+		}
+		if r.Setting == health.SettingOffice {
+			text += " office"
+		}
+		return text, c, true
+	case r.Blanked():
+		return health.BlankedText(r), c, false
+	}
+	return "— a pressure missing", c, false
+}
+
+// bpFlags is a reading's flags cell, with "irreg." for short.
+func bpFlags(r health.BloodPressure, short bool) string {
+	irregular := "irregular"
+	if short {
+		irregular = "irreg."
+	}
+	switch {
+	case r.PossibleAFib && r.IrregularHeartbeat:
+		return "⚠ AFib, " + irregular
+	case r.PossibleAFib:
+		return "⚠ AFib"
+	case r.IrregularHeartbeat:
+		return "⚠ " + irregular
+	}
+	return ""
 }
 
 // emptyPeriod explains an empty screen and how to find data.
 func (f frame) emptyPeriod(what string, older bool, w int) string {
 	p := f.d.period
 	lines := []string{fmt.Sprintf("No %s readings in this period (%s).", what, periodLabel(p))}
-	if older {
+	if note := f.firstSyncNote(); note != "" {
+		lines = append(lines, note)
+	} else if older {
 		lines = append(lines, "Older readings exist: press ← to go back, + for a longer period, or t for the latest.")
 	} else {
-		lines = append(lines, "Link an account on Sources (7), or import files with `vitals import FILE`.")
+		lines = append(lines, "Link an account on "+TabSources.ref()+", or import files with `vitals import FILE`.")
 	}
 	return f.st.muted.Render(strings.Join(wrapLines(lines, w), "\n"))
+}
+
+// firstSyncNote says that readings are still arriving, while the first
+// sync of a linked account runs; "" otherwise.
+func (f frame) firstSyncNote() string {
+	names := f.d.firstSync
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0] + " is syncing for the first time: its readings appear here as they arrive."
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] +
+		" are syncing for the first time: their readings appear here as they arrive."
 }
 
 // when writes a reading's wall-clock time as the period needs it.

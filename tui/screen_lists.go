@@ -19,12 +19,27 @@ const alertsHeader = 3
 func (f frame) alertsScreen(w, h int) string {
 	st, d := f.st, f.d
 	as := d.alerts
+	title := fmt.Sprintf("Alerts, %s: %s", d.period.Range, howMany(len(as), "alert", "alerts"))
+	if f.rows.alerts != nil {
+		as = make([]alert, len(f.rows.alerts))
+		for i, j := range f.rows.alerts {
+			as[i] = d.alerts[j]
+		}
+		title = fmt.Sprintf("Alerts, %s: %d of %s match the filter", d.period.Range, len(as), howMany(len(d.alerts), "alert", "alerts"))
+	}
 	off := min(max(f.alertOffset, 0), max(len(as)-1, 0))
-	out := []string{st.title.Render(fmt.Sprintf("Alerts, %s: %s", d.period.Range, howMany(len(as), "alert", "alerts")))}
+	out := []string{st.title.Render(fit(title, w))}
 	out = append(out, wrapLines([]string{f.weeklyFlags()}, w)...)
 	out = append(out, "")
+	if len(as) == 0 && f.rows.alerts != nil {
+		return strings.Join(append(out, f.noMatch(TabAlerts, "alert", w)...), "\n")
+	}
+	if len(as) == 0 && len(d.firstSync) > 0 {
+		out = append(out, wrapStyled(st.muted, "Nothing to flag yet. "+f.firstSyncNote(), w)...)
+		return strings.Join(out, "\n")
+	}
 	if len(as) == 0 {
-		out = append(out, wrap(st.good.Render("✓ Nothing to flag in this period: no rhythm flags, no reading above 180/120, and every linked source is current."), w)...)
+		out = append(out, wrapStyled(st.good, "✓ Nothing to flag in this period: no rhythm flags, no reading above 180/120, and every linked source is current.", w)...)
 		return strings.Join(out, "\n")
 	}
 	// Whole alerts only: each is its title and its explanation.
@@ -38,7 +53,9 @@ func (f frame) alertsScreen(w, h int) string {
 			style = st.bold
 		}
 		var lines []string
-		for i, l := range wrap(a.kind.mark()+" "+a.title, w-3) {
+		// The title's parts (what · when · values · device) break between
+		// them, not inside a device's name.
+		for i, l := range wrapLines(flow(strings.Split(a.kind.mark()+" "+a.title, " · "), w-3), w-3) {
 			if i > 0 {
 				l = "   " + l
 			}
@@ -58,6 +75,11 @@ func (f frame) alertsScreen(w, h int) string {
 		out = append(out, st.selected.Render(more))
 	}
 	return strings.Join(out, "\n")
+}
+
+// noMatch says that the filter of tab keeps no row, and how to clear it.
+func (f frame) noMatch(tab Tab, what string, w int) []string {
+	return wrapStyled(f.st.muted, fmt.Sprintf("No %s matches the filter /%s: esc clears it, / changes it.", what, f.filters[tab]), w)
 }
 
 // weeklyFlags is the rate of rhythm flags per week of the period, for the
@@ -96,10 +118,12 @@ func (f frame) weeklyFlags() string {
 }
 
 // sourceRowAt maps a line of the sources screen to the account whose
-// row (or whose system's row) it is; -1 for none.
-func sourceRowAt(accounts []accountInfo, line int) int {
+// row (or whose system's row) it is; -1 for none. vis are the accounts
+// listed, in order.
+func sourceRowAt(accounts []accountInfo, vis []int, line int) int {
 	row := line - 2 // the title and the table's header
-	for i, a := range accounts {
+	for _, i := range vis {
+		a := accounts[i]
 		if row >= 0 && row <= len(a.subs) {
 			return i
 		}
@@ -119,7 +143,7 @@ func (f frame) sources(w, h int) string {
 	wide := w >= 100
 	cols := []column{
 		{title: "State", width: 10},
-		{title: "Source", width: 18},
+		{title: "Source", width: 18, words: true},
 		{title: "Kind", width: 8},
 	}
 	if wide {
@@ -138,7 +162,9 @@ func (f frame) sources(w, h int) string {
 		}
 		return cells
 	}
-	for i, a := range d.accounts {
+	vis := visibleSources(d, f.rows.sources)
+	for _, i := range vis {
+		a := d.accounts[i]
 		if i == f.sourceSel {
 			t.sel = len(t.rows)
 		}
@@ -169,8 +195,11 @@ func (f frame) sources(w, h int) string {
 		}
 	}
 	out = append(out, t.render(st, w))
+	if len(vis) == 0 {
+		out = append(out, f.noMatch(TabSources, "source", w)...)
+	}
 	out = append(out, "")
-	if f.sourceSel < len(d.accounts) {
+	if slices.Contains(vis, f.sourceSel) {
 		out = append(out, f.sourceDetail(d.accounts[f.sourceSel], w)...)
 	}
 	out = append(out, "")
@@ -186,12 +215,20 @@ func agoOr(now, t time.Time) string {
 	return ago(now, t)
 }
 
+// kindWord names a kind inside a sentence: "blood pressure", but "SpO2".
+func kindWord(k health.Kind) string {
+	if k == health.KindSpO2 {
+		return k.Label()
+	}
+	return strings.ToLower(k.Label())
+}
+
 // kindCounts lists readings by kind: "blood pressure 2,346 · weight 373".
 func kindCounts(counts map[health.Kind]int) string {
 	var kinds []string
 	for _, k := range append(health.Kinds, health.KindCondition) {
 		if n := counts[k]; n > 0 {
-			kinds = append(kinds, fmt.Sprintf("%s %s", strings.ToLower(k.Label()), thousands(float64(n))))
+			kinds = append(kinds, fmt.Sprintf("%s %s", kindWord(k), thousands(float64(n))))
 		}
 	}
 	return strings.Join(kinds, " · ")
@@ -254,6 +291,7 @@ func (f frame) sourceHelp() []string {
 		if f.engine {
 			second = append(second, key(k.SyncOne), key(k.Sync)+st.helpDesc.Render(" all"))
 		}
+		second = append(second, st.helpKey.Render(k.Filter.Help().Key)+" "+st.helpDesc.Render("filter"))
 		return append(lines, strings.Join(second, "  "))
 	}
 	return []string{
@@ -270,18 +308,27 @@ func (f frame) review(w, h int) string {
 	if len(lines) <= h {
 		return strings.Join(lines, "\n")
 	}
-	off := min(max(f.reviewOffset, 0), len(lines)-h)
-	view := slices.Clone(lines[off : off+h])
-	more := fmt.Sprintf(" ↓ %d more lines (↑/↓ scroll) ", len(lines)-h-off)
-	if off+h == len(lines) {
-		more = fmt.Sprintf(" ↑ %d lines above ", off)
+	// h-1 lines of the review, and a line that says where they are: it
+	// hides none of them, the last included.
+	off := min(max(f.reviewOffset, 0), len(lines)-(h-1))
+	view := slices.Clone(lines[off : off+h-1])
+	more := fmt.Sprintf(" ↓ %s (↑/↓ scroll) ", howMany(len(lines)-(off+h-1), "more line", "more lines"))
+	if off+h-1 == len(lines) {
+		more = fmt.Sprintf(" ↑ %s above ", howMany(off, "line", "lines"))
 	}
-	view[h-1] = f.st.selected.Render(more)
+	view = append(view, f.st.selected.Render(more))
 	return strings.Join(view, "\n")
 }
 
-// reviewScroll is the largest useful scroll position of the review.
-func (f frame) reviewScroll(w, h int) int { return max(len(f.reviewLines(w, h))-h, 0) }
+// reviewScroll is the largest useful scroll position of the review: its
+// last line just above the line that says where the view is.
+func (f frame) reviewScroll(w, h int) int {
+	n := len(f.reviewLines(w, h))
+	if n <= h {
+		return 0
+	}
+	return n - (h - 1)
+}
 
 func (f frame) reviewLines(w, h int) []string {
 	st, s, p := f.st, f.d.summary, f.d.period
@@ -292,8 +339,12 @@ func (f frame) reviewLines(w, h int) []string {
 	}
 	if len(s.Entries) == 0 {
 		out = append(out, "")
+		none := "No home readings in this period to review."
+		if note := f.firstSyncNote(); note != "" {
+			none += " " + note
+		}
 		out = append(out, wrapLines([]string{
-			"No home readings in this period to review.",
+			none,
 			"The protocol: two readings a minute apart, morning (before medication and breakfast) and evening (before dinner), for 7 days; at least 3 days. Choose the week with - and + (7 days) and ← →.",
 		}, w)...)
 		if s.Office.Valid() {

@@ -84,7 +84,7 @@ func (f frame) overview(w, h int) string {
 	}
 	var out []string
 
-	bpLeft := wrapLines(f.latestBP(), colW)
+	bpLeft := wrapLines(f.latestBP(colW), colW)
 	bpRight := wrapLines(f.homeMean(w >= 100), colW)
 	if cols {
 		out = append(out, twoColumns(bpLeft, bpRight, w)...)
@@ -108,7 +108,7 @@ func (f frame) overview(w, h int) string {
 	out = append(out, "")
 	out = append(out, f.st.title.Render("Sources"))
 	if len(d.accounts) == 0 {
-		out = append(out, wrap("No sources yet: link an account on Sources (7), or import files with `vitals import FILE`.", w)...)
+		out = append(out, wrap("No sources yet: link an account on "+TabSources.ref()+", or import files with `vitals import FILE`.", w)...)
 	}
 	nameW := 0
 	for _, a := range d.accounts {
@@ -159,10 +159,14 @@ func (f frame) weightAndSteps(w, h int) []string {
 	return twoColumns(left, right, w)
 }
 
-func (f frame) latestBP() []string {
+func (f frame) latestBP(w int) []string {
 	st, d := f.st, f.d
 	out := []string{st.title.Render("Latest blood pressure")}
 	r := d.bp.latest
+	if len(d.firstSync) > 0 && (r == nil || !d.period.Contains(health.DateOf(r.Local()))) {
+		// What arrived first is old: it is not the latest reading.
+		return append(out, st.muted.Render("The first sync is still bringing the readings."))
+	}
 	if r == nil {
 		return append(out, st.muted.Render("No blood-pressure readings yet."))
 	}
@@ -190,7 +194,12 @@ func (f frame) latestBP() []string {
 	if !d.period.Contains(health.DateOf(r.Local())) {
 		when += " (before this period)"
 	}
-	return append(out, st.muted.Render(when))
+	// A line breaks between the time and the device, not inside the
+	// device's name.
+	for _, l := range flow(strings.Split(when, " · "), w) {
+		out = append(out, st.muted.Render(l))
+	}
+	return out
 }
 
 // flagWords names a reading's rhythm flags.
@@ -214,6 +223,9 @@ func (f frame) homeMean(wide bool) []string {
 	out := []string{st.title.Render("Home mean, " + f.d.period.Range.String())}
 	if !s.Mean.Valid() {
 		msg := "No home readings in this period."
+		if len(f.d.firstSync) > 0 {
+			msg = "No home readings in this period yet: the first sync is still running."
+		}
 		if len(s.Entries) > 0 {
 			msg = fmt.Sprintf("No home mean: the readings of day 1 (%s) are never averaged.", shortDay(s.FirstDay))
 		}
@@ -265,7 +277,7 @@ func (f frame) flagBanner(w int) []string {
 		if fl.irregular > 0 {
 			what = append(what, fmt.Sprintf("irregular heartbeat on %d (%s)", fl.irregular, dateList(fl.irregularDays, 3)))
 		}
-		for _, l := range wrap(seeAlerts("⚠ "+strings.Join(what, ", ")+".", w), w) {
+		for _, l := range seeAlerts("⚠ "+strings.Join(what, ", ")+".", w) {
 			out = append(out, st.banner.Render(l))
 		}
 		for _, l := range wrap(health.FlagCaveat, w) {
@@ -275,14 +287,14 @@ func (f frame) flagBanner(w int) []string {
 	if fl.blanked > 0 {
 		text := fmt.Sprintf("○ %s %s (%s): counted, never averaged or charted.",
 			howMany(fl.blanked, "reading", "readings"), health.BlankedNoCause, dateList(fl.blankedDays, 3))
-		for _, l := range wrap(seeAlerts(text, w), w) {
+		for _, l := range seeAlerts(text, w) {
 			out = append(out, st.banner.Render(l))
 		}
 	}
 	if r := fl.worst; r != nil {
 		text := fmt.Sprintf("!! %s above 180/120: %s mmHg on %s.",
 			howMany(fl.severe, "reading", "readings"), pressure(r.Systolic, r.Diastolic), f.when(r.Local()))
-		for _, l := range wrap(seeAlerts(text, w), w) {
+		for _, l := range seeAlerts(text, w) {
 			out = append(out, st.bannerBad.Render(l))
 		}
 	}
@@ -299,6 +311,9 @@ func appendDay(ds []health.Date, d health.Date) []health.Date {
 func (f frame) weightSummary() []string {
 	st, d := f.st, f.d.wt
 	out := []string{st.title.Render("Weight")}
+	if len(f.d.firstSync) > 0 && !d.hasData {
+		return append(out, st.muted.Render("None in this period yet: the first sync is still running."))
+	}
 	if d.latest == nil {
 		return append(out, st.muted.Render("No weight readings yet."))
 	}
@@ -329,6 +344,9 @@ func (f frame) stepsSummary() []string {
 	st, d, p := f.st, f.d.ac, f.d.period
 	out := []string{st.title.Render("Steps")}
 	if d.stepDays == 0 {
+		if len(f.d.firstSync) > 0 {
+			return append(out, st.muted.Render("None in this period yet: the first sync is still running."))
+		}
 		return append(out, st.muted.Render("No step counts in this period."))
 	}
 	end := p.End.Sub(p.Start)
@@ -380,6 +398,8 @@ func (f frame) sourceLine(a accountInfo, nameW, w int) string {
 		state = st.muted.Render(howMany(a.total, "reading", "readings"))
 	case a.LastError != "":
 		mark, state = st.bad.Render("✗"), st.bad.Render("last sync failed "+ago(f.now, a.LastSyncAt))
+	case a.LastSuccessAt.IsZero() && f.engine:
+		mark, state = st.warn.Render("⟳"), st.warn.Render("first sync under way")
 	case a.LastSuccessAt.IsZero():
 		mark, state = st.warn.Render("…"), st.warn.Render("not synced yet")
 	default:
@@ -403,10 +423,13 @@ func (f frame) sourceLine(a accountInfo, nameW, w int) string {
 	return fit(line, w)
 }
 
-// seeAlerts points to the alerts screen when the line has room for it.
-func seeAlerts(s string, w int) string {
-	if t := s + " See Alerts (6)."; ansi.StringWidth(t) <= w {
-		return t
+// seeAlerts wraps s to w cells and points to the alerts screen when its
+// last line has room for it (it never adds a line).
+func seeAlerts(s string, w int) []string {
+	lines := wrap(s, w)
+	n := len(lines) - 1
+	if t := lines[n] + " See " + TabAlerts.ref() + "."; ansi.StringWidth(t) <= w {
+		lines[n] = t
 	}
-	return s
+	return lines
 }

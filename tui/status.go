@@ -53,6 +53,8 @@ func (m *model) onSyncEvent(ev sync.Event) tea.Cmd {
 	case sync.PageStored:
 		st.stream, st.pages = ev.Stream, ev.Pages
 		st.added += ev.Added
+		// A page reloads when it stored anything: new measurements, new
+		// routes to held ones (what Sources counts), corrections.
 		reload = reload || ev.Added+ev.Held+ev.Updated > 0
 	case sync.Waiting:
 		st.stream, st.until, st.rateLimited = ev.Stream, ev.Until, ev.RateLimited
@@ -96,55 +98,13 @@ func (m *model) statusText(w int) (string, bool) {
 // from level 2 with only the marks and names of the accounts that are
 // well, and at level 3 without "Offline".
 func (m *model) syncSummary(level int) (string, bool) {
-	now := m.set.now()
 	var parts []string
 	bad := false
 	for _, id := range m.syncOrder() {
 		st := m.syncs[id]
-		name := m.accountName(id, st.title)
-		switch st.kind {
-		case sync.Started:
-			parts = append(parts, "⟳ "+name+": syncing…")
-		case sync.PageStored:
-			s := fmt.Sprintf("⟳ %s: %s, page %d", name, st.stream, st.pages)
-			if level > 0 {
-				s = fmt.Sprintf("⟳ %s: %s p%d", name, st.stream, st.pages)
-			} else if st.added > 0 {
-				s += fmt.Sprintf(", %s new", thousands(float64(st.added)))
-			}
-			parts = append(parts, s)
-		case sync.Waiting:
-			why := "retrying"
-			if st.rateLimited {
-				why = "rate-limited"
-			}
-			until := st.until.In(m.set.loc).Format("15:04:05")
-			if level > 0 {
-				parts = append(parts, fmt.Sprintf("… %s: %s until %s", name, why, until))
-			} else {
-				parts = append(parts, fmt.Sprintf("… %s: %s, waiting until %s", name, why, until))
-			}
-		case sync.Finished:
-			s := fmt.Sprintf("✓ %s synced %s", name, ago(now, st.at))
-			if level > 1 {
-				s = "✓ " + name
-			} else if level > 0 {
-				s = fmt.Sprintf("✓ %s %s", name, ago(now, st.at))
-			} else if st.added > 0 {
-				s += fmt.Sprintf(" (%s new)", thousands(float64(st.added)))
-			}
-			parts = append(parts, s)
-		case sync.Failed:
-			parts = append(parts, fmt.Sprintf("✗ %s: %s", name, st.err))
-			bad = true
-		case sync.NeedsRelink:
-			if level > 0 {
-				parts = append(parts, fmt.Sprintf("✗ %s needs relinking", name))
-			} else {
-				parts = append(parts, fmt.Sprintf("✗ %s needs relinking (Sources, r)", name))
-			}
-			bad = true
-		}
+		s, b := m.eventPart(st, m.accountName(id, st.title), level)
+		parts = append(parts, s)
+		bad = bad || b
 	}
 	if len(parts) > 0 {
 		return strings.Join(parts, " · "), bad
@@ -152,27 +112,9 @@ func (m *model) syncSummary(level int) (string, bool) {
 	// No events yet: the database's record of each account.
 	if m.data != nil {
 		for _, a := range m.data.accounts {
-			if !a.Syncs() {
-				continue
+			if a.Syncs() {
+				parts = append(parts, m.recordPart(a, a.short, level))
 			}
-			var s string
-			switch {
-			case a.State == store.StateNeedsRelink:
-				s = "✗ " + a.short + " needs relinking"
-			case a.LastError != "" && level > 0:
-				s = "✗ " + a.short + " failed " + ago(now, a.LastSyncAt)
-			case a.LastError != "":
-				s = "✗ " + a.short + " last sync failed " + ago(now, a.LastSyncAt)
-			case a.LastSuccessAt.IsZero():
-				s = "… " + a.short + " not synced yet"
-			case level > 1:
-				s = "✓ " + a.short
-			case level > 0:
-				s = "✓ " + a.short + " " + ago(now, a.LastSuccessAt)
-			default:
-				s = "✓ " + a.short + " synced " + ago(now, a.LastSuccessAt)
-			}
-			parts = append(parts, s)
 		}
 	}
 	prefix := "Syncing in the background"
@@ -183,7 +125,7 @@ func (m *model) syncSummary(level int) (string, bool) {
 		if m.opts.Engine == nil {
 			return prefix + " · no linked accounts", false
 		}
-		return "No linked accounts: link one on Sources (7)", false
+		return "No linked accounts: link one on " + TabSources.ref(), false
 	}
 	if level > 0 {
 		// "Offline" stays while there is room: the engine's absence is
@@ -194,6 +136,115 @@ func (m *model) syncSummary(level int) (string, bool) {
 		prefix = "Offline"
 	}
 	return prefix + " · " + strings.Join(parts, " · "), false
+}
+
+// eventPart says what an account's last event says: more tersely from
+// level 1 on, with only its mark and name from level 2 (when it is well).
+// It reports whether the account is in trouble.
+func (m *model) eventPart(st *syncStatus, name string, level int) (string, bool) {
+	now := m.set.now()
+	switch st.kind {
+	case sync.Started:
+		return "⟳ " + name + ": syncing…", false
+	case sync.PageStored:
+		s := fmt.Sprintf("⟳ %s: %s, page %d", name, st.stream, st.pages)
+		if level > 0 {
+			s = fmt.Sprintf("⟳ %s: %s p%d", name, st.stream, st.pages)
+		} else if st.added > 0 {
+			s += fmt.Sprintf(", %s new", thousands(float64(st.added)))
+		}
+		return s, false
+	case sync.Waiting:
+		why := "retrying"
+		if st.rateLimited {
+			why = "rate-limited"
+		}
+		until := st.until.In(m.set.loc).Format("15:04:05")
+		if level > 0 {
+			return fmt.Sprintf("… %s: %s until %s", name, why, until), false
+		}
+		return fmt.Sprintf("… %s: %s, waiting until %s", name, why, until), false
+	case sync.Finished:
+		s := fmt.Sprintf("✓ %s synced %s", name, ago(now, st.at))
+		if level > 1 {
+			s = "✓ " + name
+		} else if level > 0 {
+			s = fmt.Sprintf("✓ %s %s", name, ago(now, st.at))
+		} else if st.added > 0 {
+			s += fmt.Sprintf(" (%s new)", thousands(float64(st.added)))
+		}
+		return s, false
+	case sync.Failed:
+		return fmt.Sprintf("✗ %s: %s", name, st.err), true
+	case sync.NeedsRelink:
+		if level > 0 {
+			return fmt.Sprintf("✗ %s needs relinking", name), true
+		}
+		return fmt.Sprintf("✗ %s needs relinking (Sources, r)", name), true
+	}
+	return name, false
+}
+
+// recordPart says what the database records of an account's syncs,
+// before any event of this session.
+func (m *model) recordPart(a accountInfo, name string, level int) string {
+	now := m.set.now()
+	switch {
+	case a.State == store.StateNeedsRelink:
+		return "✗ " + name + " needs relinking"
+	case a.LastError != "" && level > 0:
+		return "✗ " + name + " failed " + ago(now, a.LastSyncAt)
+	case a.LastError != "":
+		return "✗ " + name + " last sync failed " + ago(now, a.LastSyncAt)
+	case a.LastSuccessAt.IsZero() && m.opts.Engine != nil:
+		return "⟳ " + name + ": first sync…"
+	case a.LastSuccessAt.IsZero():
+		return "… " + name + " not synced yet"
+	case level > 1:
+		return "✓ " + name
+	case level > 0:
+		return "✓ " + name + " " + ago(now, a.LastSuccessAt)
+	}
+	return "✓ " + name + " synced " + ago(now, a.LastSuccessAt)
+}
+
+// openDetails shows the status line's whole message, which the line may
+// have had to cut: the last notice, and every account's sync state with
+// its error in full.
+func (m *model) openDetails() {
+	var lines []string
+	if m.notice != "" {
+		l := m.notice
+		if m.bad && !strings.Contains(l, "✗") {
+			l = "✗ " + l
+		}
+		lines = append(lines, l)
+	}
+	for _, id := range m.syncOrder() {
+		st := m.syncs[id]
+		s, _ := m.eventPart(st, st.title, 0)
+		if st.kind == sync.Waiting && st.err != "" {
+			s += ": " + st.err
+		}
+		lines = append(lines, s)
+	}
+	if m.data != nil {
+		for _, a := range m.data.accounts {
+			if !a.Syncs() || m.syncs[a.ID] != nil {
+				continue
+			}
+			s := m.recordPart(a, a.Title(), 0)
+			if a.LastError != "" {
+				s += ": " + a.LastError
+			}
+			lines = append(lines, s)
+		}
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "Nothing to report: no message, and no linked account.")
+	}
+	m.details = lines
+	m.overlay = overlayDetails
 }
 
 // accountName is the short name of an account, for the status line;

@@ -13,6 +13,7 @@ type column struct {
 	width int
 	right bool
 	grow  bool
+	words bool // text cut at a space, never inside a word ("7 Series…", not "7 Series Up…")
 }
 
 // table lays out rows under a header in exactly w columns. Callers pass
@@ -39,8 +40,11 @@ func (t table) render(st styles, w int) string {
 		widths[grow] += w - used
 	}
 	cell := func(i int, s string) string {
-		if t.cols[i].right {
+		switch {
+		case t.cols[i].right:
 			return fitRight(s, widths[i])
+		case t.cols[i].words:
+			return fitWords(s, widths[i])
 		}
 		return fit(s, widths[i])
 	}

@@ -27,6 +27,7 @@ type styles struct {
 	helpKey, helpDesc, helpSep       lipgloss.Style
 	box                              lipgloss.Style
 	link                             lipgloss.Style
+	filter                           lipgloss.Style // a list's filter text
 
 	// Chart colours (256-colour indices, which asciigraph writes itself).
 	sys, dia, pulse, threshold, line2 asciigraph.AnsiColor
@@ -69,6 +70,7 @@ func newStyles(dark bool) styles {
 	s.box = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).
 		BorderForeground(c("#5F5F87", "#AFAFD7"))
 	s.link = lipgloss.NewStyle().Underline(true)
+	s.filter = fg("#005F87", "#87D7FF").Bold(true)
 
 	if dark {
 		s.sys, s.dia, s.pulse, s.threshold, s.line2 = 203, 75, 246, 242, 114

@@ -4,8 +4,22 @@
 // reads happen in commands, never in Update; the sync engine's events reach
 // the program through Program.Send from a subscriber goroutine.
 //
-// The package knows the sync engine and the linking flows only through the
-// small Engine and Actions interfaces, which the command line implements.
+// The package knows the sync engine, the linking flows and the report and
+// export writers only through the small Engine, Actions and Files
+// interfaces, which the command line implements; each runs in a command.
+//
+// Choices a user meets: / filters the list on screen (blood pressure
+// table, alerts, sources; each keeps its own filter, words match in any
+// order, esc clears); m hands the mouse to the terminal to select text and
+// takes it back (the period bar says "mouse off" meanwhile); a status line
+// too long for the terminal ends with "… e: whole message" and e shows it
+// whole with every account's error; w writes the clinician's report (md,
+// html, pdf) or an export (CSV folder, FHIR bundle) of the period on
+// screen, to a fresh name that can be edited, and asks (a second enter)
+// before replacing a file. While a linked account's first sync runs (an
+// engine is running, and the account has neither finished nor failed a
+// sync), the period is never anchored on the old readings that arrive
+// first, and the screens say that readings are still arriving.
 package tui
 
 import (
@@ -69,6 +83,7 @@ type Options struct {
 
 	Engine  Engine  // nil: offline, the database as it is
 	Actions Actions // nil: linking happens on the command line
+	Files   Files   // nil: reports and exports are written on the command line
 
 	Tab   Tab   // the first screen
 	Range Range // the first period
@@ -197,6 +212,10 @@ var tabNames = [tabCount]struct{ flag, title, short string }{
 }
 
 func (t Tab) String() string { return tabNames[t].title }
+
+// ref names a tab in a sentence with the key that opens it: "the Alerts
+// tab (key 6)". A bare "Alerts (6)" reads like a count of six alerts.
+func (t Tab) ref() string { return fmt.Sprintf("the %s tab (key %d)", t, t+1) }
 
 // TabNames lists the tabs as --tab spells them.
 func TabNames() []string {

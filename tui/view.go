@@ -35,6 +35,8 @@ type frame struct {
 	bpOffset, alertOffset, reviewOffset, sourceSel int
 	actDay                                         health.Date
 	bpLayout                                       bpLayout
+	rows                                           filteredRows // what the lists' filters keep
+	filters                                        [tabCount]string
 }
 
 // drawHook, when set by a test, is called each time a screen or the tab
@@ -50,6 +52,7 @@ func (m *model) frame() frame {
 		engine: m.opts.Engine != nil, actions: m.opts.Actions != nil, static: m.static,
 		bpOffset: m.bpOffset, alertOffset: m.alertOffset, reviewOffset: m.reviewOffset,
 		sourceSel: m.sourceSel, actDay: m.actDay, bpLayout: m.bpLayout,
+		rows: m.rows, filters: m.filters,
 	}
 }
 
@@ -58,6 +61,9 @@ func (m *model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
+	if m.mouseOff {
+		v.MouseMode = tea.MouseModeNone // the terminal's: text can be selected
+	}
 	v.WindowTitle = "vitals · " + m.profile.Title()
 	return v
 }
@@ -177,10 +183,26 @@ func (m *model) periodBar() string {
 	if p.Anchored {
 		left += m.st.warn.Render(" (ends on the newest reading)")
 	}
+	if len(m.data.firstSync) > 0 {
+		note := " · ⟳ first sync, readings arriving"
+		if ansi.StringWidth(left+note) > m.width-2 {
+			note = " · ⟳ first sync"
+		}
+		left += m.st.warn.Render(note)
+	}
 	if m.loading {
 		left += m.st.muted.Render(" ⟳")
 	}
-	right := m.st.muted.Render("rulebook " + m.set.rulebook.Name() + " ")
+	right := "rulebook " + m.set.rulebook.Name() + " "
+	if m.mouseOff {
+		// Said while it lasts: clicks and the wheel do nothing meanwhile.
+		off := "mouse off (" + m.keys.Mouse.Help().Key + ") "
+		right = off + "· " + right
+		if m.width-ansi.StringWidth(left)-ansi.StringWidth(right) < 1 {
+			right = off
+		}
+	}
+	right = m.st.muted.Render(right)
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
 		return fit(left, m.width)
@@ -231,15 +253,24 @@ func (m *model) body() (out string) {
 // indent puts one space before every line.
 func indent(s string) string { return " " + strings.ReplaceAll(s, "\n", "\n ") }
 
+// statusLine is the notice or the sync states on one line. Text that
+// does not fit is never cut silently: the line ends by saying that e
+// shows all of it.
 func (m *model) statusLine() string {
-	text, bad := m.statusText(m.width - 1)
-	if bad {
-		if !strings.Contains(text, "✗") {
-			text = "✗ " + text
-		}
-		return m.st.statusErr.Render(fit(" "+text, m.width))
+	w := m.width - 1
+	text, bad := m.statusText(w)
+	if bad && !strings.Contains(text, "✗") {
+		text = "✗ " + text
 	}
-	return m.st.status.Render(fit(" "+text, m.width))
+	if ansi.StringWidth(text) > w && !m.static {
+		more := " … " + m.keys.Details.Help().Key + ": whole message"
+		text = cutWords(text, w-ansi.StringWidth(more)) + more
+	}
+	style := m.st.status
+	if bad {
+		style = m.st.statusErr
+	}
+	return style.Render(fit(" "+text, m.width))
 }
 
 func (m *model) helpModel() help.Model {
@@ -252,7 +283,11 @@ func (m *model) helpModel() help.Model {
 	return h
 }
 
+// hintLine is the key hints, or the filter of the list on screen.
 func (m *model) hintLine() string {
+	if filterable(m.tab) && (m.filtering || m.filters[m.tab] != "") {
+		return m.filterLine()
+	}
 	return fit(" "+m.helpModel().ShortHelpView(m.keys.ShortHelp()), m.width)
 }
 
@@ -262,24 +297,56 @@ func (m *model) overlayBox() string {
 	boxW := m.overlayWidth()
 	switch m.overlay {
 	case overlayHelp:
+		inner := boxW - 4
 		h := m.helpModel()
-		h.SetWidth(boxW - 4)
+		h.SetWidth(0) // measured whole; rows are made to fit below
 		groups := m.keys.FullHelp()
-		keys := h.FullHelpView(groups)
-		if lipgloss.Width(keys) > boxW-4 || strings.Contains(keys, "…") {
-			// Two groups a row when four do not fit side by side.
-			var rows []string
-			for i := 0; i < len(groups); i += 2 {
-				rows = append(rows, h.FullHelpView(groups[i:min(i+2, len(groups))]))
+		// As many groups side by side as fit, row after row.
+		var rows []string
+		keysW := 0
+		for i := 0; i < len(groups); {
+			n := 1
+			for i+n < len(groups) && lipgloss.Width(h.FullHelpView(groups[i:i+n+1])) <= inner {
+				n++
 			}
-			keys = strings.Join(rows, "\n\n")
+			rows = append(rows, h.FullHelpView(groups[i:i+n]))
+			keysW = max(keysW, lipgloss.Width(rows[len(rows)-1]))
+			i += n
 		}
-		body := st.title.Render("Keys") + "\n\n" + keys +
-			"\n\n" + st.muted.Render("Mouse: click a tab to open it; the wheel scrolls lists.") +
+		mouse := "Mouse: click a tab to open it; the wheel scrolls lists. " +
+			m.keys.Mouse.Help().Key + " lets the terminal have the mouse, to select and copy text, and takes it back."
+		body := st.title.Render("Keys") + "\n\n" + strings.Join(rows, "\n\n") +
+			"\n\n" + strings.Join(wrapStyled(st.muted, mouse, min(max(keysW, 40), inner)), "\n") +
 			"\n" + st.muted.Render("? or esc closes this help.")
 		return st.box.Render(body)
 	case overlayPicker:
 		return st.box.Render(m.picker.render(st))
+	case overlayDetails:
+		inner := boxW - 4
+		var lines []string
+		for _, l := range m.details {
+			style := st.status
+			if strings.HasPrefix(l, "✗") {
+				style = st.statusErr
+			}
+			lines = append(lines, wrapStyled(style, l, inner)...)
+		}
+		// A box as high as the screen at most; what is left is counted.
+		if room := m.height - 6; len(lines) > room {
+			lines = append(lines[:room-1], st.muted.Render(fmt.Sprintf("… %d more lines: enlarge the terminal to read them", len(lines)-room+1)))
+		}
+		body := st.title.Render("Status") + "\n\n" + strings.Join(lines, "\n") + "\n\n" +
+			st.helpKey.Render(m.keys.Details.Help().Key) + st.helpDesc.Render(" or ") +
+			st.helpKey.Render(m.keys.Back.Help().Key) + st.helpDesc.Render(" closes")
+		return st.box.Width(boxW).Render(body)
+	case overlayWrite:
+		if m.write == nil {
+			return ""
+		}
+		if m.write.step == writeChoose {
+			return st.box.Width(m.writeMenuWidth() + 4).Render(m.writeBox(m.writeMenuWidth()))
+		}
+		return st.box.Width(boxW).Render(m.writeBox(boxW - 4))
 	case overlayLinkMenu:
 		body := st.title.Render("Link an account") + "\n\n" +
 			st.helpKey.Render(m.keys.LinkOmron.Help().Key) + "  Omron Wellness (blood pressure, AFib flags, weight, activity…)\n" +
