@@ -90,7 +90,10 @@ func RetryAfter(h string, now time.Time) time.Duration {
 	switch {
 	case err == nil:
 		return time.Duration(min(s, uint64(maxRetryAfter/time.Second))) * time.Second
-	case errors.Is(err, strconv.ErrRange): // all digits, beyond uint64
+	case errors.Is(err, strconv.ErrRange) && strings.Trim(h, "0123456789") == "":
+		// All digits, beyond uint64. ParseUint reports the overflow
+		// before it reads on, so "99999999999999999999x" is out of
+		// range too: that is not a number of seconds.
 		return maxRetryAfter
 	}
 	if t, err := http.ParseTime(h); err == nil && t.After(now) {
