@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"vitals/providers"
 )
@@ -68,6 +69,12 @@ func (c *Client) token(ctx context.Context, op string, form url.Values) (provide
 	}
 	if r.AccessToken == "" {
 		return providers.Token{}, providers.Temporary(fmt.Errorf("%s: the answer carries no access_token", op))
+	}
+	// Only a bearer token can be sent the way the FHIR API wants it
+	// (RFC 6749 §7.1: a client must not use a token type it does not
+	// understand); the vendor documents Bearer.
+	if r.TokenType != "" && !strings.EqualFold(r.TokenType, "Bearer") {
+		return providers.Token{}, fmt.Errorf("%s: token type %q is not Bearer", op, providers.VendorText(r.TokenType, 40))
 	}
 	t := providers.Token{AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, TokenType: r.TokenType}
 	// Trust expires_in as given: 7200 and 3599 are both seen.
