@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/adrg/xdg"
@@ -153,12 +154,8 @@ func Load(path string) (Config, error) {
 	case err != nil:
 		return c, fmt.Errorf("config: read %s: %w", path, err)
 	default:
-		md, err := toml.Decode(string(data), &c)
-		if err != nil {
-			return c, fmt.Errorf("config: %s: %w", path, parseError(err))
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			return c, fmt.Errorf("config: %s: unknown key %q: %s", path, und[0].String(), knownKeys(und[0]))
+		if err := decodeFile(string(data), &c); err != nil {
+			return c, fmt.Errorf("config: %s: %w", path, err)
 		}
 		c.Path = path
 		if (c.Omron.ClientSecret != "" || c.OneUp.ClientSecret != "") && othersCanRead(path) {
@@ -173,6 +170,34 @@ func Load(path string) (Config, error) {
 	}
 	c.fillOmronURLs()
 	return c, c.check()
+}
+
+// decodeFile reads a configuration file's text over c. A key the
+// configuration does not have is an error that names it, and so is a key
+// written in another case: TOML keys are case-sensitive, but the decoder
+// fills a field from a key in any case, so "Client_id" and "client_id"
+// in one file would both set one field, whichever it read last winning.
+func decodeFile(text string, c *Config) error {
+	md, err := toml.Decode(text, c)
+	if err != nil {
+		return parseError(err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return fmt.Errorf("unknown key %q: %s", und[0].String(), knownKeys(und[0]))
+	}
+	known := map[string]bool{}
+	for _, k := range Keys() {
+		known[k] = true
+		if section, _, ok := strings.Cut(k, "."); ok {
+			known[section] = true
+		}
+	}
+	for _, k := range md.Keys() {
+		if name := k.String(); !known[name] {
+			return fmt.Errorf("unknown key %q: keys are written in lower case, like %s", name, strings.ToLower(name))
+		}
+	}
+	return nil
 }
 
 // ErrSyntax is a configuration file that is not valid TOML.
@@ -255,6 +280,11 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		s, ok := lookup(name)
 		if !ok {
 			return nil
+		}
+		// TOML holds only UTF-8: taken as it is, such a value could not
+		// be written back (Write). Not quoted: it may be a secret.
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("config: %s is not UTF-8 text: set it again as plain text", name)
 		}
 		if err := setFromString(f, s); err != nil {
 			return fmt.Errorf("config: %s=%q: %w", name, s, err)
