@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -162,14 +163,20 @@ func Load(path string) (Config, error) {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s holds a client secret and others can read it: run chmod 600 %s", path, path))
 		}
 	}
+	return c, c.finish()
+}
+
+// finish is the part of Load after the file: the environment over what
+// the file said, the vendor's URLs filled in, and the checks.
+func (c *Config) finish() error {
 	if err := checkEnv(os.Environ()); err != nil {
-		return c, err
+		return err
 	}
 	if err := c.applyEnv(os.LookupEnv); err != nil {
-		return c, err
+		return err
 	}
 	c.fillOmronURLs()
-	return c, c.check()
+	return c.check()
 }
 
 // decodeFile reads a configuration file's text over c. A key the
@@ -495,8 +502,7 @@ func Write(path string, c Config) error {
 		tmp.Close()
 		return fmt.Errorf("config: write %s: %w", path, err)
 	}
-	fmt.Fprintln(tmp, "# vitals configuration. Every key can also be set as VITALS_<SECTION>_<KEY>.")
-	if err := toml.NewEncoder(tmp).Encode(c); err != nil {
+	if err := encode(tmp, c); err != nil {
 		tmp.Close()
 		return fmt.Errorf("config: write %s: %w", path, err)
 	}
@@ -507,4 +513,12 @@ func Write(path string, c Config) error {
 		return fmt.Errorf("config: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// encode writes c as Write's file holds it.
+func encode(w io.Writer, c Config) error {
+	if _, err := fmt.Fprintln(w, "# vitals configuration. Every key can also be set as VITALS_<SECTION>_<KEY>."); err != nil {
+		return err
+	}
+	return toml.NewEncoder(w).Encode(c)
 }

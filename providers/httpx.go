@@ -135,6 +135,20 @@ func VendorText(s string, n int) string {
 	return sanitize.Cut(sanitize.Line(s), n)
 }
 
+// TokenText reports whether s can be an OAuth token: RFC 6749 (Appendix
+// A) makes access and refresh tokens printable ASCII. Anything else could
+// not be sent in an Authorization header, and would not come back the
+// same from the JSON it is saved in (invalid UTF-8 is replaced there), so
+// a rotated refresh token would be lost.
+func TokenText(s string) bool {
+	for i := range len(s) {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // PostForm posts form to target as application/x-www-form-urlencoded,
 // asking for JSON, the way both vendors' token and user endpoints want
 // it. It returns a 2xx response for the caller to read and close, or the

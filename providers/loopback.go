@@ -56,11 +56,12 @@ type Redirect struct {
 }
 
 // taken reports whether a redirect's query belongs to this attempt: it
-// says something (a bare callback URL is no answer), parses whole (a pair the parser would drop, such as "state=%zz", could
-// hide another attempt's state), carries this attempt's state exactly once
-// (or, with StateOptional, no state at all), and at most one code. RFC
-// 6749 §3.1 forbids repeating a parameter; taking the first of two states
-// or codes would let a forged one ride beside the right one.
+// says something (a bare callback URL is no answer), parses whole (a
+// pair the parser would drop, such as "state=%zz", could hide another
+// attempt's state), carries this attempt's state exactly once (or, with
+// StateOptional, no state at all), and at most one code. RFC 6749 §3.1
+// forbids repeating a parameter; taking the first of two states or codes
+// would let a forged one ride beside the right one.
 func (r Redirect) taken(rawQuery string) (url.Values, bool) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil || len(q) == 0 || r.State == "" || len(q["code"]) > 1 {

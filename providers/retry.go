@@ -39,8 +39,8 @@ func (w Wait) RateLimited() bool { return errors.Is(w.Err, ErrRateLimited) }
 // Temporary failures back off exponentially with jitter up to p.Max; a
 // rate limit waits the server's Retry-After, or ends at once when that is
 // beyond p.MaxRateWait, and backs off like a temporary failure when the
-// server gave none. notify, if not nil, hears of
-// every pause before it starts. The error returned is op's last.
+// server gave none. notify, if not nil, hears of every pause before it
+// starts. The error returned is op's last.
 func Retry[T any](ctx context.Context, p RetryPolicy, op func(context.Context) (T, error), notify func(Wait)) (T, error) {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval, b.MaxInterval = p.Initial, p.Max

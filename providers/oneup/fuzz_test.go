@@ -449,6 +449,7 @@ func FuzzTokenAnswer(f *testing.F) {
 		`{"access_token":"$ACCESS","expires_in":"7200"}`, `{"access_token":"$ACCESS","token_type":"mac"}`,
 		`{"access_token":"$ACCESS","expires_in":1e400}`, `{"access_token":"$ACCESS","expires_in":{}}`,
 		`{"access_token":""}`, `{"access_token":null}`, `{"success":false,"error":"nope"}`, `{}`, `[]`, `{"access_token":`,
+		"{\"access_token\":\"\xb0\"}", `{"access_token":"$ACCESS","refresh_token":"a\r\nb"}`,
 	} {
 		f.Add(body, uint16(200))
 	}
