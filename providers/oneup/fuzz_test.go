@@ -46,9 +46,10 @@ func secretParam(name string) bool {
 }
 
 // underBase checks the rule every request the client sends a token with
-// keeps: the FHIR base's scheme and host, a path inside the base's with
-// no dot segment (a server would resolve "r4/../x" to "/x"), and no
-// secret parameter in the query, whatever separator or escape hides it.
+// keeps: the FHIR base's scheme and host, a path inside the base's as
+// sent (escaped) with no dot segment or escaped separator (a server may
+// resolve "r4/%2e%2e/x" or "r4%2F..%2Fx" to "/x"), and no secret
+// parameter in the query, whatever separator or escape hides it.
 func underBase(base *url.URL, target string) error {
 	u, err := url.Parse(target)
 	if err != nil {
@@ -57,12 +58,13 @@ func underBase(base *url.URL, target string) error {
 	if u.Scheme != base.Scheme || u.Host != base.Host {
 		return errors.New("another scheme or host")
 	}
-	if !strings.HasPrefix(u.Path, base.Path+"/") {
+	// The path as the server receives it, escaped.
+	if !strings.HasPrefix(u.EscapedPath(), base.EscapedPath()+"/") {
 		return errors.New("a path outside the base")
 	}
-	for _, seg := range strings.Split(u.Path, "/") {
-		if seg == "." || seg == ".." {
-			return errors.New("a dot segment")
+	for _, seg := range strings.Split(u.EscapedPath(), "/") {
+		if dec, err := url.PathUnescape(seg); err != nil || dec == "." || dec == ".." || strings.ContainsAny(dec, "/\\") {
+			return errors.New("a dot segment or an escaped separator")
 		}
 	}
 	for _, pair := range strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
@@ -98,6 +100,7 @@ func FuzzNextLink(f *testing.F) {
 		"$HOST/r4/Observation?_after=x;access_token=$TOKEN", "$HOST/r4/Observation?_after=x&access_token=$TOKEN%zz",
 		"$HOST/r4/Observation?ACCESS_TOKEN=$TOKEN", "$HOST/r4/Observation?access%5Ftoken=$TOKEN", "$HOST/r4",
 		"$HOST/r4x/Observation", "https://user:pw@127.0.0.1:8080/r4/Observation", "javascript:alert(1)", "%zz", "",
+		"$HOST/r4%2FObservation", "$HOST/r4/..%2F..%2Fadmin", "$HOST/r4/Observation%5C..%5Cadmin",
 	} {
 		f.Add(link, uint8(0))
 		f.Add(link, uint8(1))

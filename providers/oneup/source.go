@@ -309,14 +309,18 @@ func (s *Source) relative(next string) (string, error) {
 	dir := *s.base // relative links resolve inside the base, not beside it
 	dir.Path += "/"
 	u = dir.ResolveReference(u)
-	prefix := s.base.Path + "/"
-	if u.Scheme != s.base.Scheme || u.Host != s.base.Host || !strings.HasPrefix(u.Path, prefix) {
+	// The path is judged as it is sent, escaped: decoded, "/r4%2Fx"
+	// would pass for a page under /r4 while the server reads another.
+	path, prefix := u.EscapedPath(), strings.TrimSuffix(s.base.EscapedPath(), "/")+"/"
+	if u.Scheme != s.base.Scheme || u.Host != s.base.Host || !strings.HasPrefix(path, prefix) {
 		return "", fmt.Errorf("the next link leaves the FHIR base %s (it points at %s://%s): refusing to send the token there", s.base.Redacted(), u.Scheme, u.Host)
 	}
-	for _, seg := range strings.Split(u.Path, "/") {
+	for _, seg := range strings.Split(path, "/") {
 		// Literal dot segments are resolved above; escaped ones
-		// (%2e%2e) are not, but a server would resolve them.
-		if seg == "." || seg == ".." {
+		// (%2e%2e) are not, nor an escaped slash or backslash, but a
+		// server may resolve them.
+		dec, err := url.PathUnescape(seg)
+		if err != nil || dec == "." || dec == ".." || strings.ContainsAny(dec, "/\\") {
 			return "", fmt.Errorf("the next link climbs out of the FHIR base %s: refusing to send the token there", s.base.Redacted())
 		}
 	}
@@ -333,7 +337,7 @@ func (s *Source) relative(next string) (string, error) {
 			raw = q.Encode()
 		}
 	}
-	rel := strings.TrimPrefix(u.EscapedPath(), strings.TrimSuffix(s.base.EscapedPath(), "/")+"/")
+	rel := strings.TrimPrefix(path, prefix)
 	if raw != "" {
 		rel += "?" + raw
 	}
