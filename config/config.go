@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/adrg/xdg"
@@ -153,26 +155,56 @@ func Load(path string) (Config, error) {
 	case err != nil:
 		return c, fmt.Errorf("config: read %s: %w", path, err)
 	default:
-		md, err := toml.Decode(string(data), &c)
-		if err != nil {
-			return c, fmt.Errorf("config: %s: %w", path, parseError(err))
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			return c, fmt.Errorf("config: %s: unknown key %q: %s", path, und[0].String(), knownKeys(und[0]))
+		if err := decodeFile(string(data), &c); err != nil {
+			return c, fmt.Errorf("config: %s: %w", path, err)
 		}
 		c.Path = path
 		if (c.Omron.ClientSecret != "" || c.OneUp.ClientSecret != "") && othersCanRead(path) {
 			c.Warnings = append(c.Warnings, fmt.Sprintf("%s holds a client secret and others can read it: run chmod 600 %s", path, path))
 		}
 	}
+	return c, c.finish()
+}
+
+// finish is the part of Load after the file: the environment over what
+// the file said, the vendor's URLs filled in, and the checks.
+func (c *Config) finish() error {
 	if err := checkEnv(os.Environ()); err != nil {
-		return c, err
+		return err
 	}
 	if err := c.applyEnv(os.LookupEnv); err != nil {
-		return c, err
+		return err
 	}
 	c.fillOmronURLs()
-	return c, c.check()
+	return c.check()
+}
+
+// decodeFile reads a configuration file's text over c. A key the
+// configuration does not have is an error that names it, and so is a key
+// written in another case: TOML keys are case-sensitive, but the decoder
+// fills a field from a key in any case, so "Client_id" and "client_id"
+// in one file would both set one field, whichever it read last winning.
+func decodeFile(text string, c *Config) error {
+	md, err := toml.Decode(text, c)
+	if err != nil {
+		return parseError(err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return fmt.Errorf("unknown key %q: %s", und[0].String(), knownKeys(und[0]))
+	}
+	known := map[string]bool{}
+	for _, k := range Keys() {
+		known[k] = true
+		if section, _, ok := strings.Cut(k, "."); ok {
+			known[section] = true
+		}
+	}
+	for _, k := range md.Keys() {
+		if name := k.String(); !known[name] {
+			return fmt.Errorf("unknown key %q: keys are written in lower case, like %s", name, strings.ToLower(name))
+		}
+	}
+	return nil
 }
 
 // ErrSyntax is a configuration file that is not valid TOML.
@@ -255,6 +287,11 @@ func (c *Config) applyEnv(lookup func(string) (string, bool)) error {
 		s, ok := lookup(name)
 		if !ok {
 			return nil
+		}
+		// TOML holds only UTF-8: taken as it is, such a value could not
+		// be written back (Write). Not quoted: it may be a secret.
+		if !utf8.ValidString(s) {
+			return fmt.Errorf("config: %s is not UTF-8 text: set it again as plain text", name)
 		}
 		if err := setFromString(f, s); err != nil {
 			return fmt.Errorf("config: %s=%q: %w", name, s, err)
@@ -465,8 +502,7 @@ func Write(path string, c Config) error {
 		tmp.Close()
 		return fmt.Errorf("config: write %s: %w", path, err)
 	}
-	fmt.Fprintln(tmp, "# vitals configuration. Every key can also be set as VITALS_<SECTION>_<KEY>.")
-	if err := toml.NewEncoder(tmp).Encode(c); err != nil {
+	if err := encode(tmp, c); err != nil {
 		tmp.Close()
 		return fmt.Errorf("config: write %s: %w", path, err)
 	}
@@ -477,4 +513,12 @@ func Write(path string, c Config) error {
 		return fmt.Errorf("config: write %s: %w", path, err)
 	}
 	return nil
+}
+
+// encode writes c as Write's file holds it.
+func encode(w io.Writer, c Config) error {
+	if _, err := fmt.Fprintln(w, "# vitals configuration. Every key can also be set as VITALS_<SECTION>_<KEY>."); err != nil {
+		return err
+	}
+	return toml.NewEncoder(w).Encode(c)
 }

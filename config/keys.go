@@ -15,6 +15,7 @@ import (
 
 	"vitals/atomicfile"
 	"vitals/providers"
+	"vitals/sanitize"
 )
 
 // The variables that set the global flags rather than a key of the file.
@@ -133,19 +134,18 @@ func Set(path, key, value string) error {
 	if name == "" {
 		section, name = "", key
 	}
-	line, err := tomlLine(name, f.Interface())
+	text, err := tomlValue(f.Interface())
 	if err != nil {
 		return fmt.Errorf("config: %s: %w", key, err)
 	}
-	updated := setLine(string(old), section, name, line)
+	updated, err := setLine(string(old), section, name, text)
+	if err != nil {
+		return fmt.Errorf("config: %s: %w", key, err)
+	}
 	// Check before writing: the new file must load as a whole.
 	var c Config = Default()
-	md, err := toml.Decode(updated, &c)
-	if err != nil {
-		return fmt.Errorf("config: %s: %w", key, parseError(err))
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return fmt.Errorf("config: %s: unknown key %q", path, und[0].String())
+	if err := decodeFile(updated, &c); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
 	}
 	c.fillOmronURLs()
 	if err := c.check(); err != nil {
@@ -160,63 +160,166 @@ func Set(path, key, value string) error {
 	})
 }
 
-// tomlLine writes `name = value` as TOML spells the value.
-func tomlLine(name string, v any) (string, error) {
+// tomlValue writes a value as TOML spells it.
+func tomlValue(v any) (string, error) {
 	if d, ok := v.(Duration); ok {
 		v = d.Duration.String()
 	}
 	var b bytes.Buffer
-	if err := toml.NewEncoder(&b).Encode(map[string]any{name: v}); err != nil {
+	if err := toml.NewEncoder(&b).Encode(map[string]any{"k": v}); err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(b.String()), nil
+	_, text, _ := strings.Cut(strings.TrimSpace(b.String()), " = ")
+	return text, nil
 }
 
-// setLine replaces the line of name in section (or adds it at the end of
-// the section, or adds the section at the end of the file).
-func setLine(file, section, name, line string) string {
+// setLine sets section.name to value (TOML text) in file: where the
+// file already sets it, however it spells the key (under its [section],
+// dotted or quoted, a value over several lines), that statement is
+// replaced; otherwise a line is added at the end of the section, before
+// the first section for a top-level key, or in a new section at the end.
+// The rest of the file, comments included, stays as it was. A section
+// the file writes as an inline table is refused: a line cannot be added
+// to it.
+func setLine(file, section, name, value string) (string, error) {
 	lines := strings.Split(strings.TrimRight(file, "\n"), "\n")
 	if file == "" {
 		lines = nil
 	}
-	cur, end := "", -1 // end: the index after the last line of the wanted section
-	if section == "" {
-		end = 0
+	want := []string{name}
+	if section != "" {
+		want = []string{section, name}
 	}
-	for i, l := range lines {
-		t := strings.TrimSpace(l)
+	var (
+		cur               []string // the table the lines are in
+		inArray           bool     // an array of tables: not a section of ours
+		firstHeader       = -1
+		header, sectEnd   = false, -1 // [section] seen; the index after its last line
+		dotted, inlineSec bool        // the section is set by dotted keys or inline at the top
+	)
+	for i := 0; i < len(lines); {
+		t := strings.TrimSpace(lines[i])
+		if t == "" || strings.HasPrefix(t, "#") {
+			if header && slices.Equal(cur, []string{section}) && t != "" {
+				sectEnd = i + 1
+			}
+			i++
+			continue
+		}
 		if strings.HasPrefix(t, "[") {
-			cur = strings.Trim(t, "[] \t")
+			if firstHeader < 0 {
+				firstHeader = i
+			}
+			cur, inArray = tableHeader(t)
+			if !inArray && section != "" && slices.Equal(cur, []string{section}) {
+				header, sectEnd = true, i+1
+			}
+			i++
 			continue
 		}
-		if cur != section {
-			continue
+		end := valueEnd(lines, i)
+		keyText, _, ok := strings.Cut(lines[i], "=")
+		if path := keyPath(keyText); ok && path != nil && !inArray {
+			full := append(slices.Clone(cur), path...)
+			if slices.Equal(full, want) {
+				lines = slices.Replace(lines, i, end, strings.TrimRight(keyText, " \t")+" = "+value)
+				return strings.Join(lines, "\n") + "\n", nil
+			}
+			if len(cur) == 0 && section != "" && path[0] == section {
+				dotted = dotted || len(path) > 1
+				inlineSec = inlineSec || len(path) == 1
+			}
+			if header && slices.Equal(cur, []string{section}) {
+				sectEnd = end
+			}
 		}
-		if k, _, ok := strings.Cut(t, "="); ok && strings.TrimSpace(k) == name && !strings.HasPrefix(t, "#") {
-			lines[i] = line
-			return strings.Join(lines, "\n") + "\n"
-		}
-		if t != "" {
-			end = i + 1
-		}
+		i = end
+	}
+	line := name + " = " + value
+	top := firstHeader
+	if top < 0 {
+		top = len(lines)
 	}
 	switch {
 	case section == "":
-		// Top-level keys go before the first section.
-		at := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "[") })
-		if at < 0 {
-			at = len(lines)
-		}
-		lines = slices.Insert(lines, at, line)
-	case end >= 0:
-		lines = slices.Insert(lines, end, line)
+		lines = slices.Insert(lines, top, line)
+	case header:
+		lines = slices.Insert(lines, sectEnd, line)
+	case inlineSec:
+		return "", fmt.Errorf("the file writes %s as an inline table (%s = { ... }): set %s there by hand, or write it as a [%s] section", section, section, name, section)
+	case dotted:
+		// The section is made of dotted keys at the top: a [section]
+		// header after them would define it twice.
+		lines = slices.Insert(lines, top, section+"."+line)
 	default:
 		if len(lines) > 0 {
 			lines = append(lines, "")
 		}
 		lines = append(lines, "["+section+"]", line)
 	}
-	return strings.Join(lines, "\n") + "\n"
+	return strings.Join(lines, "\n") + "\n", nil
+}
+
+// valueEnd is the index after the last line of the key = value statement
+// that starts at line i: the first run of lines that is valid TOML by
+// itself, so that a multi-line string or array is taken whole.
+func valueEnd(lines []string, i int) int {
+	for j := i + 1; j <= len(lines); j++ {
+		var m map[string]any
+		if toml.Unmarshal([]byte(strings.Join(lines[i:j], "\n")), &m) == nil {
+			return j
+		}
+	}
+	return i + 1
+}
+
+// tableHeader reads a [table] or [[array]] header line.
+func tableHeader(t string) (path []string, array bool) {
+	array = strings.HasPrefix(t, "[[")
+	var m map[string]any
+	// The parser reads the header (quotes, spaces, a comment after it);
+	// the table it defines is the one path of the result's nesting.
+	if _, err := toml.Decode(t, &m); err != nil {
+		return nil, array
+	}
+	for len(m) == 1 {
+		var next map[string]any
+		for k, v := range m {
+			path = append(path, k)
+			switch v := v.(type) {
+			case map[string]any:
+				next = v
+			case []map[string]any:
+				if len(v) == 1 {
+					next = v[0]
+				}
+			}
+		}
+		m = next
+	}
+	return path, array
+}
+
+// keyPath reads a key as TOML spells it (dotted, bare or quoted parts)
+// into its parts, nil when it is not a key.
+func keyPath(text string) []string {
+	var m map[string]any
+	if _, err := toml.Decode(strings.TrimSpace(text)+" = 0", &m); err != nil {
+		return nil
+	}
+	var path []string
+	for len(m) == 1 {
+		var next map[string]any
+		for k, v := range m {
+			path = append(path, k)
+			next, _ = v.(map[string]any)
+		}
+		if next == nil {
+			return path
+		}
+		m = next
+	}
+	return nil
 }
 
 // checkEnv refuses a VITALS_ variable that names no key, as an unknown
@@ -236,7 +339,9 @@ func checkEnv(environ []string) error {
 		if !strings.HasPrefix(name, "VITALS_") || strings.HasPrefix(name, envTestPrefix) || known[name] {
 			continue
 		}
-		return fmt.Errorf("config: %w: the environment variable %s names no key: %s", ErrUnknownKey, name, envAdvice(name, known))
+		// The name is the environment's: escaped, so that it cannot
+		// drive the terminal that shows the error.
+		return fmt.Errorf("config: %w: the environment variable %s names no key: %s", ErrUnknownKey, sanitize.Line(name), envAdvice(name, known))
 	}
 	return nil
 }

@@ -43,6 +43,50 @@ func TestSetKeepsTheRestOfTheFile(t *testing.T) {
 	}
 }
 
+// TestSetFindsTheKeyHoweverItIsWritten: Set replaces the statement that
+// sets a key, whatever TOML spelling the file uses, rather than adding a
+// second one the file could not load with (FuzzConfigSet found these).
+func TestSetFindsTheKeyHoweverItIsWritten(t *testing.T) {
+	for _, tc := range []struct{ file, key, value, want string }{
+		{"[omron] # the vendor\nclient_id = \"x\"\n", "omron.client_id", "y", "[omron] # the vendor\nclient_id = \"y\"\n"},
+		{"omron.client_id = \"x\"\n", "omron.client_id", "y", "omron.client_id = \"y\"\n"},
+		{"omron.client_id = \"x\"\n", "omron.client_secret", "s", "omron.client_id = \"x\"\nomron.client_secret = \"s\"\n"},
+		{"\"keyring\" = false\n", "keyring", "true", "\"keyring\" = true\n"},
+		{"[ \"omron\" ]\nclient_id = \"x\"\n", "omron.client_id", "y", "[ \"omron\" ]\nclient_id = \"y\"\n"},
+		{"[omron]\nscopes = [\n  \"openid\",\n]\n# kept\nclient_id = \"x\"\n", "omron.scopes", "offline_access",
+			"[omron]\nscopes = [\"offline_access\"]\n# kept\nclient_id = \"x\"\n"},
+		{"[serve]\nnotify_secret = \"\"\"\n[omron]\"\"\"\n", "omron.client_id", "y", "[serve]\nnotify_secret = \"\"\"\n[omron]\"\"\"\n\n[omron]\nclient_id = \"y\"\n"},
+	} {
+		path := filepath.Join(t.TempDir(), "config.toml")
+		if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := Set(path, tc.key, tc.value); err != nil {
+			t.Errorf("Set %s in %q: %v", tc.key, tc.file, err)
+			continue
+		}
+		if got, _ := os.ReadFile(path); string(got) != tc.want {
+			t.Errorf("Set %s in %q:\n%s\nwant\n%s", tc.key, tc.file, got, tc.want)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(path, []byte("omron = { client_id = \"x\" }\n"), 0o600)
+	if err := Set(path, "omron.client_id", "y"); err == nil || !strings.Contains(err.Error(), "inline table") {
+		t.Errorf("Set in an inline table: %v", err)
+	}
+}
+
+// TestKeysAreCaseSensitive: the decoder fills a field from a key in any
+// case, so two spellings of one key would race; a key in another case is
+// refused by name.
+func TestKeysAreCaseSensitive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(path, []byte("[omron]\nclient_id = \"x\"\nClient_ID = \"y\"\n"), 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), `unknown key "omron.Client_ID": keys are written in lower case`) {
+		t.Errorf("Load: %v", err)
+	}
+}
+
 func TestSetRefusesWithoutTouchingTheFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
 	orig := "[display]\nweight = \"kg\"\n"

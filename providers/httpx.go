@@ -90,7 +90,10 @@ func RetryAfter(h string, now time.Time) time.Duration {
 	switch {
 	case err == nil:
 		return time.Duration(min(s, uint64(maxRetryAfter/time.Second))) * time.Second
-	case errors.Is(err, strconv.ErrRange): // all digits, beyond uint64
+	case errors.Is(err, strconv.ErrRange) && strings.Trim(h, "0123456789") == "":
+		// All digits, beyond uint64. ParseUint reports the overflow
+		// before it reads on, so "99999999999999999999x" is out of
+		// range too: that is not a number of seconds.
 		return maxRetryAfter
 	}
 	if t, err := http.ParseTime(h); err == nil && t.After(now) {
@@ -130,6 +133,20 @@ func vendorReason(body []byte) (code, reason string) {
 // sequence.
 func VendorText(s string, n int) string {
 	return sanitize.Cut(sanitize.Line(s), n)
+}
+
+// TokenText reports whether s can be an OAuth token: RFC 6749 (Appendix
+// A) makes access and refresh tokens printable ASCII. Anything else could
+// not be sent in an Authorization header, and would not come back the
+// same from the JSON it is saved in (invalid UTF-8 is replaced there), so
+// a rotated refresh token would be lost.
+func TokenText(s string) bool {
+	for i := range len(s) {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // PostForm posts form to target as application/x-www-form-urlencoded,

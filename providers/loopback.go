@@ -3,6 +3,7 @@ package providers
 import (
 	"bufio"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html"
@@ -54,12 +55,38 @@ type Redirect struct {
 	Connect bool
 }
 
-// stateOK reports whether a redirect's query belongs to this attempt.
-func (r Redirect) stateOK(q url.Values) bool {
-	if r.StateOptional && !q.Has("state") {
-		return true
+// taken reports whether a redirect's query belongs to this attempt: it
+// says something (a bare callback URL is no answer), parses whole (a
+// pair the parser would drop, such as "state=%zz", could hide another
+// attempt's state), carries this attempt's state exactly once (or, with
+// StateOptional, no state at all), and at most one code. RFC 6749 §3.1
+// forbids repeating a parameter; taking the first of two states or codes
+// would let a forged one ride beside the right one.
+func (r Redirect) taken(rawQuery string) (url.Values, bool) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil || len(q) == 0 || r.State == "" || len(q["code"]) > 1 {
+		return nil, false
 	}
-	return q.Get("state") == r.State
+	switch s := q["state"]; len(s) {
+	case 0:
+		return q, r.StateOptional
+	case 1:
+		return q, subtle.ConstantTimeCompare([]byte(s[0]), []byte(r.State)) == 1
+	}
+	return nil, false
+}
+
+// isRedirect reports whether a pasted URL is the redirect URL (scheme,
+// host and path; a browser may show them in another case or add a final
+// slash), not another page that carries the state too: the authorization
+// URL or a 1upHealth connect link has it in its query.
+func (r Redirect) isRedirect(u *url.URL) bool {
+	want, err := url.Parse(r.URL)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(u.Scheme, want.Scheme) && strings.EqualFold(u.Host, want.Host) &&
+		strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(want.Path, "/")
 }
 
 // Loopback reports whether the redirect URL is one Wait listens on.
@@ -115,6 +142,9 @@ const answerGrace = 2 * time.Second
 func (r Redirect) Wait(ctx context.Context, ln net.Listener) (url.Values, error) {
 	if ln == nil && r.Pasted == nil {
 		return nil, fmt.Errorf("redirect %s is not a loopback URL and nothing can be pasted", r.URL)
+	}
+	if r.State == "" {
+		return nil, errors.New("redirect: the attempt has no state, so no redirect could be told to be its own")
 	}
 	found := make(chan url.Values, 1)
 	offer := func(q url.Values) bool {
@@ -174,12 +204,12 @@ func (r Redirect) callback(path string, offer func(url.Values) bool) http.Handle
 			http.NotFound(w, req)
 			return
 		}
-		q := req.URL.Query()
 		verb, done, doing, nothing := "link", "Linked", "Linking", "vitals was not linked."
 		if r.Connect {
 			verb, done, doing, nothing = "connect", "Connected", "Connecting", "Nothing was connected."
 		}
-		if !r.stateOK(q) {
+		q, ok := r.taken(req.URL.RawQuery)
+		if !ok {
 			page(w, http.StatusBadRequest, "This attempt does not match", "The page that sent you here belongs to another attempt. Start again with vitals "+verb+".")
 			return
 		}
@@ -235,12 +265,12 @@ func (r Redirect) readPasted(offer func(url.Values) bool) {
 			continue
 		}
 		u, err := url.Parse(line)
-		if err != nil || u.RawQuery == "" {
-			r.note("That is not the redirected URL; paste the whole address from the browser's address bar.")
+		if err != nil || u.RawQuery == "" || !r.isRedirect(u) {
+			r.note("That is not the redirected URL; paste the whole address the browser shows after you answered, starting " + r.URL + "?")
 			continue
 		}
-		q := u.Query()
-		if !r.stateOK(q) {
+		q, ok := r.taken(u.RawQuery)
+		if !ok {
 			r.note("That URL belongs to another link attempt (its state does not match); paste the one from this attempt.")
 			continue
 		}

@@ -201,6 +201,23 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
+func TestTokenText(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"eyJraWQiOiJX.eyJzdWIi.VK9Rv3LL-_": true, // the guide's JWTs
+		"3f9a0c1e5b2d48e6a0f1c3b5d7e9a2b4": true, // 1upHealth's hex
+		"a b~!":                            true,
+		"":                                 false,
+		"a\r\nb":                           false, // would split a header
+		"\xb0":                             false, // not UTF-8: JSON would save another token
+		"tök":                              false,
+	} {
+		if got := TokenText(s); got != want {
+			t.Errorf("TokenText(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 func TestVendorText(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -37,8 +37,10 @@ func (w Wait) RateLimited() bool { return errors.Is(w.Err, ErrRateLimited) }
 // Retry calls op until it succeeds, fails with an error that is neither
 // temporary nor a rate limit, the policy's tries run out, or ctx ends.
 // Temporary failures back off exponentially with jitter up to p.Max; a
-// rate limit waits the server's Retry-After. notify, if not nil, hears of
-// every pause before it starts. The error returned is op's last.
+// rate limit waits the server's Retry-After, or ends at once when that is
+// beyond p.MaxRateWait, and backs off like a temporary failure when the
+// server gave none. notify, if not nil, hears of every pause before it
+// starts. The error returned is op's last.
 func Retry[T any](ctx context.Context, p RetryPolicy, op func(context.Context) (T, error), notify func(Wait)) (T, error) {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval, b.MaxInterval = p.Initial, p.Max
@@ -52,15 +54,17 @@ func Retry[T any](ctx context.Context, p RetryPolicy, op func(context.Context) (
 		switch {
 		case err == nil:
 			return v, nil
-		case errors.As(err, &rl):
-			wait := rl.RetryAfter
-			if wait <= 0 {
-				wait = b.NextBackOff()
-			}
-			if wait > p.MaxRateWait {
+		case errors.As(err, &rl) && rl.RetryAfter > 0:
+			if rl.RetryAfter > p.MaxRateWait {
 				return v, backoff.Permanent(err)
 			}
-			return v, &backoff.RetryAfterError{Duration: wait}
+			return v, &backoff.RetryAfterError{Duration: rl.RetryAfter}
+		case errors.As(err, &rl):
+			// No Retry-After: back off on the schedule, as for a
+			// temporary failure. Drawing the pause here and passing it
+			// as a RetryAfterError would reset the schedule each time,
+			// so that the pauses never grew.
+			return v, err
 		case errors.Is(err, ErrTemporary):
 			return v, err
 		default:

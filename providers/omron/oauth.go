@@ -229,6 +229,9 @@ func decodeTokenResponse(op string, body map[string]json.RawMessage) (tokenRespo
 	if tr.access == "" {
 		return tokenResponse{}, providers.Temporary(fmt.Errorf("%s: the answer carries no access_token", op))
 	}
+	if !providers.TokenText(tr.access) || (tr.refresh != "" && !providers.TokenText(tr.refresh)) {
+		return tokenResponse{}, providers.Temporary(fmt.Errorf("%s: malformed answer: a token that is not printable ASCII", op))
+	}
 	if tr.tokenType != "" && !strings.EqualFold(tr.tokenType, "Bearer") {
 		return tokenResponse{}, fmt.Errorf("%s: token type %q is not Bearer", op, providers.VendorText(tr.tokenType, 40))
 	}

@@ -96,8 +96,16 @@ func (c cursor) next(start health.Date) (since health.Date, key string) {
 		d, _ := health.ParseDate(c.Since)
 		return d, c.Key
 	case c.Last != "":
+		// The day before the newest reading, but never before the walk
+		// just finished began: a cursor whose last is older than its
+		// since (written by hand, or by an older vitals) would otherwise
+		// send the stream back over days it has read.
 		d, _ := health.ParseDate(c.Last)
-		return d.AddDays(-1), ""
+		since, _ := health.ParseDate(c.Since)
+		if d = d.AddDays(-1); d.Before(since) {
+			return since, ""
+		}
+		return d, ""
 	}
 	d, _ := health.ParseDate(c.Since)
 	return d, ""
@@ -117,7 +125,10 @@ func (s *Source) Fetch(ctx context.Context, stream providers.Stream, cur string)
 		return providers.Page{}, err
 	}
 	next := cursor{Since: since.String(), Last: c.Last}
-	if res.Last.After(lastDate(c.Last)) {
+	// Only readings of the days asked for move last: a page of older
+	// ones (an answer that ignored since) must not pull back how far the
+	// stream has read (Covered).
+	if !res.Last.Before(since) && res.Last.After(lastDate(c.Last)) {
 		next.Last = res.Last.String()
 	}
 	more := false

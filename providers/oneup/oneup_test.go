@@ -280,10 +280,13 @@ func TestConnectRedirectState(t *testing.T) {
 		pasted string
 		ok     bool
 	}{
-		{"http://127.0.0.1:1/callback?state=right&success=true&system_id=4709", true},
-		{"http://127.0.0.1:1/callback?success=true", true}, // the real vendor may not echo state
-		{"http://127.0.0.1:1/callback?state=wrong&success=true", false},
-		{"http://127.0.0.1:1/callback?state=right&error=access_denied", false},
+		{"https://app.example/callback?state=right&success=true&system_id=4709", true},
+		{"https://app.example/callback?success=true", true}, // the real vendor may not echo state
+		{"https://app.example/callback?state=wrong&success=true", false},
+		{"https://app.example/callback?state=right&error=access_denied", false},
+		// The connect link itself carries the state: pasted by mistake,
+		// it must not pass for the redirect.
+		{"https://api.1up.health/connect/system/device/4709?client_id=c&access_token=t&state=right", false},
 	}
 	for _, tc := range tests {
 		rd := cn.Redirect("https://app.example/callback", strings.NewReader(tc.pasted+"\n"), io.Discard)

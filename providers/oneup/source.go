@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -149,11 +150,19 @@ func (c cursor) encode() string {
 }
 
 // decodeCursor reads a stored cursor. One that does not decode starts the
-// stream over: readings are upserted, so nothing is doubled.
+// stream over: readings are upserted, so nothing is doubled. So does a
+// watermark that is not an instant (vitals writes them to the
+// millisecond): sent as _lastUpdated=gt<it>, it would be refused for
+// ever, or, a bare year, skip the whole year.
 func decodeCursor(s string) cursor {
 	var c cursor
 	if s == "" || json.Unmarshal([]byte(s), &c) != nil {
 		return cursor{}
+	}
+	for _, f := range []*string{&c.Since, &c.Seen, &c.Start} {
+		if _, ok := parseInstant(*f); !ok || !strings.Contains(*f, "T") {
+			*f = ""
+		}
 	}
 	return c
 }
@@ -185,6 +194,17 @@ func (s *Source) Fetch(ctx context.Context, stream providers.Stream, cur string)
 	}
 	op := "oneup: fetch " + string(stream) + " page"
 	c := decodeCursor(cur)
+	if c.Next != "" {
+		// A stored next link is checked as a fresh one is: the token
+		// goes wherever it points. One that fails (a damaged cursor)
+		// walks again from the watermark.
+		rel, err := s.relative(s.base.String() + "/" + c.Next)
+		if err != nil {
+			rel = ""
+			c = cursor{Since: c.Since}
+		}
+		c.Next = rel
+	}
 	target := s.base.String() + "/" + c.Next
 	if c.Next == "" {
 		q := url.Values{"code": {strings.Join(sr.codes, ",")}, "_count": {strconv.Itoa(PageSize)}}
@@ -243,7 +263,8 @@ func (s *Source) Fetch(ctx context.Context, stream providers.Stream, cur string)
 		if err != nil {
 			return providers.Page{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if rel != c.Next { // a server that links a page to itself must not loop
+		// A server that links a page to itself must not loop.
+		if rel != c.Next && s.base.String()+"/"+rel != target {
 			c.Next = rel
 			page.Cursor, page.More = c.encode(), true
 			return page, nil
@@ -253,16 +274,24 @@ func (s *Source) Fetch(ctx context.Context, stream providers.Stream, cur string)
 	return page, nil
 }
 
-// watermark is where the next walk starts when this one ends.
+// watermark is where the next walk starts when this one ends: the latest
+// lastUpdated seen, capped at the server's time when the walk began, and
+// never before the watermark the walk started from (a server that sends
+// older resources than asked for, or whose clock is behind, must not
+// send the next sync back over them).
 func watermark(c cursor) string {
 	seen, ok := parseInstant(c.Seen)
 	if !ok {
 		return c.Since
 	}
+	w := c.Seen
 	if start, ok := parseInstant(c.Start); ok && start.Before(seen) {
-		return c.Start
+		w, seen = c.Start, start
 	}
-	return c.Seen
+	if since, ok := parseInstant(c.Since); ok && !seen.After(since) {
+		return c.Since
+	}
+	return w
 }
 
 // secretParams are query parameters a next link must never carry into a
@@ -280,19 +309,35 @@ func (s *Source) relative(next string) (string, error) {
 	dir := *s.base // relative links resolve inside the base, not beside it
 	dir.Path += "/"
 	u = dir.ResolveReference(u)
-	prefix := s.base.Path + "/"
-	if u.Scheme != s.base.Scheme || u.Host != s.base.Host || !strings.HasPrefix(u.Path, prefix) {
+	// The path is judged as it is sent, escaped: decoded, "/r4%2Fx"
+	// would pass for a page under /r4 while the server reads another.
+	path, prefix := u.EscapedPath(), strings.TrimSuffix(s.base.EscapedPath(), "/")+"/"
+	if u.Scheme != s.base.Scheme || u.Host != s.base.Host || !strings.HasPrefix(path, prefix) {
 		return "", fmt.Errorf("the next link leaves the FHIR base %s (it points at %s://%s): refusing to send the token there", s.base.Redacted(), u.Scheme, u.Host)
 	}
-	q := u.Query()
+	for _, seg := range strings.Split(path, "/") {
+		// Literal dot segments are resolved above; escaped ones
+		// (%2e%2e) are not, nor an escaped slash or backslash, but a
+		// server may resolve them.
+		dec, err := url.PathUnescape(seg)
+		if err != nil || dec == "." || dec == ".." || strings.ContainsAny(dec, "/\\") {
+			return "", fmt.Errorf("the next link climbs out of the FHIR base %s: refusing to send the token there", s.base.Redacted())
+		}
+	}
+	// The query must parse whole: a pair the parser drops ("a;b", a bad
+	// escape) could hide a secret from the loop below.
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return "", errors.New("the next link's query does not parse")
+	}
 	raw := u.RawQuery
-	for _, k := range secretParams {
-		if q.Has(k) {
+	for k := range q {
+		if slices.Contains(secretParams, strings.ToLower(k)) {
 			q.Del(k)
 			raw = q.Encode()
 		}
 	}
-	rel := strings.TrimPrefix(u.EscapedPath(), strings.TrimSuffix(s.base.EscapedPath(), "/")+"/")
+	rel := strings.TrimPrefix(path, prefix)
 	if raw != "" {
 		rel += "?" + raw
 	}

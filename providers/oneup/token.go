@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"vitals/providers"
 )
@@ -23,8 +25,10 @@ type tokenResponse struct {
 func (c *Client) Exchange(ctx context.Context, code string) (providers.Token, error) {
 	const op = "oneup: exchange authorization code"
 	t, err := c.token(ctx, op, url.Values{"grant_type": {"authorization_code"}, "code": {code}})
+	// RFC 6749 §5.2 answers invalid_grant with 400; the same word with a
+	// 5xx is a server in trouble, worth trying again.
 	var se *providers.StatusError
-	if errors.As(err, &se) && se.Code == "invalid_grant" {
+	if errors.As(err, &se) && se.StatusCode == http.StatusBadRequest && se.Code == "invalid_grant" {
 		return t, fmt.Errorf("%s: 1upHealth refused the code (it is used once and expires within minutes): run `vitals link oneup` again", op)
 	}
 	return t, err
@@ -68,6 +72,15 @@ func (c *Client) token(ctx context.Context, op string, form url.Values) (provide
 	}
 	if r.AccessToken == "" {
 		return providers.Token{}, providers.Temporary(fmt.Errorf("%s: the answer carries no access_token", op))
+	}
+	if !providers.TokenText(r.AccessToken) || (r.RefreshToken != "" && !providers.TokenText(r.RefreshToken)) {
+		return providers.Token{}, providers.Temporary(fmt.Errorf("%s: malformed answer: a token that is not printable ASCII", op))
+	}
+	// Only a bearer token can be sent the way the FHIR API wants it
+	// (RFC 6749 §7.1: a client must not use a token type it does not
+	// understand); the vendor documents Bearer.
+	if r.TokenType != "" && !strings.EqualFold(r.TokenType, "Bearer") {
+		return providers.Token{}, fmt.Errorf("%s: token type %q is not Bearer", op, providers.VendorText(r.TokenType, 40))
 	}
 	t := providers.Token{AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, TokenType: r.TokenType}
 	// Trust expires_in as given: 7200 and 3599 are both seen.

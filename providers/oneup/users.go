@@ -115,6 +115,10 @@ func (c *Client) codeCall(ctx context.Context, op, path, appUserID string) (User
 	if r.Code == "" {
 		return User{}, "", fmt.Errorf("%s: the answer carries no authorization code", op)
 	}
+	// A code for another person's user must not be linked to this one.
+	if got := string(r.AppUserID); got != "" && got != appUserID {
+		return User{}, "", fmt.Errorf("%s: the answer is for app user %s, not %s", op, providers.VendorText(got, 60), appUserID)
+	}
 	return r.user(appUserID), r.Code, nil
 }
 
@@ -142,9 +146,14 @@ func (c *Client) LookupUser(ctx context.Context, appUserID string) (User, error)
 		return User{}, fmt.Errorf("%s: 1upHealth answered: %s", op, providers.VendorText(r.Error, 200))
 	}
 	for _, e := range r.Entry {
-		if string(e.AppUserID) == appUserID {
-			return e.user(appUserID), nil
+		if string(e.AppUserID) != appUserID {
+			continue
 		}
+		if e.OneUpUserID == "" {
+			// Without it the account would be stored under no id.
+			return User{}, fmt.Errorf("%s: the answer lists app user %s without its oneup_user_id", op, appUserID)
+		}
+		return e.user(appUserID), nil
 	}
 	return User{}, fmt.Errorf("%s: %w", op, ErrNoUser)
 }
