@@ -128,11 +128,8 @@ func openDB(t *testing.T, name string) (*store.DB, store.Profile) {
 
 func importFile(t *testing.T, db *store.DB, p store.Profile, path string) {
 	t.Helper()
-	f, err := files.ReadFile(path, nil, files.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := files.Import(context.Background(), db, p.ID, f); err != nil {
+	profile := func(context.Context) (int64, error) { return p.ID, nil }
+	if _, err := files.Import(context.Background(), files.DB(db), profile, path, nil, files.Options{}); err != nil {
 		t.Fatal(err)
 	}
 }
