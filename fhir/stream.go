@@ -24,8 +24,10 @@ const (
 	// records' largest entries (a claim, a document reference) are under
 	// 100 KB.
 	DefaultMaxValue = 8 << 20
-	// DefaultPageSize is how many readings a page holds at most.
-	DefaultPageSize = 1000
+	// DefaultPageSize is how many readings a page holds at most: a few
+	// megabytes, and few enough pages that a store's cost per page does
+	// not count.
+	DefaultPageSize = 5000
 	// DefaultPageBytes bounds the raw payloads a page holds.
 	DefaultPageBytes = 4 << 20
 )

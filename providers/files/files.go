@@ -38,7 +38,8 @@ type Options struct {
 	// Now (plus health.FutureAllowance) or before 1900 is refused. Zero
 	// means the time the reading starts.
 	Now time.Time
-	// PageSize is how many readings are handed on at a time; 0 means
+	// PageSize is how many readings are handed on at a time (and at most
+	// fhir.DefaultPageBytes of their raw payloads); 0 means
 	// fhir.DefaultPageSize.
 	PageSize int
 	// Progress, when set, is told how far the reading has gone, after
