@@ -30,7 +30,8 @@ type transferProgress struct {
 	now   func() time.Time
 	width int // the terminal's width in cells; 0 when unknown
 
-	start time.Time
+	start time.Time // for the delay
+	since time.Time // for the time left: the start of what update measures
 	last  time.Time // when the line was last drawn
 	drawn bool
 }
@@ -41,22 +42,44 @@ func newTransferProgress(w io.Writer, term bool, width int, what string, now fun
 	if !term {
 		return nil
 	}
-	return &transferProgress{w: w, what: sanitize.Line(what), now: now, width: width, start: now()}
+	t := now()
+	return &transferProgress{w: w, what: sanitize.Line(what), now: now, width: width, start: t, since: t}
+}
+
+// status shows a step without numbers ("reading 1,200 readings from the
+// database").
+func (p *transferProgress) status(text string) {
+	if p == nil || !p.due() {
+		return
+	}
+	fmt.Fprintf(p.w, "\r\x1b[2K%s", p.fit(p.what+": "+text+"…"))
+}
+
+// restart starts what update measures, after a step (status) that it
+// does not: the time left is estimated from its start.
+func (p *transferProgress) restart() {
+	if p != nil {
+		p.since = p.now()
+	}
+}
+
+// due reports whether the line is to be drawn now, and notes that it is.
+func (p *transferProgress) due() bool {
+	now := p.now()
+	if now.Sub(p.start) < progressDelay || (p.drawn && now.Sub(p.last) < progressEvery) {
+		return false
+	}
+	p.last, p.drawn = now, true
+	return true
 }
 
 // update shows the progress: bytes of size read or written (size 0 when
 // unknown), rows of total (total 0 when unknown).
 func (p *transferProgress) update(bytes, size int64, rows, total int) {
-	if p == nil {
+	if p == nil || !p.due() {
 		return
 	}
-	now := p.now()
-	elapsed := now.Sub(p.start)
-	if elapsed < progressDelay || (p.drawn && now.Sub(p.last) < progressEvery) {
-		return
-	}
-	p.last, p.drawn = now, true
-	fmt.Fprintf(p.w, "\r\x1b[2K%s", p.fit(p.line(elapsed, bytes, size, rows, total)))
+	fmt.Fprintf(p.w, "\r\x1b[2K%s", p.fit(p.line(p.last.Sub(p.since), bytes, size, rows, total)))
 }
 
 // line says how far the transfer has gone.
