@@ -488,15 +488,19 @@ func (s *stream) jsonError(err error, start int64) error {
 // offset start, by parsing it again on its own; fallback is the offset the
 // decoder gave.
 func (s *stream) locate(start, fallback int64) int64 {
+	end, err := s.r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fallback
+	}
 	if _, err := s.r.Seek(start, io.SeekStart); err != nil {
 		return fallback
 	}
-	buf := make([]byte, s.opt.MaxValue+1)
+	buf := make([]byte, min(int64(s.opt.MaxValue)+1, max(end-start, 0)))
 	n, _ := io.ReadFull(s.r, buf)
 	buf = bytes.TrimRight(buf[:n], " \t\r\n")
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(buf))
-	err := dec.Decode(&v)
+	err = dec.Decode(&v)
 	if err == nil {
 		// The value parses: what follows it is at fault.
 		rest := buf[dec.InputOffset():]
@@ -517,7 +521,7 @@ func (s *stream) position(off int64) (line, col int) {
 	if _, err := s.r.Seek(0, io.SeekStart); err != nil {
 		return 0, 0
 	}
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, min(off, 64<<10)+1)
 	var read int64
 	lineStart := int64(0)
 	for read < off {

@@ -48,7 +48,8 @@ func CSVHeader(k health.Kind) ([]string, error) {
 // CSVOptions change how WriteCSV writes.
 type CSVOptions struct {
 	// RawText writes the cells of text (device, source, a condition's
-	// code system, code, display and status) as they are. By default they
+	// code system, code, display and status) as they are, but for a NUL
+	// byte, which no text file holds (it is written \x00). By default they
 	// are made safe for a spreadsheet and a terminal, as sanitize.Cell
 	// does: a text a spreadsheet would run as a formula (=, +, -, @ at its
 	// start) gets a leading apostrophe, and control characters are written
@@ -92,7 +93,7 @@ func WriteCSV(w io.Writer, k health.Kind, b health.Batch, opt CSVOptions) error 
 	}
 	text := Cell
 	if opt.RawText {
-		text = func(s string) string { return s }
+		text = func(s string) string { return strings.ReplaceAll(s, "\x00", `\x00`) }
 	}
 	rows := csvRows(k, b, text)
 	slices.SortFunc(rows, func(x, y csvRow) int {

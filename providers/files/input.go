@@ -98,7 +98,8 @@ func openInput(ctx context.Context, path string, stdin io.Reader) (*input, error
 // inputOf makes an input of bytes in memory.
 func inputOf(name string, data []byte) (*input, error) {
 	in := &input{name: name, ra: bytes.NewReader(data), close: func() error { return nil }}
-	if err := in.scan(context.Background(), bytes.NewReader(data), nil); err != nil {
+	each := func(yield func([]byte) error) error { return yield(data) }
+	if err := in.check(context.Background(), each, nil); err != nil {
 		return nil, err
 	}
 	return in, nil
@@ -115,6 +116,12 @@ var (
 // content after a UTF-8 byte-order mark, and copies everything to copyTo
 // when it is not nil.
 func (in *input) scan(ctx context.Context, src io.Reader, copyTo io.Writer) error {
+	each := func(yield func([]byte) error) error { return readChunks(ctx, src, yield) }
+	return in.check(ctx, each, copyTo)
+}
+
+// check is scan of the chunks each gives.
+func (in *input) check(ctx context.Context, each func(func([]byte) error) error, copyTo io.Writer) error {
 	h := sha256.New()
 	var (
 		head    []byte // the first sniffLen bytes, until checked
@@ -136,7 +143,7 @@ func (in *input) scan(ctx context.Context, src io.Reader, copyTo io.Writer) erro
 		in.digest(h, head, 0)
 		return nil
 	}
-	err := readChunks(ctx, src, func(chunk []byte) error {
+	err := each(func(chunk []byte) error {
 		if copyTo != nil {
 			if _, err := copyTo.Write(chunk); err != nil {
 				copyErr = fmt.Errorf("%s: make a temporary copy to read: %w", in.name, err)
@@ -149,7 +156,11 @@ func (in *input) scan(ctx context.Context, src io.Reader, copyTo io.Writer) erro
 			in.digest(h, chunk, off)
 			return nil
 		}
-		head = append(head, chunk...)
+		if head == nil && len(chunk) >= sniffLen {
+			head = chunk // whole: no copy
+		} else {
+			head = append(head, chunk...)
+		}
 		if len(head) < sniffLen {
 			return nil
 		}

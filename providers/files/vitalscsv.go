@@ -40,16 +40,24 @@ func VitalsCSVKind(header string) (health.Kind, bool) {
 
 // vitalsKind recognises a vitals CSV export by its first line.
 func vitalsKind(r io.Reader) (health.Kind, bool, error) {
-	buf := make([]byte, MaxRecord+1)
-	n, err := io.ReadFull(r, buf)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", false, err
-	}
-	line := buf[:n]
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
-	} else if n > MaxRecord {
-		return "", false, &RowError{Line: 1, Err: ErrRecordTooLong}
+	var line []byte
+	buf := make([]byte, 512)
+	for {
+		n, err := r.Read(buf)
+		line = append(line, buf[:n]...)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+			break
+		}
+		if len(line) > MaxRecord {
+			return "", false, &RowError{Line: 1, Err: ErrRecordTooLong}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", false, err
+		}
 	}
 	k, ok := VitalsCSVKind(string(bytes.TrimRight(line, "\r")))
 	return k, ok, nil
