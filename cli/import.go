@@ -168,6 +168,11 @@ func (a *invocation) runImport(ctx context.Context, paths []string, opt files.Op
 				if rest := len(paths) - i - 1; rest > 0 {
 					fmt.Fprintf(a.stderr, "vitals: %d more %s not imported\n", rest, health.Plural(rest, "file was", "files were"))
 				}
+				if o.json {
+					if err := writeJSON(a.stdout, results); err != nil {
+						return err
+					}
+				}
 				return errors.New("import interrupted; the database is as it was before the file being read")
 			}
 			continue

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -261,3 +263,38 @@ func TestImportAndExportShowProgress(t *testing.T) {
 		t.Errorf("export piped wrote %q", got)
 	}
 }
+
+// TestImportInterruptedJSON: an import interrupted while it waits on
+// standard input stops at once, still writes its JSON document with the
+// file's error, and says the rest were not imported.
+func TestImportInterruptedJSON(t *testing.T) {
+	t.Parallel()
+	e := newIEEnv(t)
+	if _, _, err := e.run(t, "", "import", ieFH); err != nil {
+		t.Fatal(err)
+	}
+	before := e.snapshot(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdin := waiting{make(chan struct{})}
+	defer close(stdin.c)
+	time.AfterFunc(200*time.Millisecond, cancel)
+	var out, errOut bytes.Buffer
+	a := &invocation{stdin: stdin, stdout: &out, stderr: &errOut}
+	root := newRootCmd(a)
+	root.SetArgs([]string{"--db", e.db, "--config", e.config, "import", "--json", "-", ieTZ})
+	err := root.ExecuteContext(ctx)
+	var results []importResultJSON
+	if err == nil || !strings.Contains(err.Error(), "interrupted") || json.Unmarshal(out.Bytes(), &results) != nil ||
+		len(results) != 1 || !strings.Contains(results[0].Error, "stdin: interrupted") || !strings.Contains(errOut.String(), "1 more file was not imported") {
+		t.Errorf("import --json, interrupted: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	if after := e.snapshot(t); !reflect.DeepEqual(before, after) {
+		t.Errorf("an interrupted import changed the database:\n%+v\n%+v", before, after)
+	}
+}
+
+// waiting is standard input that gives nothing until closed.
+type waiting struct{ c chan struct{} }
+
+func (w waiting) Read([]byte) (int, error) { <-w.c; return 0, io.EOF }
