@@ -149,7 +149,7 @@ func (a *invocation) runImport(ctx context.Context, paths []string, opt files.Op
 		if path == "-" {
 			name = "stdin"
 		}
-		progress := newTransferProgress(a.stderr, tty && !o.json, width, "importing "+name, time.Now)
+		progress := newTransferProgress(a.stderr, tty, width, "importing "+name, time.Now)
 		opt.Progress = func(p files.Progress) { progress.update(p.Bytes, p.Size, p.Readings, 0) }
 		f, err := files.Import(ctx, files.DB(db), profileID, path, a.stdin, opt)
 		progress.done()
