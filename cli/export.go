@@ -17,6 +17,7 @@ import (
 	"vitals/health"
 	"vitals/providers/files"
 	"vitals/report"
+	"vitals/sanitize"
 	"vitals/store"
 )
 
@@ -28,6 +29,7 @@ type exportOptions struct {
 	to     string
 	out    string
 	tz     string
+	raw    bool
 }
 
 func newExportCmd(a *invocation) *cobra.Command {
@@ -46,8 +48,16 @@ several types (or none: every type that has readings), each type goes to its
 own file: --out bp.csv writes bp-bloodpressure.csv, bp-weight.csv, ...; an
 --out that is a directory (or ends in /) gets bloodpressure.csv, weight.csv, ...
 
+Cells of text (device, source, a condition's display) come from devices,
+vendors and files: a text a spreadsheet would run as a formula (=, +, -, @
+at its start, as in =HYPERLINK(...)) is written after an apostrophe, and
+control characters as visible escapes; vitals import reads them back as
+they were. --raw-text writes them as they are. Numbers are never changed.
+
 --format fhir writes one FHIR R4 collection Bundle (LOINC codes, UCUM units)
-that vitals import reads back to the same readings.
+that vitals import reads back to the same readings. Without --format, the
+extension of --out decides (.json: fhir; .csv: csv), else csv; an --out
+whose extension names another format is refused.
 
 --from and --to take dates (YYYY-MM-DD, both days included, midnight in the
 --tz zone, default the local zone) or RFC 3339 instants (2025-01-12T08:00:00Z,
@@ -58,6 +68,9 @@ that vitals import reads back to the same readings.
   vitals export --format fhir --out all.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("format") {
+				o.format = ""
+			}
 			return a.runExport(cmd.Context(), o)
 		},
 	}
@@ -68,13 +81,14 @@ that vitals import reads back to the same readings.
 	f.StringVar(&o.to, "to", "", "last day (YYYY-MM-DD, included) or instant (RFC 3339, included)")
 	f.StringVar(&o.out, "out", "", "file or directory to write (default: standard output)")
 	f.StringVar(&o.tz, "tz", "", "time zone of --from and --to dates (IANA name; default: the local zone)")
+	f.BoolVar(&o.raw, "raw-text", false, "CSV: write text cells as they are, without the apostrophe before =, +, -, @ and the escapes of control characters")
 	return cmd
 }
 
 func (a *invocation) runExport(ctx context.Context, o exportOptions) error {
-	format := strings.ToLower(o.format)
-	if format != "csv" && format != "fhir" {
-		return fmt.Errorf("--format %q: want csv or fhir", o.format)
+	format, err := exportFormat(o.format, o.out)
+	if err != nil {
+		return err
 	}
 	kinds, err := exportKinds(o.types)
 	if err != nil {
@@ -100,39 +114,67 @@ func (a *invocation) runExport(ctx context.Context, o exportOptions) error {
 	if format == "csv" && o.out == "" && len(kinds) != 1 {
 		return errors.New("a CSV file holds one type: name it with --type (e.g. --type bloodpressure), or give --out to write one file per type")
 	}
+	if o.raw && format != "csv" {
+		return errors.New("--raw-text is for CSV: a FHIR bundle's text is JSON, which escapes what a screen would act on and reads back the same")
+	}
 
 	db, profile, _, err := a.OpenProfileToRead(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	batch, err := db.Batch(ctx, store.Filter{ProfileID: profile.ID, From: from, To: to})
-	if err != nil {
-		return err
+	filter := store.Filter{ProfileID: profile.ID, From: from, To: to}
+	if len(kinds) == 0 {
+		kinds = report.CSVKinds()
 	}
-	if len(kinds) > 0 {
-		batch = batch.Only(kinds...)
-	}
-	counts := batch.Counts()
-
-	if format == "fhir" {
-		opt := fhir.ExportOptions{PatientID: profile.UID, PatientName: profile.Title()}
-		write := func(w io.Writer) error { return report.WriteFHIR(w, batch, opt) }
-		if err := writeOutput(a.stdout, o.out, write); err != nil {
+	counts := map[health.Kind]int{}
+	total := 0
+	for _, k := range kinds {
+		if counts[k], err = db.Count(ctx, k, filter); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stderr, "exported %s as FHIR R4 to %s\n", describeCounts(counts), outName(o.out))
+		total += counts[k]
+	}
+	tty := isTerminal(a.stderr)
+	_, width, _ := terminal(a.stderr)
+
+	if format == "fhir" {
+		progress := newTransferProgress(a.stderr, tty, width, "exporting as FHIR R4", time.Now)
+		progress.status(fmt.Sprintf("reading %s from the database", countOf(total, "reading")))
+		var batch health.Batch
+		for _, k := range kinds {
+			b, err := loadKind(ctx, db, k, filter)
+			if err != nil {
+				progress.done()
+				return err
+			}
+			batch.Append(b)
+		}
+		progress.restart()
+		opt := report.FHIROptions{ExportOptions: fhir.ExportOptions{PatientID: profile.UID, PatientName: profile.Title()}}
+		write := func(w io.Writer) error {
+			cw := &countingWriter{w: w}
+			opt.Progress = func(n int) { progress.update(cw.n, 0, n, total) }
+			return report.WriteFHIR(cw, batch, opt)
+		}
+		err := writeOutput(a.stdout, o.out, write)
+		progress.done()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "exported %s as FHIR R4 to %s\n", describeCounts(counts), sanitize.Line(outName(o.out)))
 		return nil
 	}
 
-	if len(kinds) == 0 {
-		for _, k := range report.CSVKinds() {
+	if len(o.types) == 0 {
+		var have []health.Kind
+		for _, k := range kinds {
 			if counts[k] > 0 {
-				kinds = append(kinds, k)
+				have = append(have, k)
 			}
 		}
-		if len(kinds) == 0 {
-			fmt.Fprintf(a.stderr, "no readings to export for profile %s in that range; nothing written\n", profile.Name)
+		if kinds = have; len(kinds) == 0 {
+			fmt.Fprintf(a.stderr, "no readings to export for profile %s in that range; nothing written\n", sanitize.Line(profile.Name))
 			return nil
 		}
 	}
@@ -142,13 +184,101 @@ func (a *invocation) runExport(ctx context.Context, o exportOptions) error {
 		if err != nil {
 			return err
 		}
-		write := func(w io.Writer) error { return report.WriteCSV(w, k, batch) }
-		if err := writeOutput(a.stdout, path, write); err != nil {
+		// One kind at a time: memory holds the readings of one file.
+		progress := newTransferProgress(a.stderr, tty, width, "exporting "+readingsOf(k, 2), time.Now)
+		progress.status(fmt.Sprintf("reading %s from the database", countOf(counts[k], "reading")))
+		batch, err := loadKind(ctx, db, k, filter)
+		if err != nil {
+			progress.done()
 			return err
 		}
-		fmt.Fprintf(a.stderr, "exported %d %s to %s\n", counts[k], readingsOf(k, counts[k]), outName(path))
+		progress.restart()
+		write := func(w io.Writer) error {
+			cw := &countingWriter{w: w}
+			opt := report.CSVOptions{RawText: o.raw, Progress: func(n int) { progress.update(cw.n, 0, n, counts[k]) }}
+			return report.WriteCSV(cw, k, batch, opt)
+		}
+		err = writeOutput(a.stdout, path, write)
+		progress.done()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stderr, "exported %d %s to %s\n", counts[k], readingsOf(k, counts[k]), sanitize.Line(outName(path)))
 	}
 	return nil
+}
+
+// loadKind reads one kind's readings of the filter.
+func loadKind(ctx context.Context, db *store.DB, k health.Kind, f store.Filter) (health.Batch, error) {
+	var (
+		b   health.Batch
+		err error
+	)
+	switch k {
+	case health.KindBloodPressure:
+		b.BloodPressure, err = db.BloodPressures(ctx, f)
+	case health.KindWeight:
+		b.Weight, err = db.Weights(ctx, f)
+	case health.KindActivity:
+		b.Activity, err = db.Activities(ctx, f)
+	case health.KindTemperature:
+		b.Temperature, err = db.Temperatures(ctx, f)
+	case health.KindSpO2:
+		b.SpO2, err = db.SpO2s(ctx, f)
+	case health.KindHeartRate:
+		b.HeartRate, err = db.HeartRates(ctx, f)
+	case health.KindCondition:
+		b.Conditions, err = db.Conditions(ctx, f)
+	}
+	return b, err
+}
+
+// exportExtensions are the extensions of --out each format may have; an
+// --out without an extension, or a folder, takes any.
+var exportExtensions = map[string][]string{
+	"csv":  {".csv", ".txt"},
+	"fhir": {".json"},
+}
+
+// exportFormat is --format, checked against the extension of --out; or,
+// without --format, the format the extension names, else csv.
+func exportFormat(format, out string) (string, error) {
+	format = strings.ToLower(format)
+	if format != "" && format != "csv" && format != "fhir" {
+		return "", fmt.Errorf("--format %q: want csv or fhir", format)
+	}
+	ext := strings.ToLower(filepath.Ext(out))
+	if out == "" || out == "-" || ext == "" || strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) {
+		if format == "" {
+			format = "csv"
+		}
+		return format, nil
+	}
+	named := ""
+	for f, exts := range exportExtensions {
+		if slices.Contains(exts, ext) {
+			named = f
+		}
+	}
+	switch {
+	case named == "" && format == "":
+		return "", fmt.Errorf("--out %s: vitals exports CSV (.csv) or a FHIR bundle (.json); name the file for one of them, or give --format", sanitize.Line(out))
+	case named == "":
+		return "", fmt.Errorf("--out %s: a %s file does not hold %s; name it %s, or choose the format by the extension (.csv: csv, .json: fhir)",
+			sanitize.Line(out), ext, formatName(format), strings.Join(exportExtensions[format], " or "))
+	case format != "" && named != format:
+		return "", fmt.Errorf("--out %s: a %s file holds %s, and --format asks for %s: name it %s, or give --format %s",
+			sanitize.Line(out), ext, formatName(named), formatName(format), strings.Join(exportExtensions[format], " or "), named)
+	}
+	return named, nil
+}
+
+// formatName names an export format in a sentence.
+func formatName(format string) string {
+	if format == "fhir" {
+		return "a FHIR bundle (JSON)"
+	}
+	return "CSV"
 }
 
 // exportKinds reads --type: kind names, repeated or comma-separated.

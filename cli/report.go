@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +16,7 @@ import (
 
 	"vitals/health"
 	"vitals/report"
+	"vitals/sanitize"
 )
 
 func newReportCmd(a *invocation) *cobra.Command {
@@ -55,8 +59,11 @@ readings the report would list and asks for --all, which writes it anyway
 
 Formats: md (Markdown, to standard output unless --out), html (one
 self-contained file that prints well on A4 and Letter) and pdf (with the
-chart drawn). Without --format, the extension of --out decides. Files are
-written readable by their owner only: they hold health data.`,
+chart drawn). Without --format, the extension of --out decides (.md,
+.html, .pdf); an --out whose extension names another format (.docx, or
+.pdf with --format md) is refused. Text from devices and files (device
+names, sources) is written with what a terminal would act on escaped.
+Files are written readable by their owner only: they hold health data.`,
 		Example: `  vitals report
   vitals report --profile p-1042 --from 2026-10-01 --to 2026-10-07 --format pdf --out p-1042.pdf
   vitals report --format html --out week.html --rulebook esh2023
@@ -103,13 +110,17 @@ written readable by their owner only: they hold health data.`,
 			if err != nil {
 				return err
 			}
-			if err := writeOutput(a.stdout, out, func(w io.Writer) error { return r.Write(w, f) }); err != nil {
+			write := func(w io.Writer) error { return r.Write(w, f) }
+			if f != report.PDF {
+				write = sanitizedText(write)
+			}
+			if err := writeOutput(a.stdout, out, write); err != nil {
 				return err
 			}
 			if out != "" && out != "-" {
 				s := r.Summary
 				fmt.Fprintf(a.stderr, "vitals: wrote the %s report for %s, %s to %s (%d home readings, %s), to %s\n",
-					strings.ToUpper(string(f)), p.Title(), s.From, s.To, len(s.Entries), s.Rulebook.Name(), out)
+					strings.ToUpper(string(f)), sanitize.Line(p.Title()), s.From, s.To, len(s.Entries), s.Rulebook.Name(), sanitize.Line(out))
 			}
 			return nil
 		},
@@ -145,20 +156,55 @@ func parseReportDate(flag, s string) (health.Date, error) {
 	return d, nil
 }
 
-// reportFormat is --format, or the format --out's extension names, or md.
+// reportExtensions are the extensions of --out each report format may
+// have; an --out without an extension takes any.
+var reportExtensions = map[report.Format][]string{
+	report.Markdown: {".md", ".markdown", ".txt"},
+	report.HTML:     {".html", ".htm"},
+	report.PDF:      {".pdf"},
+}
+
+// reportFormat is --format, checked against the extension of --out; or,
+// without --format, the format the extension names, else md.
 func reportFormat(format, out string) (report.Format, error) {
+	var f report.Format
 	if format != "" {
-		f, err := report.ParseFormat(format)
-		if err != nil {
+		var err error
+		if f, err = report.ParseFormat(format); err != nil {
 			return f, fmt.Errorf("--format: %w", err)
 		}
-		return f, nil
 	}
-	switch strings.ToLower(filepath.Ext(out)) {
-	case ".pdf":
-		return report.PDF, nil
-	case ".html", ".htm":
-		return report.HTML, nil
+	ext := strings.ToLower(filepath.Ext(out))
+	if out == "" || out == "-" || ext == "" {
+		return cmp.Or(f, report.Markdown), nil
 	}
-	return report.Markdown, nil
+	var named report.Format
+	for g, exts := range reportExtensions {
+		if slices.Contains(exts, ext) {
+			named = g
+		}
+	}
+	const formats = "md (.md), html (.html) or pdf (.pdf)"
+	switch {
+	case named == "" && f == "":
+		return "", fmt.Errorf("--out %s: vitals writes reports as %s; a %s file would not open as one: name the file for a format, or give --format", sanitize.Line(out), formats, ext)
+	case named == "":
+		return "", fmt.Errorf("--out %s: a %s file does not hold a %s report: name it %s (formats: %s)", sanitize.Line(out), ext, f, strings.Join(reportExtensions[f], " or "), formats)
+	case f != "" && named != f:
+		return "", fmt.Errorf("--out %s: a %s file holds a %s report, and --format asks for %s: name it %s, or give --format %s", sanitize.Line(out), ext, named, f, strings.Join(reportExtensions[f], " or "), named)
+	}
+	return named, nil
+}
+
+// sanitizedText makes what write writes safe for a terminal and an editor
+// (sanitize.Text): a report quotes device names and sources from outside.
+func sanitizedText(write func(io.Writer) error) func(io.Writer) error {
+	return func(w io.Writer) error {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, sanitize.Text(buf.String()))
+		return err
+	}
 }

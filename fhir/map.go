@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"vitals/health"
+	"vitals/sanitize"
 )
 
 // Options tell the mapping what the resources do not say themselves.
@@ -44,6 +45,15 @@ type Options struct {
 	// Empty, for a feed whose ids are unique across the account, leaves
 	// every reading's IDScope empty.
 	IDScope string
+	// Strict refuses what a file must not hold, as vitals import does:
+	// a reading whose values are outside health's plausible ranges
+	// (CheckValues) or whose time is implausible against Now (CheckTime)
+	// is an error naming the entry and the element. Without it (a feed),
+	// a blood pressure, temperature or SpO2 no device records makes its
+	// Observation skipped, and times are not checked.
+	Strict bool
+	// Now is the time Strict checks times against; zero means time.Now().
+	Now time.Time
 }
 
 // MapResource maps one FHIR R4 resource. An Observation or a Condition
@@ -51,15 +61,14 @@ type Options struct {
 // resource mapped in turn. Resources of other types, codes vitals does not
 // know and values it cannot use are counted in the ignored map.
 func MapResource(raw json.RawMessage, opt Options) (health.Batch, map[string]int, error) {
-	m := &mapper{opt: opt, ignored: map[string]int{}, scope: opt.IDScope, origin: opt.Origin}
+	m := newMapper(opt)
 	if err := checkJSON(raw); err != nil {
 		return health.Batch{}, nil, err
 	}
 	if err := m.resource(raw, "", ""); err != nil {
 		return health.Batch{}, nil, err
 	}
-	m.finish()
-	return m.batch, m.ignored, nil
+	return m.flush(true), m.ignored, nil
 }
 
 // MapBundle maps the entries of a FHIR R4 Bundle of any type
@@ -127,6 +136,8 @@ type DecodeError struct {
 	Line, Column int
 	Field        string
 	Err          error
+
+	offset int64 // where, in a stream whose line is not counted yet
 }
 
 func (e *DecodeError) Error() string {
@@ -213,28 +224,66 @@ func position(data []byte, off int64) (line, col int) {
 // id scope of the bundle being walked.
 type mapper struct {
 	opt     Options
+	now     time.Time // what Strict checks times against
 	batch   health.Batch
 	ignored map[string]int
 	rhythms []pendingRhythm
 	scope   string // the id scope of the bundle being walked (file mode)
 	origin  string // its source's name, else Options.Origin
+
+	// entry is the index of the top-level entry being mapped; bpEntry and
+	// wEntry give, for each reading in batch.BloodPressure and
+	// batch.Weight, the entry it came from, so that a page can hold back
+	// the readings of its last entries for a rhythm or a weight part that
+	// follows them in the next page.
+	entry   int
+	bpEntry []int
+	wEntry  []int
+	raw     int // bytes of raw payload in batch
 }
 
 type pendingRhythm struct {
-	at  time.Time
-	key string
+	at    time.Time
+	key   string
+	entry int
+}
+
+func newMapper(opt Options) *mapper {
+	m := &mapper{opt: opt, now: opt.Now, ignored: map[string]int{}, scope: opt.IDScope, origin: opt.Origin}
+	if m.now.IsZero() {
+		m.now = time.Now()
+	}
+	return m
 }
 
 // rhythmWindow is how close in time an irregular-heartbeat observation and
 // a blood-pressure reading must be to count as one measurement.
 const rhythmWindow = time.Minute
 
-func (m *mapper) ignore(key string) { m.ignored[key]++ }
+// Bounds of the ignored counts: descriptions come from the file (a code's
+// display, a resource type), and a file may hold any number of them.
+const (
+	maxIgnoredKeys = 500 // distinct descriptions kept; the rest are counted together
+	maxKeyText     = 120 // bytes of a description, and of a reason, kept
+	// OtherIgnored counts what a file held beyond maxIgnoredKeys kinds.
+	OtherIgnored = "other resources and codes (too many kinds to list)"
+)
+
+func (m *mapper) ignore(key string) { m.count(sanitize.Cut(key, maxKeyText)) }
+
+func (m *mapper) count(key string) {
+	if _, ok := m.ignored[key]; !ok && len(m.ignored) >= maxIgnoredKeys-1 {
+		key = OtherIgnored
+	}
+	m.ignored[key]++
+}
 
 // skip counts a resource that looked like a reading but could not be used.
 // Its key carries SkippedMarker so that callers can show these apart from
 // resources vitals never maps.
-func (m *mapper) skip(key, reason string) { m.ignored[key+SkippedMarker+reason+")"]++ }
+func (m *mapper) skip(key, reason string) {
+	m.count(sanitize.Cut(key, maxKeyText) + SkippedMarker + sanitize.Cut(reason, maxKeyText) + ")")
+}
 
 // SkippedMarker is in the ignored-count key of every resource that has a
 // code vitals maps but could not be used (a unit it does not know, no
@@ -361,6 +410,11 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 		m.skip(key, "no effective time")
 		return nil
 	}
+	if m.opt.Strict {
+		if err := health.CheckTime(at, m.now); err != nil {
+			return &EntryError{Path: path, Resource: self, Field: elem, Err: err}
+		}
+	}
 	meta := m.meta(raw, o.ID, fullURL, o.Meta, o.Extension, at, offset)
 	if o.Device != nil {
 		meta.Device = o.Device.Display
@@ -385,7 +439,7 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 		return m.bloodPressure(o, meta, key, fail)
 	case familyRhythm:
 		if o.ValueCodeable != nil && o.ValueCodeable.Has(SystemSNOMED, SNOMEDIrregularHeartbeat) {
-			m.rhythms = append(m.rhythms, pendingRhythm{at: at, key: key})
+			m.rhythms = append(m.rhythms, pendingRhythm{at: at, key: key, entry: m.entry})
 		} else {
 			m.ignore(key + " (not irregular)")
 		}
@@ -405,16 +459,26 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 		m.skip(key, "no value")
 		return nil
 	}
+	// elems names the element each value came from, by the name health's
+	// checks give it, so that a value no device records is named where it
+	// is in the file.
+	elems := map[string]string{}
+	primaryElem := "valueQuantity"
+	if o.ValueQuantity == nil || o.ValueQuantity.Value == nil {
+		primaryElem = "valueInteger"
+	}
 	var set func(field, health.Value)
 	var accept func(field) bool
 	var check func() error // values a device could not have measured
+	skips := false         // a feed skips what check refuses, rather than keeping it
 	var store func()
 	switch fam {
 	case familyWeight:
 		w := health.Weight{Meta: meta}
 		set = func(f field, v health.Value) { setWeight(&w, f, v) }
 		accept = func(f field) bool { return familyOf(f) == familyWeight }
-		store = func() { m.batch.Weight = append(m.batch.Weight, w) }
+		check = func() error { return w.CheckValues() }
+		store = func() { m.addWeight(w) }
 	case familyActivity:
 		a := health.Activity{Meta: meta}
 		hourly, err := hourlyFrom(o.Extension)
@@ -424,7 +488,8 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 		a.Hourly = hourly
 		set = func(f field, v health.Value) { setActivity(&a, f, v) }
 		accept = func(f field) bool { return familyOf(f) == familyActivity }
-		store = func() { m.batch.Activity = append(m.batch.Activity, a) }
+		check = func() error { return a.CheckValues() }
+		store = func() { m.batch.Activity = append(m.batch.Activity, a); m.raw += len(a.Raw) }
 	case familySpO2:
 		r := health.SpO2{Meta: meta}
 		set = func(f field, v health.Value) {
@@ -435,25 +500,30 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 			}
 		}
 		accept = func(f field) bool { return f == fieldPulse }
-		check = func() error { return r.CheckValues() } // not r.CheckValues: that would copy r before set fills it
-		store = func() { m.batch.SpO2 = append(m.batch.SpO2, r) }
+		check, skips = func() error { return r.CheckValues() }, true // not r.CheckValues: that would copy r before set fills it
+		store = func() { m.batch.SpO2 = append(m.batch.SpO2, r); m.raw += len(r.Raw) }
 	case familyTemperature:
 		r := health.Temperature{Meta: meta}
 		set = func(_ field, v health.Value) { r.Celsius = v }
-		check = func() error { return r.CheckValues() } // not r.CheckValues: that would copy r before set fills it
-		store = func() { m.batch.Temperature = append(m.batch.Temperature, r) }
+		check, skips = func() error { return r.CheckValues() }, true
+		store = func() { m.batch.Temperature = append(m.batch.Temperature, r); m.raw += len(r.Raw) }
 	case familyHeartRate:
 		r := health.HeartRate{Meta: meta}
 		set = func(_ field, v health.Value) { r.BPM = v }
-		store = func() { m.batch.HeartRate = append(m.batch.HeartRate, r) }
+		check = func() error { return r.CheckValues() }
+		store = func() { m.batch.HeartRate = append(m.batch.HeartRate, r); m.raw += len(r.Raw) }
 	}
 	set(f, primary)
-	if reason := m.components(o.Component, accept, set); reason != "" {
+	elems[checkName(fam, f)] = primaryElem
+	if reason := m.components(o.Component, fam, accept, set, elems); reason != "" {
 		m.skip(key, reason)
 		return nil
 	}
-	if check != nil {
-		if err := check(); err != nil {
+	if err := check(); err != nil {
+		switch {
+		case m.opt.Strict:
+			return fail(elementOf(err, elems, "extension"), err)
+		case skips:
 			m.skip(key, err.Error())
 			return nil
 		}
@@ -462,11 +532,65 @@ func (m *mapper) observation(raw json.RawMessage, path, fullURL string) error {
 	return nil
 }
 
+// checkName is the name health's CheckValues gives a field's value in a
+// reading of family fam ("systolic", "BMI", "heart rate").
+func checkName(fam family, f field) string {
+	switch f {
+	case fieldSystolic:
+		return "systolic"
+	case fieldDiastolic:
+		return "diastolic"
+	case fieldPulse:
+		if fam == familyHeartRate {
+			return "heart rate"
+		}
+		return "pulse"
+	case fieldWeight:
+		return "weight"
+	case fieldBMI:
+		return "BMI"
+	case fieldBodyFat:
+		return "body fat"
+	case fieldSkeletalMuscle:
+		return "skeletal muscle"
+	case fieldVisceralFat:
+		return "visceral fat"
+	case fieldRestingMetabolism:
+		return "resting metabolism"
+	case fieldSteps:
+		return "steps"
+	case fieldAerobicSteps:
+		return "aerobic steps"
+	case fieldCalories:
+		return "calories"
+	case fieldDistance:
+		return "distance"
+	case fieldTemperature:
+		return "temperature"
+	case fieldSpO2:
+		return "SpO2"
+	}
+	return ""
+}
+
+// elementOf names the element a failed check is about: the one its value
+// came from, else other (an hourly value, in an extension).
+func elementOf(err error, elems map[string]string, other string) string {
+	var re *health.RangeError
+	if errors.As(err, &re) {
+		if e, ok := elems[re.Field]; ok {
+			return e
+		}
+	}
+	return other
+}
+
 // components reads the numeric components accept allows (none when it is
 // nil) into set, and counts the others as ignored. A component whose value
 // cannot be used makes the whole observation unusable: reason says why.
-func (m *mapper) components(cs []Component, accept func(field) bool, set func(field, health.Value)) (reason string) {
-	for _, c := range cs {
+// elems records the element of each value set.
+func (m *mapper) components(cs []Component, fam family, accept func(field) bool, set func(field, health.Value), elems map[string]string) (reason string) {
+	for i, c := range cs {
 		cf, cd := lookup(c.Code)
 		if accept == nil || !accept(cf) {
 			m.ignore(describe("Observation", cd, c.Code.Text) + " (component)")
@@ -477,6 +601,7 @@ func (m *mapper) components(cs []Component, accept func(field) bool, set func(fi
 			return reason
 		}
 		set(cf, v)
+		elems[checkName(fam, cf)] = fmt.Sprintf("component[%d]", i)
 	}
 	return ""
 }
@@ -506,6 +631,7 @@ func (m *mapper) bloodPressure(o Observation, meta health.Meta, key string, fail
 	}
 	bp := health.BloodPressure{Meta: meta}
 	blanked := false // a pressure absent for an error: the monitor blanked it
+	elems := map[string]string{}
 	for i, c := range o.Component {
 		cf, ccd := lookup(c.Code)
 		switch cf {
@@ -526,6 +652,7 @@ func (m *mapper) bloodPressure(o Observation, meta health.Meta, key string, fail
 			default:
 				bp.Pulse = v
 			}
+			elems[checkName(familyBP, cf)] = fmt.Sprintf("component[%d]", i)
 		case fieldRhythm:
 			if c.ValueCodeable != nil && c.ValueCodeable.Has(SystemSNOMED, SNOMEDIrregularHeartbeat) {
 				bp.IrregularHeartbeat = true
@@ -553,10 +680,15 @@ func (m *mapper) bloodPressure(o Observation, meta health.Meta, key string, fail
 		return nil
 	}
 	if err := bp.CheckValues(); err != nil {
+		if m.opt.Strict {
+			return fail(elementOf(err, elems, "component"), err)
+		}
 		m.skip(key, err.Error())
 		return nil
 	}
 	m.batch.BloodPressure = append(m.batch.BloodPressure, bp)
+	m.bpEntry = append(m.bpEntry, m.entry)
+	m.raw += len(bp.Raw)
 	return nil
 }
 
@@ -757,6 +889,9 @@ func (m *mapper) condition(raw json.RawMessage, path, fullURL string) error {
 		return nil
 	}
 	at, offset, err := ParseDateTime(s)
+	if err == nil && m.opt.Strict {
+		err = health.CheckTime(at, m.now)
+	}
 	if err != nil {
 		return &EntryError{Path: path, Resource: ref("Condition", c.ID), Field: elem, Err: err}
 	}
@@ -770,13 +905,32 @@ func (m *mapper) condition(raw json.RawMessage, path, fullURL string) error {
 		out.Status = cs.Coding[0].Code
 	}
 	m.batch.Conditions = append(m.batch.Conditions, out)
+	m.raw += len(out.Raw)
 	return nil
 }
 
-// finish puts each irregular-heartbeat observation on the blood-pressure
-// reading taken within a minute of it, or counts it as ignored when there
-// is none: a rhythm flag on its own is not a reading vitals stores.
-func (m *mapper) finish() {
+// holdBack is how many entries at the end of a page keep their blood
+// pressures and weights for the next page: a rhythm Observation or a part
+// of a scale reading (BMI, body fat) up to that many entries away from its
+// reading, across a page's end, still finds it.
+const holdBack = 64
+
+// addWeight adds a weight-family reading of the entry being mapped.
+func (m *mapper) addWeight(w health.Weight) {
+	m.batch.Weight = append(m.batch.Weight, w)
+	m.wEntry = append(m.wEntry, m.entry)
+	m.raw += len(w.Raw)
+}
+
+// flush ends a page: it puts each irregular-heartbeat observation on the
+// blood-pressure reading taken within a minute of it (a rhythm flag on its
+// own is not a reading vitals stores), merges the parts of scale readings,
+// and returns the page's readings. Unless last, the blood pressures,
+// weights and rhythms of the last holdBack entries stay for the next page;
+// a rhythm older than that without a reading is counted as skipped.
+func (m *mapper) flush(last bool) health.Batch {
+	keep := func(entry int) bool { return !last && entry > m.entry-holdBack }
+	var rhythms []pendingRhythm
 	for _, r := range m.rhythms {
 		best, bestGap := -1, rhythmWindow+1
 		for i, bp := range m.batch.BloodPressure {
@@ -788,14 +942,47 @@ func (m *mapper) finish() {
 				best, bestGap = i, gap
 			}
 		}
-		if best < 0 {
+		switch {
+		case best >= 0:
+			m.batch.BloodPressure[best].IrregularHeartbeat = true
+		case keep(r.entry):
+			rhythms = append(rhythms, r)
+		default:
 			m.skip(r.key, "irregular, but no blood-pressure reading within a minute")
+		}
+	}
+	m.rhythms = rhythms
+	bps, bpEntry := m.batch.BloodPressure, m.bpEntry
+	ws, wEntry := mergeWeights(m.batch.Weight, m.wEntry)
+
+	out := m.batch
+	out.BloodPressure, out.Weight = nil, nil
+	m.batch, m.bpEntry, m.wEntry, m.raw = health.Batch{}, nil, nil, 0
+	for i, bp := range bps {
+		if keep(bpEntry[i]) {
+			m.batch.BloodPressure = append(m.batch.BloodPressure, bp)
+			m.bpEntry = append(m.bpEntry, bpEntry[i])
+			m.raw += len(bp.Raw)
 			continue
 		}
-		m.batch.BloodPressure[best].IrregularHeartbeat = true
+		out.BloodPressure = append(out.BloodPressure, bp)
 	}
-	m.rhythms = nil
-	m.batch.Weight = mergeWeights(m.batch.Weight)
+	for i, w := range ws {
+		if keep(wEntry[i]) {
+			m.batch.Weight = append(m.batch.Weight, w)
+			m.wEntry = append(m.wEntry, wEntry[i])
+			m.raw += len(w.Raw)
+			continue
+		}
+		out.Weight = append(out.Weight, w)
+	}
+	return out
+}
+
+// full reports whether the batch holds a page: pageSize readings, or
+// pageBytes of raw payload.
+func (m *mapper) full(pageSize, pageBytes int) bool {
+	return m.batch.Len() >= pageSize || m.raw >= pageBytes
 }
 
 // mergeWeights makes one reading of a scale measurement sent as several
@@ -803,30 +990,35 @@ func (m *mapper) finish() {
 // Synthea encounter and many health systems send them): readings of the
 // same instant, source, id scope, setting and device whose values do not
 // overlap. The merged reading keeps the id of the one with the weight
-// (else the first) and the raw payloads of all, as a JSON array.
-func mergeWeights(ws []health.Weight) []health.Weight {
+// (else the first) and the raw payloads of all, as a JSON array. entries
+// gives the entry of each reading; the entry of a merged one is its
+// latest part's.
+func mergeWeights(ws []health.Weight, entries []int) ([]health.Weight, []int) {
 	type key struct {
 		at                    time.Time
 		origin, scope, device string
 		setting               health.Setting
 	}
 	out := ws[:0:0]
+	var outEntry []int
 	index := map[key][]int{} // readings of out that share the key
-	for _, w := range ws {
+	for j, w := range ws {
 		k := key{w.Time, w.Origin, w.IDScope, w.Device, w.Setting}
 		merged := false
 		for _, i := range index[k] {
 			if m, ok := mergeWeight(out[i], w); ok {
 				out[i], merged = m, true
+				outEntry[i] = max(outEntry[i], entries[j])
 				break
 			}
 		}
 		if !merged {
 			index[k] = append(index[k], len(out))
 			out = append(out, w)
+			outEntry = append(outEntry, entries[j])
 		}
 	}
-	return out
+	return out, outEntry
 }
 
 // mergeWeight merges two parts of one scale reading; ok is false when

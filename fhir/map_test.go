@@ -446,22 +446,3 @@ func TestMapBundleWantsABundle(t *testing.T) {
 		t.Errorf("ReadBundle(empty batch) = %v, %v; want nothing, no error", b.Counts(), err)
 	}
 }
-
-// FuzzMapResource feeds the mapping arbitrary JSON: it must map or fail
-// with an error, never panic, and never produce a reading without an id.
-func FuzzMapResource(f *testing.F) {
-	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Observation","id":"a","code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"effectiveDateTime":"2020-01-01T00:00:00Z","component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"code":"mm[Hg]"}}]}}]}`))
-	f.Add([]byte(`{"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"effectivePeriod":{"start":"2020-01"},"valueQuantity":{"value":150,"unit":"lb"}}`))
-	f.Add([]byte(`{"resourceType":"Condition","code":{"coding":[{"system":"http://snomed.info/sct","code":"49436004"}]},"recordedDate":"2020"}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		b, _, err := MapResource(data, Options{})
-		if err != nil {
-			return
-		}
-		b.EachMeta(func(m *health.Meta) {
-			if m.ProviderID == "" {
-				t.Fatalf("reading without provider id: %+v", m)
-			}
-		})
-	})
-}

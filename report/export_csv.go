@@ -6,9 +6,11 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"vitals/health"
+	"vitals/sanitize"
 )
 
 // CSVKinds lists the kinds WriteCSV writes, in the order a multi-file
@@ -43,6 +45,38 @@ func CSVHeader(k health.Kind) ([]string, error) {
 	return nil, fmt.Errorf("report: no CSV export for %q", k)
 }
 
+// CSVOptions change how WriteCSV writes.
+type CSVOptions struct {
+	// RawText writes the cells of text (device, source, a condition's
+	// code system, code, display and status) as they are, but for a NUL
+	// byte, which no text file holds (it is written \x00). By default they
+	// are made safe for a spreadsheet and a terminal, as sanitize.Cell
+	// does: a text a spreadsheet would run as a formula (=, +, -, @ at its
+	// start) gets a leading apostrophe, and control characters are written
+	// as visible escapes. Text comes from files and vendors; numbers and
+	// times, which vitals writes, are never changed.
+	RawText bool
+	// Progress, when set, is called after rows are written, with how many
+	// so far.
+	Progress func(rows int)
+}
+
+// Cell is the text of a CSV cell as the export writes it by default:
+// sanitize.Cell's, and one more leading apostrophe on a text that starts
+// with apostrophes before a formula's first character, so that vitals
+// import reads every text back as it was ('=SUM(A1) is written ”=SUM(A1)).
+func Cell(s string) string {
+	line := sanitize.Line(s)
+	if i := strings.IndexFunc(line, func(r rune) bool { return r != '\'' }); i > 0 && strings.ContainsRune(formulaStarts, rune(line[i])) {
+		return "'" + line
+	}
+	return sanitize.Cell(s)
+}
+
+// formulaStarts are the first characters that make a spreadsheet read a
+// cell as a formula.
+const formulaStarts = "=+-@"
+
 // csvRow is one reading's cells and the instant it sorts by.
 type csvRow struct {
 	at    time.Time
@@ -52,12 +86,16 @@ type csvRow struct {
 // WriteCSV writes the batch's readings of one kind as CSV: the header,
 // then one row per reading ordered by time and then by the other cells,
 // so that the same readings always give the same bytes.
-func WriteCSV(w io.Writer, k health.Kind, b health.Batch) error {
+func WriteCSV(w io.Writer, k health.Kind, b health.Batch, opt CSVOptions) error {
 	header, err := CSVHeader(k)
 	if err != nil {
 		return err
 	}
-	rows := csvRows(k, b)
+	text := Cell
+	if opt.RawText {
+		text = func(s string) string { return strings.ReplaceAll(s, "\x00", `\x00`) }
+	}
+	rows := csvRows(k, b, text)
 	slices.SortFunc(rows, func(x, y csvRow) int {
 		if c := x.at.Compare(y.at); c != 0 {
 			return c
@@ -68,9 +106,13 @@ func WriteCSV(w io.Writer, k health.Kind, b health.Batch) error {
 	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("report: write %s CSV: %w", k, err)
 	}
-	for _, r := range rows {
+	for i, r := range rows {
 		if err := cw.Write(r.cells); err != nil {
 			return fmt.Errorf("report: write %s CSV: %w", k, err)
+		}
+		if opt.Progress != nil && (i+1)%progressRows == 0 {
+			cw.Flush()
+			opt.Progress(i + 1)
 		}
 	}
 	cw.Flush()
@@ -80,7 +122,11 @@ func WriteCSV(w io.Writer, k health.Kind, b health.Batch) error {
 	return nil
 }
 
-func csvRows(k health.Kind, b health.Batch) []csvRow {
+// progressRows is how many rows are written between two calls of
+// CSVOptions.Progress.
+const progressRows = 1000
+
+func csvRows(k health.Kind, b health.Batch, text func(string) string) []csvRow {
 	var rows []csvRow
 	add := func(m health.Meta, values ...string) {
 		cells := append([]string{m.Time.UTC().Format(time.RFC3339Nano), health.FormatOffset(m.Offset)}, values...)
@@ -91,31 +137,31 @@ func csvRows(k health.Kind, b health.Batch) []csvRow {
 	switch k {
 	case health.KindBloodPressure:
 		for _, r := range b.BloodPressure {
-			add(r.Meta, num(r.Systolic), num(r.Diastolic), num(r.Pulse), flag(r.PossibleAFib), flag(r.IrregularHeartbeat), r.Device, r.Origin)
+			add(r.Meta, num(r.Systolic), num(r.Diastolic), num(r.Pulse), flag(r.PossibleAFib), flag(r.IrregularHeartbeat), text(r.Device), text(r.Origin))
 		}
 	case health.KindWeight:
 		for _, r := range b.Weight {
-			add(r.Meta, num(r.Weight), num(r.BMI), num(r.BodyFat), num(r.SkeletalMuscle), num(r.VisceralFat), num(r.RestingMetabolism), r.Device, r.Origin)
+			add(r.Meta, num(r.Weight), num(r.BMI), num(r.BodyFat), num(r.SkeletalMuscle), num(r.VisceralFat), num(r.RestingMetabolism), text(r.Device), text(r.Origin))
 		}
 	case health.KindActivity:
 		for _, r := range b.Activity {
-			add(r.Meta, num(r.Steps), num(r.AerobicSteps), num(r.Calories), num(r.Distance), r.Device, r.Origin)
+			add(r.Meta, num(r.Steps), num(r.AerobicSteps), num(r.Calories), num(r.Distance), text(r.Device), text(r.Origin))
 		}
 	case health.KindTemperature:
 		for _, r := range b.Temperature {
-			add(r.Meta, num(r.Celsius), r.Device, r.Origin)
+			add(r.Meta, num(r.Celsius), text(r.Device), text(r.Origin))
 		}
 	case health.KindSpO2:
 		for _, r := range b.SpO2 {
-			add(r.Meta, num(r.Percent), num(r.Pulse), r.Device, r.Origin)
+			add(r.Meta, num(r.Percent), num(r.Pulse), text(r.Device), text(r.Origin))
 		}
 	case health.KindHeartRate:
 		for _, r := range b.HeartRate {
-			add(r.Meta, num(r.BPM), r.Device, r.Origin)
+			add(r.Meta, num(r.BPM), text(r.Device), text(r.Origin))
 		}
 	case health.KindCondition:
 		for _, r := range b.Conditions {
-			add(r.Meta, r.System, r.Code, r.Display, r.Status, r.Origin)
+			add(r.Meta, text(r.System), text(r.Code), text(r.Display), text(r.Status), text(r.Origin))
 		}
 	}
 	return rows

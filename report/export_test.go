@@ -78,14 +78,14 @@ func TestWriteCSV(t *testing.T) {
 	}
 	for _, k := range report.CSVKinds() {
 		var buf bytes.Buffer
-		if err := report.WriteCSV(&buf, k, b); err != nil {
+		if err := report.WriteCSV(&buf, k, b, report.CSVOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := buf.String(); got != want[k] {
 			t.Errorf("%s CSV:\n%s\nwant:\n%s", k, got, want[k])
 		}
 	}
-	if err := report.WriteCSV(&bytes.Buffer{}, "glucose", b); err == nil {
+	if err := report.WriteCSV(&bytes.Buffer{}, "glucose", b, report.CSVOptions{}); err == nil {
 		t.Error("WriteCSV(glucose): no error")
 	}
 }
@@ -97,7 +97,7 @@ func TestWriteFHIRReadsBack(t *testing.T) {
 		Systolic: health.Of(114), Diastolic: health.Of(74), PossibleAFib: true,
 	}}}
 	var buf bytes.Buffer
-	if err := report.WriteFHIR(&buf, b, fhir.ExportOptions{PatientID: "uid"}); err != nil {
+	if err := report.WriteFHIR(&buf, b, report.FHIROptions{ExportOptions: fhir.ExportOptions{PatientID: "uid"}}); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := fhir.MapBundle(buf.Bytes(), fhir.Options{})
@@ -105,8 +105,8 @@ func TestWriteFHIRReadsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	var a, c bytes.Buffer
-	_ = report.WriteCSV(&a, health.KindBloodPressure, b)
-	_ = report.WriteCSV(&c, health.KindBloodPressure, got)
+	_ = report.WriteCSV(&a, health.KindBloodPressure, b, report.CSVOptions{})
+	_ = report.WriteCSV(&c, health.KindBloodPressure, got, report.CSVOptions{})
 	if a.String() != c.String() {
 		t.Errorf("FHIR round trip:\n%s\nwant\n%s", c.String(), a.String())
 	}
@@ -128,11 +128,8 @@ func openDB(t *testing.T, name string) (*store.DB, store.Profile) {
 
 func importFile(t *testing.T, db *store.DB, p store.Profile, path string) {
 	t.Helper()
-	f, err := files.ReadFile(path, nil, files.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := files.Import(context.Background(), db, p.ID, f); err != nil {
+	profile := func(context.Context) (int64, error) { return p.ID, nil }
+	if _, err := files.Import(context.Background(), files.DB(db), profile, path, nil, files.Options{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -146,7 +143,7 @@ func exportCSV(t *testing.T, db *store.DB, p store.Profile) map[health.Kind][]by
 	out := map[health.Kind][]byte{}
 	for _, k := range report.CSVKinds() {
 		var buf bytes.Buffer
-		if err := report.WriteCSV(&buf, k, b); err != nil {
+		if err := report.WriteCSV(&buf, k, b, report.CSVOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		out[k] = buf.Bytes()
@@ -174,7 +171,7 @@ func TestSyntheaRoundTrip(t *testing.T) {
 	}
 	bundle := filepath.Join(t.TempDir(), "export.json")
 	var buf bytes.Buffer
-	if err := report.WriteFHIR(&buf, b, fhir.ExportOptions{PatientID: p1.UID, PatientName: "me"}); err != nil {
+	if err := report.WriteFHIR(&buf, b, report.FHIROptions{ExportOptions: fhir.ExportOptions{PatientID: p1.UID, PatientName: "me"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(bundle, buf.Bytes(), 0o600); err != nil {
@@ -190,7 +187,7 @@ func TestSyntheaRoundTrip(t *testing.T) {
 	}
 	// A second export of the same database is the same bundle.
 	var again bytes.Buffer
-	_ = report.WriteFHIR(&again, b, fhir.ExportOptions{PatientID: p1.UID, PatientName: "me"})
+	_ = report.WriteFHIR(&again, b, report.FHIROptions{ExportOptions: fhir.ExportOptions{PatientID: p1.UID, PatientName: "me"}})
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("exporting the same readings twice gave two different bundles")
 	}

@@ -14,9 +14,27 @@ import (
 // when they are not there (a checkout without the shared folder).
 func SyntheaFiles(t testing.TB) []string {
 	t.Helper()
+	files, tried := find()
+	if len(files) == 0 {
+		t.Skipf("no Synthea bundles in %s: skipping the tests on public sample data", strings.Join(tried, " or "))
+	}
+	return files
+}
+
+// SyntheaFilesIfAny returns the paths of the Synthea bundles, or none when
+// they are not there: for a test that uses them when it can (a fuzz
+// target's seeds) and must run without them.
+func SyntheaFilesIfAny() []string {
+	files, _ := find()
+	return files
+}
+
+// find looks for the bundles beside the module root, and beside the main
+// checkout of a git worktree, and says where it looked.
+func find() (files, tried []string) {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -24,12 +42,10 @@ func SyntheaFiles(t testing.TB) []string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("no go.mod above the test's folder; cannot find ../shared/testdata")
+			return nil, []string{"(no go.mod above the test's folder)"}
 		}
 		dir = parent
 	}
-	var files []string
-	var tried []string
 	for _, root := range []string{dir, mainCheckout(dir)} {
 		if root == "" {
 			continue
@@ -37,11 +53,10 @@ func SyntheaFiles(t testing.TB) []string {
 		want := filepath.Join(root, "..", "shared", "testdata", "fhir-synthea")
 		tried = append(tried, want)
 		if files, err = filepath.Glob(filepath.Join(want, "*.json")); err == nil && len(files) > 0 {
-			return files
+			return files, tried
 		}
 	}
-	t.Skipf("no Synthea bundles in %s: skipping the tests on public sample data", strings.Join(tried, " or "))
-	return nil
+	return nil, tried
 }
 
 // mainCheckout returns the main working tree of the repository when root

@@ -370,6 +370,29 @@ func openStore(t *testing.T) (*store.DB, store.Profile) {
 	return db, p
 }
 
+// importFile imports the file at path into profile p of db.
+func importFile(t *testing.T, db *store.DB, p store.Profile, path string, opt Options) (*File, error) {
+	t.Helper()
+	return Import(context.Background(), DB(db), func(context.Context) (int64, error) { return p.ID, nil }, path, nil, opt)
+}
+
+// fixtures are the files of testdata (the fuzz corpus aside).
+func fixtures(t testing.TB) []string {
+	t.Helper()
+	var paths []string
+	for _, pattern := range []string{"testdata/*.csv", "testdata/*.json"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, m...)
+	}
+	if len(paths) == 0 {
+		t.Fatal("no fixtures in testdata")
+	}
+	return paths
+}
+
 // TestImportIsIdempotent imports every fixture twice in a row: the second
 // time nothing is added or updated. Overlapping files store each reading
 // once.
@@ -377,7 +400,6 @@ func TestImportIsIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, p := openStore(t)
-	paths, _ := filepath.Glob("testdata/*")
 	snapshot := func() health.Batch {
 		b, err := db.Batch(ctx, store.Filter{ProfileID: p.ID, Raw: true})
 		if err != nil {
@@ -385,21 +407,21 @@ func TestImportIsIdempotent(t *testing.T) {
 		}
 		return b
 	}
-	for _, path := range paths {
-		f, err := ReadFile(path, nil, Options{Zone: time.UTC})
+	for _, path := range fixtures(t) {
+		f, err := importFile(t, db, p, path, Options{Zone: time.UTC})
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := Import(ctx, db, p.ID, f); err != nil {
 			t.Fatal(err)
 		}
 		before := snapshot()
-		again, err := Import(ctx, db, p.ID, f)
+		again, err := importFile(t, db, p, path, Options{Zone: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := again.Total(); c.Added != 0 || c.Updated != 0 || c.Unchanged != f.Batch.Len() {
-			t.Errorf("%s imported again: %+v; want all %d unchanged", path, c, f.Batch.Len())
+		if c := again.Result.Total(); c.Added != 0 || c.Updated != 0 || c.Unchanged != f.Readings {
+			t.Errorf("%s imported again: %+v; want all %d unchanged", path, c, f.Readings)
+		}
+		if again.ImportID != 0 {
+			t.Errorf("%s imported again has import id %d: it added nothing", path, again.ImportID)
 		}
 		if !reflect.DeepEqual(before, snapshot()) {
 			t.Errorf("%s imported again changed the stored readings", path)
@@ -414,22 +436,28 @@ func TestImportIsIdempotent(t *testing.T) {
 	}
 }
 
-// TestSyntheaImports imports every public Synthea bundle into one database.
+// TestSyntheaImports imports every public Synthea bundle into one
+// database: everything a bundle maps to is stored, with plausible values
+// and times (the import refuses others), in pages of every size.
 func TestSyntheaImports(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, p := openStore(t)
-	for _, path := range fhirtest.SyntheaFiles(t) {
-		f, err := ReadFile(path, nil, Options{})
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		res, err := Import(ctx, db, p.ID, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := res.Total().Added, f.Batch.Len(); got != want {
-			t.Errorf("%s: %d added, want %d", filepath.Base(path), got, want)
+	for _, pageSize := range []int{0, 7} {
+		db, p := openStore(t)
+		for _, path := range fhirtest.SyntheaFiles(t) {
+			whole, err := ReadFile(path, nil, Options{})
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			f, err := importFile(t, db, p, path, Options{PageSize: pageSize})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := f.Result.Total().Added+f.Result.Total().Held, whole.Batch.Len(); got != want || f.Readings != want {
+				t.Errorf("%s in pages of %d: %d added or held of %d read, want %d", filepath.Base(path), pageSize, got, f.Readings, want)
+			}
+			if f.ImportID == 0 {
+				t.Errorf("%s: no import id", filepath.Base(path))
+			}
 		}
 	}
 }
@@ -444,19 +472,22 @@ func TestLocalZoneNamesTheZone(t *testing.T) {
 	}
 }
 
-// FuzzRead feeds Read arbitrary bytes, starting from the fixtures: it
-// must return readings or an error naming the file, never panic.
+// FuzzRead feeds Read arbitrary bytes, starting from the fixtures (the
+// files of testdata, never its fuzz corpus, which go test replays on its
+// own): it must return readings or an error naming the file, never panic,
+// and every reading it returns has an id and passes health's checks, its
+// values in range and its time plausible.
 func FuzzRead(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/*")
-	for _, p := range paths {
+	for _, p := range fixtures(f) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(data)
 	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := Read("fuzz", data, Options{Zone: time.UTC})
+		file, err := Read("fuzz", data, Options{Zone: time.UTC, Now: now})
 		if err != nil {
 			var fe *Error
 			if !errors.As(err, &fe) || fe.File != "fuzz" {
@@ -469,6 +500,12 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("reading without provider id or time: %+v", m)
 			}
 		})
+		if err := file.Batch.Check(now); err != nil {
+			t.Fatalf("a reading health refuses: %v", err)
+		}
+		if file.Readings != file.Batch.Len() {
+			t.Fatalf("%d readings counted, %d read", file.Readings, file.Batch.Len())
+		}
 	})
 }
 

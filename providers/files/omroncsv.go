@@ -2,9 +2,9 @@ package files
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"strconv"
@@ -32,7 +32,7 @@ type RowError struct {
 
 func (e *RowError) Error() string {
 	if e.Column != "" {
-		return fmt.Sprintf("line %d, column %q: %v", e.Line, e.Column, e.Err)
+		return fmt.Sprintf("line %d, column %s: %v", e.Line, quote(e.Column), e.Err)
 	}
 	return fmt.Sprintf("line %d: %v", e.Line, e.Err)
 }
@@ -126,102 +126,103 @@ func parseHeader(rec []string) (*csvLayout, bool) {
 // (a report title, a name, an empty line).
 const headerSearchRows = 10
 
-// readOmronCSV reads an Omron Connect export. The delimiter (comma,
-// semicolon or tab) is the first that yields a recognisable header.
-func readOmronCSV(data []byte, opt Options) (*File, error) {
-	var firstLine string
-	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
-		firstLine = string(data[:i])
-	} else {
-		firstLine = string(data)
-	}
+// readOmronCSV reads an Omron Connect export line by line. The delimiter
+// (comma, semicolon or tab) is the first that yields a recognisable header
+// in the first headerSearchRows records.
+func (pg *pager) readOmronCSV(src *source) error {
 	for _, delim := range []rune{',', ';', '\t'} {
-		f, ok, err := readCSVWith(data, delim, opt)
-		if ok || err != nil {
-			return f, err
+		if _, err := src.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		rr := newRecordReader(src, delim)
+		layout, err := findHeader(rr)
+		if err != nil {
+			return err
+		}
+		if layout != nil {
+			return pg.readOmronRows(rr, layout)
 		}
 	}
-	if len(firstLine) > 80 {
-		firstLine = firstLine[:80] + "..."
-	}
-	return nil, fmt.Errorf("%w: not FHIR JSON, and no Omron Connect CSV header (a Date or Measurement Date column, Systolic and Diastolic) in the first %d lines; line 1 is %q", ErrUnrecognized, headerSearchRows, firstLine)
+	first := firstLine(pg.in.content(), 80)
+	return fmt.Errorf("%w: not FHIR JSON, and no Omron Connect CSV header (a Date or Measurement Date column, Systolic and Diastolic) in the first %d lines; line 1 is %q", ErrUnrecognized, headerSearchRows, first)
 }
 
-// csvReader reads records and remembers where each began and ended, so a
-// row's raw text can be kept verbatim.
-type csvReader struct {
-	data  []byte
-	r     *csv.Reader
-	start int64
-}
-
-func (c *csvReader) next() ([]string, []byte, int, error) {
-	c.start = c.r.InputOffset()
-	rec, err := c.r.Read()
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	line, _ := c.r.FieldPos(0)
-	raw := bytes.TrimRight(c.data[c.start:c.r.InputOffset()], "\r\n")
-	// Blank lines before the record are part of the span: drop them.
-	raw = bytes.TrimLeft(raw, "\r\n")
-	return rec, raw, line, nil
-}
-
-func readCSVWith(data []byte, delim rune, opt Options) (*File, bool, error) {
-	cr := &csvReader{data: data, r: csv.NewReader(bytes.NewReader(data))}
-	cr.r.Comma = delim
-	cr.r.FieldsPerRecord = -1
-	cr.r.ReuseRecord = false
-
-	var layout *csvLayout
-	for i := 0; i < headerSearchRows && layout == nil; i++ {
-		rec, _, _, err := cr.next()
-		if err != nil {
-			return nil, false, nil // not this delimiter, or not a CSV at all
+// findHeader looks for an Omron Connect header in the first
+// headerSearchRows records. It returns nil when there is none with this
+// reader's delimiter, and an error only for what no delimiter would read:
+// a record too long, a failing read.
+func findHeader(rr *recordReader) (*csvLayout, error) {
+	for range headerSearchRows {
+		rec, _, _, err := rr.next()
+		var re *RowError
+		switch {
+		case errors.As(err, &re) && errors.Is(err, ErrRecordTooLong):
+			return nil, err
+		case errors.Is(err, io.EOF), errors.As(err, &re):
+			return nil, nil // not this delimiter, or not a CSV at all
+		case err != nil:
+			return nil, err
 		}
 		if l, ok := parseHeader(rec); ok {
-			layout = l
+			return l, nil
 		}
 	}
-	if layout == nil {
-		return nil, false, nil
+	return nil, nil
+}
+
+// firstLine returns the start of r's first line, cut to n bytes with "...".
+func firstLine(r io.Reader, n int) string {
+	buf := make([]byte, n+1)
+	m, _ := io.ReadFull(r, buf)
+	line := buf[:m]
+	if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+		line = line[:i]
+	} else if len(line) > n {
+		return string(line[:n]) + "..."
 	}
-	p := &rowParser{layout: layout, zone: opt.Zone, seen: map[string]string{}, ignored: map[string]int{}, zones: map[string]*time.Location{}}
+	return string(line)
+}
+
+// readOmronRows reads the rows after the header.
+func (pg *pager) readOmronRows(rr *recordReader, layout *csvLayout) error {
+	p := &rowParser{layout: layout, zone: pg.opt.Zone, now: pg.now, ignored: map[string]int{}, zones: map[string]*time.Location{}}
 	if p.zone == nil {
 		p.zone = time.Local
 	}
-	var b health.Batch
+	out := &page{p: pg}
 	for {
-		rec, raw, line, err := cr.next()
+		rec, raw, line, err := rr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, true, &RowError{Line: pe.StartLine, Err: pe.Err}
-			}
-			return nil, true, err
+			return err
 		}
 		bp, ok, err := p.row(rec, raw)
 		if err != nil {
 			var re *RowError
 			if errors.As(err, &re) {
 				re.Line = line
-				return nil, true, re
+				return re
 			}
-			return nil, true, &RowError{Line: line, Err: err}
+			return &RowError{Line: line, Err: err}
 		}
 		if ok {
-			b.BloodPressure = append(b.BloodPressure, bp)
+			out.b.BloodPressure = append(out.b.BloodPressure, bp)
+			if err := out.added(len(bp.Raw)); err != nil {
+				return err
+			}
 		}
 	}
-	f := &File{Format: p.describe(), Batch: b, Ignored: p.ignored}
+	if err := out.flush(); err != nil {
+		return err
+	}
+	f := pg.file
+	f.Format, f.Ignored = p.describe(), p.ignored
 	if p.zoneUsed {
 		f.Zone = p.zone
 	}
-	return f, true, nil
+	return nil
 }
 
 // rowParser turns rows into readings.
@@ -230,9 +231,10 @@ type rowParser struct {
 	zone     *time.Location // for rows without a zone
 	zoneUsed bool
 	zones    map[string]*time.Location
-	lastFmt  string            // the date layout that matched last
-	order    string            // "month first", "day first", "year first"
-	seen     map[string]string // provider id -> row content, to tell repeats from same-minute readings
+	now      time.Time      // readings after it (and before 1900) are refused
+	lastFmt  string         // the date layout that matched last
+	order    string         // "month first", "day first", "year first"
+	seen     recent[uint64] // recent provider ids -> a hash of the row, to tell repeats from same-minute readings
 	ignored  map[string]int
 }
 
@@ -318,7 +320,7 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 			continue
 		}
 		if i < len(rec) && !isMissing(strings.TrimSpace(rec[i])) {
-			p.ignored[fmt.Sprintf("CSV column %q", names[i])]++
+			p.ignored["CSV column "+quote(names[i])]++
 		}
 	}
 	if !bp.Systolic.Valid() && !bp.Diastolic.Valid() && !bp.Pulse.Valid() && !bp.Flagged() && !p.zeroed(rec) {
@@ -336,13 +338,16 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 	}
 
 	at := health.AtWallClock(local, loc)
+	if err := health.CheckTime(at, p.now); err != nil {
+		return bp, false, &RowError{Column: p.dateColumn(), Err: err}
+	}
 	id := "omron-csv:" + local.Format("2006-01-02T15:04:05")
 	if bp.Device != "" {
 		id += "/" + bp.Device
 	}
-	content := strings.Join(rec, "\x00")
+	content := rowHash(rec)
 	for n := 2; ; n++ {
-		prev, dup := p.seen[id]
+		prev, dup := p.seen.get(id)
 		if !dup {
 			break
 		}
@@ -354,7 +359,7 @@ func (p *rowParser) row(rec []string, raw []byte) (health.BloodPressure, bool, e
 		// order, which a later export of the same readings keeps.
 		id = fmt.Sprintf("%s#%d", strings.SplitN(id, "#", 2)[0], n)
 	}
-	p.seen[id] = content
+	p.seen.put(id, content)
 	bp.Meta = health.Meta{
 		ProviderID: id,
 		IDScope:    ScopeOmronCSV,
@@ -411,6 +416,14 @@ var dateLayouts = []struct{ layout, order string }{
 
 var timeLayouts = []string{"15:04", "15:04:05", "3:04 PM", "3:04:05 PM", "3:04PM", "3:04:05PM"}
 
+// dateColumn is the name of the column the row's date is read from.
+func (p *rowParser) dateColumn() string {
+	if i, ok := p.layout.index[colDateTime]; ok {
+		return p.layout.names[i]
+	}
+	return p.layout.names[p.layout.index[colDate]]
+}
+
 // when returns the row's wall-clock time (in a UTC placeholder zone) and
 // the zone it is to be read in.
 func (p *rowParser) when(rec []string) (time.Time, *time.Location, error) {
@@ -465,7 +478,7 @@ func (p *rowParser) parseLocal(s string) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date and time vitals reads (like Jan 12 2025 08:12, 21 Nov 2024 08:12 or 2024/11/21 11:40)", s)
+	return time.Time{}, fmt.Errorf("%s is not a date and time vitals reads (like Jan 12 2025 08:12, 21 Nov 2024 08:12 or 2024/11/21 11:40)", quote(s))
 }
 
 // loadZone reads a zone cell: an IANA name ("Europe/Berlin"), or an offset
@@ -485,7 +498,7 @@ func (p *rowParser) loadZone(z string) (*time.Location, error) {
 		}
 		secs, perr := health.ParseOffset(off)
 		if perr != nil || strings.Trim(off, "+-0123456789:") != "" {
-			return nil, fmt.Errorf("%q is not a time zone (want an IANA name like Europe/Berlin, or an offset like +01:00)", z)
+			return nil, fmt.Errorf("%s is not a time zone (want an IANA name like Europe/Berlin, or an offset like +01:00)", quote(z))
 		}
 		loc = health.FixedZone(secs)
 	}
@@ -516,10 +529,10 @@ func parseMeasure(s string) (health.Value, error) {
 	}
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		return health.Missing, fmt.Errorf("%q is not a number", s)
+		return health.Missing, fmt.Errorf("%s is not a number", quote(s))
 	}
 	if x < 0 {
-		return health.Missing, fmt.Errorf("%q is negative", s)
+		return health.Missing, fmt.Errorf("%s is negative", quote(s))
 	}
 	if x == 0 {
 		return health.Missing, nil
@@ -541,5 +554,15 @@ func parseFlag(s string) (bool, error) {
 	if n, err := strconv.Atoi(s); err == nil && n > 0 {
 		return true, nil // a count of detections
 	}
-	return false, fmt.Errorf("%q is not a yes/no value", s)
+	return false, fmt.Errorf("%s is not a yes/no value", quote(s))
+}
+
+// rowHash is a hash of a row's cells, to tell a repeated row.
+func rowHash(rec []string) uint64 {
+	h := fnv.New64a()
+	for _, c := range rec {
+		h.Write([]byte(c))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
 }

@@ -2,7 +2,6 @@ package files
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -40,63 +39,86 @@ func VitalsCSVKind(header string) (health.Kind, bool) {
 }
 
 // vitalsKind recognises a vitals CSV export by its first line.
-func vitalsKind(data []byte) (health.Kind, bool) {
-	line := data
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		line = data[:i]
-	}
-	return VitalsCSVKind(string(bytes.TrimRight(line, "\r")))
-}
-
-// readVitalsCSV reads one kind's CSV export of vitals: every row is a
-// reading (one per measurement, as the export writes them), so a row
-// without values is a reading whose values the monitor blanked, and two
-// identical rows are two readings. Times are RFC 3339 in UTC with the
-// wall clock's offset beside them; values are canonical; flags true or
-// false. What the columns do not carry (setting, manual, hourly activity,
-// body movement) is left unset.
-func readVitalsCSV(data []byte, kind health.Kind) (*File, error) {
-	cr := &csvReader{data: data, r: csv.NewReader(bytes.NewReader(data))}
-	cr.r.ReuseRecord = false
-	header, _, _, err := cr.next()
-	if err != nil {
-		return nil, err
-	}
-	p := &vitalsRow{names: header, seen: map[string]int{}}
-	var b health.Batch
+func vitalsKind(r io.Reader) (health.Kind, bool, error) {
+	var line []byte
+	buf := make([]byte, 512)
 	for {
-		rec, raw, line, err := cr.next()
+		n, err := r.Read(buf)
+		line = append(line, buf[:n]...)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+			break
+		}
+		if len(line) > MaxRecord {
+			return "", false, &RowError{Line: 1, Err: ErrRecordTooLong}
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, &RowError{Line: pe.StartLine, Err: pe.Err}
-			}
-			return nil, err
+			return "", false, err
 		}
-		if err := p.read(&b, kind, rec, raw); err != nil {
+	}
+	k, ok := VitalsCSVKind(string(bytes.TrimRight(line, "\r")))
+	return k, ok, nil
+}
+
+// readVitalsCSV reads one kind's CSV export of vitals, line by line: every
+// row is a reading (one per measurement, as the export writes them), so a
+// row without values is a reading whose values the monitor blanked, and
+// two identical rows are two readings. Times are RFC 3339 in UTC with the
+// wall clock's offset beside them; values are canonical; flags true or
+// false. What the columns do not carry (setting, manual, hourly activity,
+// body movement) is left unset.
+func (pg *pager) readVitalsCSV(src *source, kind health.Kind) error {
+	rr := newRecordReader(src, ',')
+	header, _, _, err := rr.next()
+	if err != nil {
+		return err
+	}
+	p := &vitalsRow{names: header, now: pg.now}
+	out := &page{p: pg}
+	for {
+		rec, raw, line, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if err := p.read(&out.b, kind, rec, raw); err != nil {
 			var re *RowError
 			if !errors.As(err, &re) {
 				re = &RowError{Err: err}
 			}
 			re.Line = line
-			return nil, re
+			return re
+		}
+		if err := out.added(len(raw)); err != nil {
+			return err
 		}
 	}
-	return &File{Format: "vitals CSV export (" + strings.ToLower(kind.Label()) + ")", Batch: b, Ignored: map[string]int{}}, nil
+	if err := out.flush(); err != nil {
+		return err
+	}
+	pg.file.Format = "vitals CSV export (" + strings.ToLower(kind.Label()) + ")"
+	pg.file.Ignored = map[string]int{}
+	return nil
 }
 
 // vitalsRow reads the rows of one export.
 type vitalsRow struct {
 	names []string
-	seen  map[string]int // provider ids given so far, for the #2, #3 of repeats
+	now   time.Time   // readings after it (and before 1900) are refused
+	seen  recent[int] // recent provider ids, for the #2, #3 of repeats
 	rec   []string
 	err   error
 }
 
 // col returns the cell of a named column.
+//
+// Cells of text are read back as they were before the export made them
+// safe for a spreadsheet: see unescapeCell.
 func (p *vitalsRow) col(name string) string {
 	for i, n := range p.names {
 		if n == name {
@@ -119,7 +141,7 @@ func (p *vitalsRow) value(name string) health.Value {
 	}
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-		p.fail(name, fmt.Errorf("%q is not a number", s))
+		p.fail(name, fmt.Errorf("%s is not a number", quote(s)))
 		return health.Missing
 	}
 	return health.Of(x)
@@ -132,7 +154,7 @@ func (p *vitalsRow) flag(name string) bool {
 	}
 	v, err := strconv.ParseBool(s)
 	if err != nil {
-		p.fail(name, fmt.Errorf("%q is not true or false", s))
+		p.fail(name, fmt.Errorf("%s is not true or false", quote(s)))
 	}
 	return v
 }
@@ -144,24 +166,28 @@ func (p *vitalsRow) read(b *health.Batch, kind health.Kind, rec []string, raw []
 	p.rec, p.err = rec, nil
 	at, err := time.Parse(time.RFC3339Nano, p.col("time_utc"))
 	if err != nil {
-		return &RowError{Column: "time_utc", Err: fmt.Errorf("%q is not an RFC 3339 time", p.col("time_utc"))}
+		return &RowError{Column: "time_utc", Err: fmt.Errorf("%s is not an RFC 3339 time", quote(p.col("time_utc")))}
 	}
 	offset, err := health.ParseOffset(p.col("utc_offset"))
 	if err != nil {
 		return &RowError{Column: "utc_offset", Err: err}
 	}
-	device, source := p.col("device"), p.col("source")
+	if err := health.CheckTime(at, p.now); err != nil {
+		return &RowError{Column: "time_utc", Err: err}
+	}
+	device, source := unescapeCell(p.col("device")), unescapeCell(p.col("source"))
 	// The id is the row's instant, device and source: the same reading in
 	// another export of it is the same key. Repeats get #2, #3 in file
 	// order, as the export writes rows in a fixed order.
 	id := "vitals-csv:" + p.col("time_utc") + "/" + device + "/" + source
-	p.seen[id]++
-	if n := p.seen[id]; n > 1 {
-		id += "#" + strconv.Itoa(n)
+	n, _ := p.seen.get(id)
+	p.seen.put(id, n+1)
+	if n > 0 {
+		id += "#" + strconv.Itoa(n+1)
 	}
 	m := health.Meta{ProviderID: id, IDScope: ScopeVitalsCSV, Time: at.UTC(), Offset: offset,
 		Device: device, Origin: source, Raw: append([]byte(nil), raw...)}
-	var check func() error
+	var check func() error // the values a device could record
 	switch kind {
 	case health.KindBloodPressure:
 		r := health.BloodPressure{Meta: m, Systolic: p.value("systolic"), Diastolic: p.value("diastolic"), Pulse: p.value("pulse"),
@@ -169,11 +195,15 @@ func (p *vitalsRow) read(b *health.Batch, kind health.Kind, rec []string, raw []
 		check = r.CheckValues
 		b.BloodPressure = append(b.BloodPressure, r)
 	case health.KindWeight:
-		b.Weight = append(b.Weight, health.Weight{Meta: m, Weight: p.value("weight_kg"), BMI: p.value("bmi"), BodyFat: p.value("body_fat_pct"),
-			SkeletalMuscle: p.value("skeletal_muscle_pct"), VisceralFat: p.value("visceral_fat_level"), RestingMetabolism: p.value("resting_metabolism_kcal")})
+		r := health.Weight{Meta: m, Weight: p.value("weight_kg"), BMI: p.value("bmi"), BodyFat: p.value("body_fat_pct"),
+			SkeletalMuscle: p.value("skeletal_muscle_pct"), VisceralFat: p.value("visceral_fat_level"), RestingMetabolism: p.value("resting_metabolism_kcal")}
+		check = r.CheckValues
+		b.Weight = append(b.Weight, r)
 	case health.KindActivity:
-		b.Activity = append(b.Activity, health.Activity{Meta: m, Steps: p.value("steps"), AerobicSteps: p.value("aerobic_steps"),
-			Calories: p.value("calories_kcal"), Distance: p.value("distance_m")})
+		r := health.Activity{Meta: m, Steps: p.value("steps"), AerobicSteps: p.value("aerobic_steps"),
+			Calories: p.value("calories_kcal"), Distance: p.value("distance_m")}
+		check = r.CheckValues
+		b.Activity = append(b.Activity, r)
 	case health.KindTemperature:
 		r := health.Temperature{Meta: m, Celsius: p.value("celsius")}
 		check = r.CheckValues
@@ -183,23 +213,64 @@ func (p *vitalsRow) read(b *health.Batch, kind health.Kind, rec []string, raw []
 		check = r.CheckValues
 		b.SpO2 = append(b.SpO2, r)
 	case health.KindHeartRate:
-		b.HeartRate = append(b.HeartRate, health.HeartRate{Meta: m, BPM: p.value("bpm")})
+		r := health.HeartRate{Meta: m, BPM: p.value("bpm")}
+		check = r.CheckValues
+		b.HeartRate = append(b.HeartRate, r)
 	case health.KindCondition:
-		if p.col("code") == "" {
+		code := unescapeCell(p.col("code"))
+		if code == "" {
 			return &RowError{Column: "code", Err: errors.New("no code")}
 		}
-		b.Conditions = append(b.Conditions, health.Condition{Meta: m, System: p.col("code_system"), Code: p.col("code"),
-			Display: p.col("display"), Status: p.col("status")})
+		b.Conditions = append(b.Conditions, health.Condition{Meta: m, System: unescapeCell(p.col("code_system")), Code: code,
+			Display: unescapeCell(p.col("display")), Status: unescapeCell(p.col("status"))})
 	}
 	if p.err != nil {
 		return p.err
 	}
 	if check != nil {
 		// A value no device records (a hand-edited 1200) is refused, as
-		// from any other file.
+		// from any other file, naming its column.
 		if err := check(); err != nil {
+			var re *health.RangeError
+			if errors.As(err, &re) {
+				if c, ok := vitalsColumns[kind][re.Field]; ok {
+					return &RowError{Column: c, Err: err}
+				}
+			}
 			return err
 		}
 	}
 	return nil
 }
+
+// vitalsColumns names the column of each value health's checks name, by
+// kind.
+var vitalsColumns = map[health.Kind]map[string]string{
+	health.KindBloodPressure: {"systolic": "systolic", "diastolic": "diastolic", "pulse": "pulse"},
+	health.KindWeight: {"weight": "weight_kg", "BMI": "bmi", "body fat": "body_fat_pct", "skeletal muscle": "skeletal_muscle_pct",
+		"visceral fat": "visceral_fat_level", "resting metabolism": "resting_metabolism_kcal"},
+	health.KindActivity:    {"steps": "steps", "aerobic steps": "aerobic_steps", "calories": "calories_kcal", "distance": "distance_m"},
+	health.KindTemperature: {"temperature": "celsius"},
+	health.KindSpO2:        {"SpO2": "spo2_pct", "pulse": "pulse"},
+	health.KindHeartRate:   {"heart rate": "bpm"},
+}
+
+// unescapeCell undoes what vitals' CSV export does to a cell of text that
+// a spreadsheet would run as a formula: it writes it after an apostrophe
+// ('=HYPERLINK(...)), and gives one more apostrophe to a text that starts
+// with apostrophes before such a character, so that the text is always
+// read back as it was. The export's --raw-text leaves cells as they are.
+func unescapeCell(s string) string {
+	i := 0
+	for i < len(s) && s[i] == '\'' {
+		i++
+	}
+	if i > 0 && i < len(s) && strings.IndexByte(formulaStarts, s[i]) >= 0 {
+		return s[1:]
+	}
+	return s
+}
+
+// formulaStarts are the first characters that make a spreadsheet read a
+// cell as a formula (sanitize.Cell).
+const formulaStarts = "=+-@\t\r"

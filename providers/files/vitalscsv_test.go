@@ -105,15 +105,11 @@ func TestTwoBundlesReuseAnID(t *testing.T) {
 			bpEntry("1", "2025-02-01T08:00:00Z", 140, 90) + "," + bpEntry("1", "2025-02-02T08:00:00Z", 120, 80) + `]}`,
 			store.Counts{Added: 1, Kept: 1}},
 	} {
-		f, err := Read(tt.name+".json", []byte(tt.data), Options{})
+		f, err := importFile(t, db, p, writeTemp(t, tt.name+".json", tt.data), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Import(ctx, db, p.ID, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := res[health.KindBloodPressure]; got != tt.want {
+		if got := f.Result[health.KindBloodPressure]; got != tt.want {
 			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
 		}
 	}
