@@ -219,7 +219,7 @@ func (d *DashboardFiles) Write(ctx context.Context, req tui.FileRequest) (tui.Fi
 		return tui.FileResult{}, fmt.Errorf("no readings from %s to %s to export: nothing written", req.From, req.To)
 	}
 	if req.Kind == tui.ExportFHIR {
-		opt := fhir.ExportOptions{PatientID: req.Profile.UID, PatientName: req.Profile.Title()}
+		opt := report.FHIROptions{ExportOptions: fhir.ExportOptions{PatientID: req.Profile.UID, PatientName: req.Profile.Title()}}
 		if err := writeNew(path, req.Replace, func(w io.Writer) error { return report.WriteFHIR(w, b, opt) }); err != nil {
 			return tui.FileResult{}, err
 		}
@@ -278,7 +278,7 @@ func (d *DashboardFiles) writeCSV(req tui.FileRequest, dir string, b health.Batc
 		return tui.FileResult{}, fmt.Errorf("create %s: %w", dir, err)
 	}
 	for i, k := range kinds {
-		if err := atomicfile.Write(paths[i], func(w io.Writer) error { return report.WriteCSV(w, k, b) }); err != nil {
+		if err := atomicfile.Write(paths[i], func(w io.Writer) error { return report.WriteCSV(w, k, b, report.CSVOptions{}) }); err != nil {
 			return tui.FileResult{}, err
 		}
 	}
