@@ -3,8 +3,8 @@ package omronsim_test
 import (
 	"fmt"
 	"html"
-	"math"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"

@@ -100,6 +100,16 @@ type Options struct {
 	// BundleSystem (EpicTestSite when 0) in place of its synthetic data.
 	Bundle       *Bundle
 	BundleSystem int
+	// Population creates that many seeded users when the server starts,
+	// before any other: user i has oneup_user_id 251+i and app_user_id
+	// SeededAppUserID(i), and is connected to the systems Seeded(i)
+	// names, with readings of its own (see ConnectPatient). Everything
+	// about user i comes from Seed and i alone.
+	Population int
+	// HistoryDays, when positive, is how many days of history a
+	// connected system brings, in place of 90 for devices and 730 for
+	// health systems.
+	HistoryDays int
 }
 
 // Server is the simulated 1upHealth API. Safe for concurrent use.
@@ -123,6 +133,8 @@ type Server struct {
 	injected  []Fault
 	rng       *rand.Rand
 	synthMemo map[synthKey]synthEntry
+	rotated   map[string]rotation // refresh tokens rotated away
+	reuse     reuseLog
 }
 
 type user struct {
@@ -131,6 +143,10 @@ type user struct {
 	active    bool
 	created   time.Time
 	systems   map[int]time.Time // connected system id -> when
+	// variant is 1 + the seeded patient whose readings the user has (0:
+	// the readings every other user has, which depend only on the seed,
+	// the system and the day).
+	variant int
 }
 
 // patientID is the id of the user's Patient resource.
@@ -179,12 +195,26 @@ func New(opt Options) *Server {
 		faults:    opt.Faults,
 		rng:       rand.New(rand.NewPCG(opt.Seed, 0x1bca1)),
 		synthMemo: map[synthKey]synthEntry{},
+		rotated:   map[string]rotation{},
+		reuse:     newReuseLog(),
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	for i := range max(opt.Population, 0) {
+		u := s.newUserLocked(SeededAppUserID(i))
+		s.connectPatientLocked(u, i)
+	}
 	s.routes()
 	return s
+}
+
+// newUserLocked creates a user; the caller holds s.mu (or is New).
+func (s *Server) newUserLocked(appUserID string) *user {
+	u := &user{id: s.nextUser, appUserID: appUserID, active: true, created: s.now(), systems: map[int]time.Time{}}
+	s.nextUser++
+	s.users[appUserID], s.byID[u.id] = u, u
+	return u
 }
 
 func (s *Server) routes() {
