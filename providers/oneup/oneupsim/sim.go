@@ -23,6 +23,13 @@
 // bodies) can be injected at a seeded rate or one by one, and every
 // request is counted per endpoint.
 //
+// Options.Population creates seeded users at start (patient-0000, ...),
+// each connected to systems of its own with readings of its own;
+// ConnectPatient gives a user the application created the same. A
+// refresh token presented after its rotation is refused and recorded
+// (RefreshReuses), and DataUser names the account a FHIR read acts for,
+// so a wrapping handler can tell requests of one account apart.
+//
 // URLs the server emits (next links, the connect page's form) start with
 // Options.BaseURL, or, when that is empty, with the scheme and host of the
 // request and the path prefix a parent mux stripped (http.StripPrefix), so
