@@ -164,11 +164,23 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	auto := s.autoApprove
 	s.mu.Unlock()
-	if auto {
-		redirectTo(w, r, req.redirectURI, url.Values{"code": {s.issueCode(req, s.patients[0])}}, req.state)
+	q := r.URL.Query()
+	// OpenID Connect's login_hint names who is signing in: it fills the
+	// e-mail in, and auto-approval approves as that patient. A hint that
+	// names nobody shows the page rather than approve as someone else.
+	hint := strings.TrimSpace(q.Get("login_hint"))
+	who := s.patients[0]
+	if hint != "" {
+		who = s.findPatient(hint)
+	}
+	if auto && who != nil {
+		redirectTo(w, r, req.redirectURI, url.Values{"code": {s.issueCode(req, who)}}, req.state)
 		return
 	}
-	renderPage(w, http.StatusOK, s.consentData(req, r.URL.Query(), ""))
+	if hint != "" && q.Get("email") == "" {
+		q.Set("email", hint)
+	}
+	renderPage(w, http.StatusOK, s.consentData(req, q, ""))
 }
 
 func (s *Server) authorizeForm(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,8 @@
 // (US), faithful to the vendor's guide and to the behaviour recorded in
 // shared/reference/omron-notes.md, quirks included. It serves
 //
-//	GET  /connect/authorize   sign-in and consent page (or an immediate redirect with AutoApprove)
+//	GET  /connect/authorize   sign-in and consent page (or an immediate redirect with AutoApprove;
+//	                          login_hint names the patient)
 //	POST /connect/authorize   the page's approve / deny form
 //	POST /connect/token       authorization_code and refresh_token grants
 //	POST /api/measurement     the measurement API (Bearer token, form parameters)
@@ -149,7 +150,9 @@ type Options struct {
 	Population int
 	// HistoryDays is how far back the synthetic history goes (730).
 	HistoryDays int
-	// AutoApprove skips the sign-in page: the first patient approves at once.
+	// AutoApprove skips the sign-in page: the first patient approves at
+	// once, or the patient an authorization request's login_hint names
+	// (by e-mail or id; OpenID Connect's parameter).
 	AutoApprove bool
 	// AccessTokenTTL is the access tokens' lifetime (3600 s).
 	AccessTokenTTL time.Duration

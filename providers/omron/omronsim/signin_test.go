@@ -1,6 +1,8 @@
 package omronsim_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -218,4 +220,42 @@ func luminance(hex string) float64 {
 		}
 	}
 	return 0.2126*ch[0] + 0.7152*ch[1] + 0.0722*ch[2]
+}
+
+func TestLoginHint(t *testing.T) {
+	t.Parallel()
+	auto := newEnv(t, func(o *omronsim.Options) { o.Population, o.HistoryDays, o.AutoApprove = 5, 7, true })
+	ps := auto.sim.Patients()
+	hint := func(h string) func(url.Values) { return func(q url.Values) { q.Set("login_hint", h) } }
+	for _, h := range []string{ps[3].Email, ps[3].ID, strings.ToUpper(ps[3].Email)} {
+		status, body, raw := auto.token(exchangeForm(auto.code(hint(h))))
+		if status != 200 {
+			t.Fatal(raw)
+		}
+		if claims := idClaims(t, body["id_token"].(string)); claims["sub"] != ps[3].ID {
+			t.Errorf("login_hint %s approved as %v", h, claims["sub"])
+		}
+	}
+	// A hint that names nobody is not approved as someone else: the page
+	// asks, with the e-mail filled in.
+	resp := auto.authorize(authQuery(hint("nobody@sandbox.example")))
+	if resp.StatusCode != 200 {
+		t.Errorf("an unknown login_hint: %d, want the sign-in page", resp.StatusCode)
+	}
+	manual := newEnv(t, func(o *omronsim.Options) { o.Population, o.HistoryDays, o.AutoApprove = 5, 7, false })
+	if _, page := manual.getPage(authQuery(hint(manual.sim.Patients()[2].Email))); !strings.Contains(page, `value="patient-0002@sandbox.example"`) {
+		t.Error("the login_hint does not fill the e-mail in")
+	}
+}
+
+func idClaims(t *testing.T, idToken string) map[string]any {
+	t.Helper()
+	parts := strings.Split(idToken, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	json.Unmarshal(payload, &claims)
+	return claims
 }
