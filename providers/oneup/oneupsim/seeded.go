@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"time"
 )
 
 // SeededAppUserID is the app_user_id of seeded user i (from 0) of
@@ -63,11 +64,11 @@ func (s *Server) ConnectPatient(appUserID string, i int) error {
 	if !ok {
 		return fmt.Errorf("oneupsim: no user %q", appUserID)
 	}
-	s.connectPatientLocked(u, i)
+	s.connectPatientLocked(u, i, s.now())
 	return nil
 }
 
-func (s *Server) connectPatientLocked(u *user, i int) {
+func (s *Server) connectPatientLocked(u *user, i int, at time.Time) {
 	if u.variant != i+1 {
 		u.variant = i + 1
 		// Readings made before were another patient's.
@@ -79,7 +80,7 @@ func (s *Server) connectPatientLocked(u *user, i int) {
 	}
 	_, systems := plan(s.opt.Seed, i)
 	for _, id := range systems {
-		s.connectLocked(u, id)
+		s.connectAtLocked(u, id, at)
 	}
 }
 

@@ -208,9 +208,15 @@ func New(opt Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// Seeded users joined and connected their systems before the server
+	// started: at midnight (the patients' zone) of the day it starts, so
+	// that two servers started on the same day serve the same resources,
+	// lastUpdated included, and the systems' data is there at once.
+	joined := dayStart(s.now().In(patientZone)).UTC()
 	for i := range max(opt.Population, 0) {
 		u := s.newUserLocked(SeededAppUserID(i))
-		s.connectPatientLocked(u, i)
+		u.created = joined
+		s.connectPatientLocked(u, i, joined)
 	}
 	s.routes()
 	return s
@@ -331,8 +337,12 @@ func (s *Server) ConnectSystem(appUserID string, systemID int) error {
 }
 
 func (s *Server) connectLocked(u *user, systemID int) {
+	s.connectAtLocked(u, systemID, s.now())
+}
+
+func (s *Server) connectAtLocked(u *user, systemID int, at time.Time) {
 	if _, ok := u.systems[systemID]; !ok {
-		u.systems[systemID] = s.now().UTC().Truncate(time.Millisecond)
+		u.systems[systemID] = at.UTC().Truncate(time.Millisecond)
 	}
 }
 
