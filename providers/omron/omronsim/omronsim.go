@@ -321,6 +321,9 @@ func (s *Server) Counts() map[string]int {
 	return maps.Clone(s.counts)
 }
 
+// Options returns the options the server runs with, defaults filled in.
+func (s *Server) Options() Options { return s.opt }
+
 // Patients returns the server's users: Options.Patients, then the
 // seeded population in order (patient i of the population is
 // Patients()[len(Options.Patients)+i]).
