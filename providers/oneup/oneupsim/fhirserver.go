@@ -1,6 +1,7 @@
 package oneupsim
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -237,19 +238,69 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, recs []record, bas
 		b.Link = append(b.Link, fhir.BundleLink{Relation: "next", URL: withQuery(base, next)})
 	}
 	prefix := strings.TrimSuffix(s.baseURL(r)+fhirPrefix(r), "/")
-	for _, rec := range recs {
-		body, err := rec.body()
+	entries := make([]entry, 0, len(recs))
+	for i := range recs {
+		body, err := recs[i].body()
 		if err != nil {
 			outcome(w, http.StatusInternalServerError, "exception", err.Error())
 			return
 		}
-		b.Entry = append(b.Entry, fhir.BundleEntry{
-			FullURL:  prefix + "/" + rec.typ + "/" + rec.id,
-			Resource: body,
-			Search:   &fhir.EntrySearch{Mode: "match"},
-		})
+		if recs[i].gen == nil { // a bundle file's resource keeps the file's spacing
+			var c bytes.Buffer
+			if err := json.Compact(&c, body); err != nil {
+				outcome(w, http.StatusInternalServerError, "exception", err.Error())
+				return
+			}
+			body = c.Bytes()
+		}
+		entries = append(entries, entry{fullURL: prefix + "/" + recs[i].typ + "/" + recs[i].id, resource: body})
 	}
-	writeFHIR(w, http.StatusOK, b)
+	writeSearchset(w, b, entries)
+}
+
+// entry is one resource of a searchset page.
+type entry struct {
+	fullURL  string
+	resource []byte // compact JSON
+}
+
+// writeSearchset writes a searchset bundle, its entries spliced in as
+// they are. json.Encoder would scan every resource again to compact it,
+// which costs more than making the resources: those of a page are
+// compact already.
+func writeSearchset(w http.ResponseWriter, b fhir.Bundle, entries []entry) {
+	b.Entry = nil
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(b); err != nil {
+		outcome(w, http.StatusInternalServerError, "exception", err.Error())
+		return
+	}
+	if len(entries) > 0 {
+		head := bytes.TrimSuffix(bytes.TrimSpace(buf.Bytes()), []byte("}"))
+		out := bytes.NewBuffer(make([]byte, 0, len(head)+len(entries)*1024))
+		out.Write(head)
+		out.WriteString(`,"entry":[`)
+		for i, e := range entries {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString(`{"fullUrl":`)
+			enc := json.NewEncoder(out)
+			enc.SetEscapeHTML(false)
+			enc.Encode(e.fullURL)
+			out.Truncate(out.Len() - 1) // the newline Encode adds
+			out.WriteString(`,"resource":`)
+			out.Write(e.resource)
+			out.WriteString(`,"search":{"mode":"match"}}`)
+		}
+		out.WriteString("]}\n")
+		buf = *out
+	}
+	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
 }
 
 func withQuery(base string, q url.Values) string {

@@ -24,13 +24,14 @@ type record struct {
 	// when its body is asked for; other records have a func.
 	gen  *generator
 	day  int32 // days after the generator's first day
+	item uint8 // which of the day's items made it
 	make func() ([]byte, error)
 }
 
 // body is the resource's JSON.
 func (r *record) body() ([]byte, error) {
 	if r.gen != nil {
-		return r.gen.body(r.day, r.id)
+		return r.gen.body(r.day, r.item, r.id)
 	}
 	return r.make()
 }
@@ -146,10 +147,13 @@ type generator struct {
 
 	dayIndex int32                    // the day being generated, from the first
 	codes    map[string][]fhir.Coding // one copy of each code list, shared by records
+	item     uint8                    // the item of the day being generated
 	// want, when set, asks for one resource again: generation stores no
-	// record, and the one with this id is put in got.
-	want string
-	got  *fhir.Observation
+	// record, runs only item wantItem of the day, and puts the resource
+	// with this id in got.
+	want     string
+	wantItem uint8
+	got      *fhir.Observation
 }
 
 func (g *generator) generate() {
@@ -175,41 +179,49 @@ func (g *generator) generate() {
 // start is the i-th day of the history.
 func (g *generator) start(i int) time.Time { return g.firstDay.AddDate(0, 0, i-g.history) }
 
-// generateDay writes one day's resources of the system.
+// generateDay writes one day's resources of the system: a few items
+// (a morning reading, a scale, ...), each drawing from a source of its own.
 func (g *generator) generateDay(day time.Time) {
 	switch g.sys.ID {
 	case Fitbit:
-		g.steps(day, "66334-4", "Steps", 7800)
-		g.restingHR(day, 64)
+		g.items(func() { g.steps(day, "66334-4", "Steps", 7800) }, func() { g.restingHR(day, 64) })
 	case Withings:
-		g.homeBP(day, "am", 7, 10, false)
-		g.homeBP(day, "pm", 21, 5, false)
-		g.scale(day)
+		g.items(func() { g.homeBP(day, "am", 7, 10, false) }, func() { g.homeBP(day, "pm", 21, 5, false) }, func() { g.scale(day) })
 	case OmronConnect:
-		g.homeBP(day, "am", 6, 50, true)
-		g.homeBP(day, "pm", 20, 40, true)
-		g.steps(day, "41950-7", "Number of steps in 24 hour Measured", 6500)
+		g.items(func() { g.homeBP(day, "am", 6, 50, true) }, func() { g.homeBP(day, "pm", 20, 40, true) },
+			func() { g.steps(day, "41950-7", "Number of steps in 24 hour Measured", 6500) })
 	case Garmin:
-		g.steps(day, "55423-8", "Number of steps in unspecified time Pedometer", 9100)
-		g.restingHR(day, 61)
-		g.spo2(day)
+		g.items(func() { g.steps(day, "55423-8", "Number of steps in unspecified time Pedometer", 9100) },
+			func() { g.restingHR(day, 61) }, func() { g.spo2(day) })
 	case Kinsa:
-		g.thermometer(day)
+		g.items(func() { g.thermometer(day) })
 	case EpicTestSite:
-		g.visit(day, 91, 17, false)
+		g.items(func() { g.visit(day, 91, 17, false) })
 	case CernerSandbox:
-		g.visit(day, 120, 44, true)
+		g.items(func() { g.visit(day, 120, 44, true) })
 	default:
-		g.visit(day, 180, g.sys.ID%180, false)
+		g.items(func() { g.visit(day, 180, g.sys.ID%180, false) })
+	}
+}
+
+// items runs a day's items: all of them when the history is made, only
+// the one that made the resource asked for when its body is made again.
+func (g *generator) items(fns ...func()) {
+	for i, f := range fns {
+		if g.want != "" && i != int(g.wantItem) {
+			continue
+		}
+		g.item = uint8(i)
+		f()
 	}
 }
 
 // body makes the JSON of one Observation again, from its day: every item
 // draws from a source of its own (see rand), so the same day gives the
 // same values. Copies of the generator make bodies at once.
-func (g *generator) body(day int32, id string) ([]byte, error) {
+func (g *generator) body(day int32, item uint8, id string) ([]byte, error) {
 	again := *g
-	again.records, again.codes, again.want, again.got = nil, nil, id, nil
+	again.records, again.codes, again.want, again.wantItem, again.got = nil, nil, id, item, nil
 	again.generateDay(g.start(int(day)))
 	if again.got == nil {
 		return nil, fmt.Errorf("oneupsim: %s is no longer made", id)
@@ -279,7 +291,7 @@ func (g *generator) add(o fhir.Observation, ended time.Time) {
 	}
 	g.records = append(g.records, record{
 		typ: "Observation", id: o.ID, updated: up, codes: g.shared(o.Code.Coding),
-		gen: g, day: g.dayIndex,
+		gen: g, day: g.dayIndex, item: g.item,
 	})
 }
 
