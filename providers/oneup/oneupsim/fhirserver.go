@@ -270,25 +270,22 @@ type entry struct {
 // compact already.
 func writeSearchset(w http.ResponseWriter, b fhir.Bundle, entries []entry) {
 	b.Entry = nil
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	out := bytes.NewBuffer(make([]byte, 0, 1024+len(entries)*1024))
+	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(b); err != nil {
 		outcome(w, http.StatusInternalServerError, "exception", err.Error())
 		return
 	}
 	if len(entries) > 0 {
-		head := bytes.TrimSuffix(bytes.TrimSpace(buf.Bytes()), []byte("}"))
-		out := bytes.NewBuffer(make([]byte, 0, len(head)+len(entries)*1024))
-		out.Write(head)
+		// Reopen the object Encode closed ("}\n"): entry is its last member.
+		out.Truncate(out.Len() - 2)
 		out.WriteString(`,"entry":[`)
 		for i, e := range entries {
 			if i > 0 {
 				out.WriteByte(',')
 			}
 			out.WriteString(`{"fullUrl":`)
-			enc := json.NewEncoder(out)
-			enc.SetEscapeHTML(false)
 			enc.Encode(e.fullURL)
 			out.Truncate(out.Len() - 1) // the newline Encode adds
 			out.WriteString(`,"resource":`)
@@ -296,11 +293,10 @@ func writeSearchset(w http.ResponseWriter, b fhir.Bundle, entries []entry) {
 			out.WriteString(`,"search":{"mode":"match"}}`)
 		}
 		out.WriteString("]}\n")
-		buf = *out
 	}
 	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes())
+	w.Write(out.Bytes())
 }
 
 func withQuery(base string, q url.Values) string {
