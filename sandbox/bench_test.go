@@ -87,22 +87,27 @@ func field(tb testing.TB, w *httptest.ResponseRecorder, name string) string {
 }
 
 // omronPage is the first page of a blood-pressure walk, as vitals' first
-// sync of an account asks for it.
-func (b *benchSandbox) omronPage(tb testing.TB, i int) {
+// sync of an account asks for it. It returns the readings on it.
+func (b *benchSandbox) omronPage(tb testing.TB, i int) int {
 	req := form("POST", "/omron/api/measurement", url.Values{"type": {"bloodpressure"}, "since": {"2000-01-01"}, "limit": {"100"}, "sortOrder": {"asc"}})
 	req.Header.Set("Authorization", "Bearer "+b.omron[i])
-	if w := serve(b.sb, req); w.Code != 200 {
+	w := serve(b.sb, req)
+	if w.Code != 200 {
 		tb.Fatalf("omron page: %d", w.Code)
 	}
+	return strings.Count(w.Body.String(), `"systolic"`)
 }
 
-// oneupPage is the first page of vitals' blood-pressure search.
-func (b *benchSandbox) oneupPage(tb testing.TB, i int) {
-	req := httptest.NewRequest("GET", "/oneup/r4/Observation?_count=100&code="+url.QueryEscape("http://loinc.org|85354-9,http://loinc.org|55284-4,http://loinc.org|8884-9"), nil)
+// oneupPage is the first page of vitals' search for heart rates (every
+// system but the thermometer's makes some). It returns the resources on it.
+func (b *benchSandbox) oneupPage(tb testing.TB, i int) int {
+	req := httptest.NewRequest("GET", "/oneup/r4/Observation?_count=100&code="+url.QueryEscape("http://loinc.org|8867-4,urn:iso:std:iso:11073:10101|149546"), nil)
 	req.Header.Set("Authorization", "Bearer "+b.oneup[i])
-	if w := serve(b.sb, req); w.Code != 200 {
+	w := serve(b.sb, req)
+	if w.Code != 200 {
 		tb.Fatalf("oneup page: %d %s", w.Code, w.Body)
 	}
+	return strings.Count(w.Body.String(), `"fullUrl"`)
 }
 
 var benchCache = struct {
@@ -194,3 +199,67 @@ func BenchmarkPopulation(b *testing.B) {
 }
 
 func jsonDecode(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// BenchmarkCostVersusPatients compares the CPU time of one request in a
+// sandbox of one patient and of 2,000, in rounds that take turns (so that
+// other work on a shared machine weighs on both alike):
+//
+//   - same: patient 0's first page in both, which would show any work
+//     that grows with the number of patients (a scan, a list);
+//   - all: the 2,000 patients' first pages in turn against patient 0's
+//     alone, which adds what a large heap costs (cache misses, the
+//     garbage collector's marking), per resource served since patients'
+//     pages differ in size.
+//
+// The ratios are 2,000 over 1: 1 means no growth.
+//
+//	go test ./sandbox -run XXX -bench CostVersusPatients -benchtime 20x
+func BenchmarkCostVersusPatients(b *testing.B) {
+	one, many := cachedBenchSandbox(b, 1), cachedBenchSandbox(b, 2000)
+	type cost struct {
+		cpu     time.Duration
+		entries int
+	}
+	const perRound = 200
+	run := func(bs *benchSandbox, provider string, pick func(int) int, c *cost) {
+		var wg gosync.WaitGroup
+		var entries atomic.Int64
+		start := cpuTime()
+		for w := range 2 {
+			wg.Go(func() {
+				for k := w; k < perRound; k += 2 {
+					if provider == "omron" {
+						entries.Add(int64(bs.omronPage(b, pick(k))))
+					} else {
+						entries.Add(int64(bs.oneupPage(b, pick(k))))
+					}
+				}
+			})
+		}
+		wg.Wait()
+		c.cpu += cpuTime() - start
+		c.entries += int(entries.Load())
+	}
+	first := func(int) int { return 0 }
+	var turn int
+	all := func(k int) int { return (turn*perRound + k) % 2000 }
+	costs := map[string]*cost{}
+	for _, k := range []string{"omron/1", "omron/2000/same", "omron/2000/all", "oneup/1", "oneup/2000/same", "oneup/2000/all"} {
+		costs[k] = &cost{}
+	}
+	for b.Loop() {
+		for _, p := range []string{"omron", "oneup"} {
+			run(one, p, first, costs[p+"/1"])
+			run(many, p, first, costs[p+"/2000/same"])
+			run(many, p, all, costs[p+"/2000/all"])
+		}
+		turn++
+	}
+	per := func(k string) float64 { return float64(costs[k].cpu) / float64(b.N*perRound) }
+	perEntry := func(k string) float64 { return float64(costs[k].cpu) / float64(max(costs[k].entries, 1)) }
+	for _, p := range []string{"omron", "oneup"} {
+		b.ReportMetric(per(p+"/1")/1e3, p+"-1-cpu-µs/req")
+		b.ReportMetric(per(p+"/2000/same")/per(p+"/1"), p+"-same-ratio")
+		b.ReportMetric(perEntry(p+"/2000/all")/perEntry(p+"/1"), p+"-all-ratio/entry")
+	}
+}

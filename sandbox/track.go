@@ -12,25 +12,24 @@ import (
 	"time"
 )
 
-// What counts as an overlap.
+// Request is one data request, as the sandbox saw it.
 //
-// A data request is one that reads an account's readings: Omron's
+// A data request reads an account's readings: Omron's
 // POST /api/measurement and 1upHealth's FHIR reads (GET /r4/... and
-// /fhir/r4/..., /metadata aside), attributed to the account its bearer
+// /fhir/r4/..., /metadata aside). It belongs to the account its bearer
 // token was issued for (an Omron user id; a 1upHealth oneup_user_id),
-// whether or not the server accepts the token any longer. A request
-// whose token the server never issued belongs to no account.
+// whether or not the server accepts the token any longer; a request whose
+// token the server never issued belongs to no account. Sign-in, token and
+// user-management requests are not data requests (refresh races are
+// RefreshReuse's).
 //
 // A data request lasts from when the sandbox receives it until its answer
-// is written: --latency and a held "timeout" fault are inside it, and so
+// is written: the latency and a held "timeout" fault are inside it, and so
 // is a held answer whose client has gone, until the server notices.
 //
 // Two data requests of one account overlap when the second begins before
 // the first has ended. A sync engine that fetches each account from one
-// worker at a time never causes one; token, sign-in and user-management
-// requests are not data requests (refresh races are RefreshReuse's).
-
-// Request is one data request, as the sandbox saw it.
+// worker at a time never causes one.
 type Request struct {
 	Endpoint string    `json:"endpoint"` // such as "POST /omron/api/measurement"
 	Start    time.Time `json:"start"`
