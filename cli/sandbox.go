@@ -66,7 +66,8 @@ pairs, kinds 429, 500, 503, timeout (an answer held back 35 s), malformed
 (a body cut in half) and revoked (an access token refused), rates from 0 to 1.
 
 --patients N seeds a clinic: N Omron users and N 1upHealth users, the same
-for the same --seed and N in every run. Patient i (from 0) signs in to Omron
+for the same --seed in every run (patient i does not depend on N; histories
+end when the sandbox starts). Patient i (from 0) signs in to Omron
 as patient-0042@sandbox.example with a password of its own, and is the
 1upHealth user patient-0042 (oneup_user_id 251+i) with devices and health
 systems connected. GET /_sandbox/patients lists them all with their
@@ -111,8 +112,10 @@ token once leaves both at 0, whatever the faults.`,
 			if !omronsim.DefaultClient().Allows(redirectURL) {
 				return fmt.Errorf("--redirect-url %q: the sandbox application accepts http://127.0.0.1:PORT/callback or %s", redirectURL, sandbox.PasteRedirectURL)
 			}
-			if patients < 0 {
-				return fmt.Errorf("--patients %d: want 0 (the one sandbox patient) or more", patients)
+			// A patient costs about 200 kB once its history is made: a
+			// hundred thousand is already 20 GB.
+			if patients < 0 || patients > 100000 {
+				return fmt.Errorf("--patients %d: want 0 (the one sandbox patient) to 100000", patients)
 			}
 			if latency < 0 {
 				return fmt.Errorf("--latency %s: want 0 or a positive duration such as 50ms", latency)

@@ -110,6 +110,7 @@ func TestSandboxCommandFlags(t *testing.T) {
 		{[]string{"--addr", "256.1.1.1:80"}, "choose another address with --addr"},
 		{[]string{"--addr", "127.0.0.1:0", "--write-config", notConfig}, "is not a vitals configuration"},
 		{[]string{"--patients", "-1"}, "--patients -1: want 0"},
+		{[]string{"--patients", "100001"}, "--patients 100001: want 0 (the one sandbox patient) to 100000"},
 		{[]string{"--history", "0d"}, `--history "0d": want from 1 day to 10 years`},
 		{[]string{"--history", "11y"}, `--history "11y": want from 1 day to 10 years`},
 		{[]string{"--history", "soon"}, `--history "soon": want a number of days`},

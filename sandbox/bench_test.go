@@ -43,14 +43,18 @@ func form(method, target string, f url.Values) *http.Request {
 	return req
 }
 
-func newBenchSandbox(tb testing.TB, n int) *benchSandbox {
+func newBenchSandbox(tb testing.TB, n int) *benchSandbox { return newBenchSandboxOf(tb, n, n) }
+
+// newBenchSandboxOf is a sandbox of n patients with tokens for the first
+// k, their histories made.
+func newBenchSandboxOf(tb testing.TB, n, k int) *benchSandbox {
 	tb.Helper()
 	sb, err := sandbox.New(sandbox.Options{Patients: n, Seed: 1, OneUpUserLimit: -1, OneUp: func(o *oneupsim.Options) { o.DataDelay = 0 }})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	b := &benchSandbox{sb: sb}
-	for _, p := range sb.Patients() {
+	for _, p := range sb.Patients()[:k] {
 		w := serve(sb, form("POST", "/omron/connect/authorize", url.Values{
 			"client_id": {sandbox.ClientID}, "response_type": {"code"}, "redirect_uri": {omronRedirect},
 			"scope":    {"bloodpressure activity weight temperature oxygen openid offline_access"},
@@ -69,7 +73,7 @@ func newBenchSandbox(tb testing.TB, n int) *benchSandbox {
 		b.oneup = append(b.oneup, field(tb, w, "access_token"))
 	}
 	start := time.Now()
-	for i := range n {
+	for i := range k {
 		b.omronPage(tb, i)
 		b.oneupPage(tb, i)
 	}

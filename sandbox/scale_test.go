@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -435,4 +436,39 @@ func TestConnectEndpoint(t *testing.T) {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// A request for patient 0 allocates as much in a sandbox of one patient
+// as in one of 2,000: Omron's measurement page and sign-in, a 1upHealth
+// search and user lookup. Allocations are a fact a shared machine does not
+// blur; a scan that allocates nothing would not show here, and is what
+// BenchmarkCostVersusPatients' "same" ratio measures in time.
+func TestRequestWorkDoesNotGrowWithPatients(t *testing.T) {
+	// Not parallel: AllocsPerRun counts the whole process's allocations.
+	one, many := newBenchSandboxOf(t, 1, 1), newBenchSandboxOf(t, 2000, 1)
+	type request struct {
+		name string
+		do   func(bs *benchSandbox)
+	}
+	p := one.sb.Patients()[0]
+	for _, r := range []request{
+		{"Omron measurement page", func(bs *benchSandbox) { bs.omronPage(t, 0) }},
+		{"1upHealth search", func(bs *benchSandbox) { bs.oneupPage(t, 0) }},
+		{"Omron sign-in", func(bs *benchSandbox) {
+			serve(bs.sb, form("POST", "/omron/connect/authorize", url.Values{
+				"client_id": {sandbox.ClientID}, "response_type": {"code"}, "redirect_uri": {omronRedirect}, "scope": {"bloodpressure openid"},
+				"decision": {"approve"}, "email": {p.Omron.Email}, "password": {p.Omron.Password},
+			}))
+		}},
+		{"1upHealth user lookup", func(bs *benchSandbox) {
+			serve(bs.sb, httptest.NewRequest("GET", "/oneup/user-management/v1/user?"+url.Values{"app_user_id": {p.OneUp.AppUserID},
+				"client_id": {sandbox.OneUpClientID}, "client_secret": {sandbox.OneUpClientSecret}}.Encode(), nil))
+		}},
+	} {
+		a := testing.AllocsPerRun(20, func() { r.do(one) })
+		b := testing.AllocsPerRun(20, func() { r.do(many) })
+		if a != b {
+			t.Errorf("%s: %.0f allocations with 1 patient, %.0f with 2,000", r.name, a, b)
+		}
+	}
 }

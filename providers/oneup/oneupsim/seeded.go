@@ -72,10 +72,8 @@ func (s *Server) connectPatientLocked(u *user, i int, at time.Time) {
 	if u.variant != i+1 {
 		u.variant = i + 1
 		// Readings made before were another patient's.
-		for k := range s.synthMemo {
-			if k.user == u.id {
-				delete(s.synthMemo, k)
-			}
+		for _, sys := range s.catalog {
+			delete(s.synthMemo, synthKey{u.id, sys.ID})
 		}
 	}
 	_, systems := plan(s.opt.Seed, i)
