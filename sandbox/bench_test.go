@@ -217,14 +217,14 @@ func jsonDecode(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 //
 // The ratios are 2,000 over 1: 1 means no growth.
 //
-//	go test ./sandbox -run XXX -bench CostVersusPatients -benchtime 20x
+//	go test ./sandbox -run XXX -bench CostVersusPatients -benchtime 100x
 func BenchmarkCostVersusPatients(b *testing.B) {
 	one, many := cachedBenchSandbox(b, 1), cachedBenchSandbox(b, 2000)
 	type cost struct {
 		cpu     time.Duration
 		entries int
 	}
-	const perRound = 200
+	const perRound = 40
 	run := func(bs *benchSandbox, provider string, pick func(int) int, c *cost) {
 		var wg gosync.WaitGroup
 		var entries atomic.Int64
