@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -441,10 +442,15 @@ func jsonText(v any) string {
 // A request for patient 0 allocates as much in a sandbox of one patient
 // as in one of 2,000: Omron's measurement page and sign-in, a 1upHealth
 // search and user lookup. Allocations are a fact a shared machine does not
-// blur; a scan that allocates nothing would not show here, and is what
-// BenchmarkCostVersusPatients' "same" ratio measures in time.
+// blur (but for a few that encoding/json's pools save or not, when a
+// collection empties them); a scan that allocates nothing would not show
+// here, and is what BenchmarkCostVersusPatients' "same" ratio measures in
+// time.
 func TestRequestWorkDoesNotGrowWithPatients(t *testing.T) {
 	// Not parallel: AllocsPerRun counts the whole process's allocations.
+	if raceEnabled {
+		t.Skip("the race detector allocates at random")
+	}
 	one, many := newBenchSandboxOf(t, 1, 1), newBenchSandboxOf(t, 2000, 1)
 	type request struct {
 		name string
@@ -467,7 +473,7 @@ func TestRequestWorkDoesNotGrowWithPatients(t *testing.T) {
 	} {
 		a := testing.AllocsPerRun(20, func() { r.do(one) })
 		b := testing.AllocsPerRun(20, func() { r.do(many) })
-		if a != b {
+		if math.Abs(a-b) > 2+a/100 {
 			t.Errorf("%s: %.0f allocations with 1 patient, %.0f with 2,000", r.name, a, b)
 		}
 	}
