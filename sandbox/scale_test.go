@@ -383,10 +383,22 @@ func TestLatency(t *testing.T) {
 	timed("a 1upHealth code and exchange", func() { oneupAccess, _ = oneupTokens(t, base, p.OneUp.AppUserID) })
 	timed("a FHIR search", func() { fhirSearch(context.Background(), base, oneupAccess, "Observation") })
 
-	// A request whose client gives up during the wait is not served: the
-	// refresh token it carried is not spent.
+	if r := sb.RefreshReuses(); r.Total != 0 {
+		t.Errorf("reuses %+v", r)
+	}
+}
+
+// A request whose client gives up during the latency is not served: the
+// refresh token it carried is not spent. The latency is long, so that the
+// server surely notices the client hang up before the wait ends, on a
+// machine however busy.
+func TestLatencyGivenUp(t *testing.T) {
+	t.Parallel()
+	const latency = time.Second
+	sb, base := newSandbox(t, sandbox.Options{Patients: 1, HistoryDays: 7, Latency: latency})
+	_, refresh := omronTokens(t, base, sb.Patients()[0].Omron)
 	before := sb.Omron.Counts()[omronsim.EndpointToken]
-	ctx, cancel := context.WithTimeout(context.Background(), latency/5)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/omron/connect/token", strings.NewReader(url.Values{
 		"grant_type": {"refresh_token"}, "client_id": {sandbox.ClientID}, "client_secret": {sandbox.ClientSecret},
@@ -395,7 +407,7 @@ func TestLatency(t *testing.T) {
 	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a refresh given up on: %v", err)
 	}
-	time.Sleep(2 * latency) // past when it would have been served
+	time.Sleep(latency + latency/2) // past when it would have been served
 	if n := sb.Omron.Counts()[omronsim.EndpointToken]; n != before {
 		t.Errorf("the given-up request was served: %d token requests, %d before", n, before)
 	}

@@ -195,6 +195,11 @@ func (s *Sandbox) vendor(svc service, h http.Handler) http.Handler {
 				return
 			case <-t.C:
 			}
+			// A select with both ready picks either: a request given up
+			// just as its wait ended is not served either.
+			if r.Context().Err() != nil {
+				return
+			}
 		}
 		h.ServeHTTP(w, r)
 	})
