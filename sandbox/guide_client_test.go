@@ -205,14 +205,19 @@ func TestAClientWrittenFromTheGuide(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var counts map[string]int
-	if err := json.NewDecoder(resp.Body).Decode(&counts); err != nil {
+	var answer requestsAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
 		t.Fatal(err)
 	}
+	counts := answer.Counts
 	want := map[string]int{"GET /omron/connect/authorize": 2, "POST /omron/connect/token": 3, "POST /omron/api/measurement": apiCalls, "POST /omron/connect/revocation": 1}
 	for k, v := range want {
 		if counts[k] != v {
 			t.Errorf("%s: %d, want %d (all: %v)", k, counts[k], v, counts)
 		}
+	}
+	// One client, one request at a time, each refresh token spent once.
+	if answer.Overlaps.Total != 0 || answer.RefreshReuse.Total != 0 {
+		t.Errorf("overlaps %+v, refresh reuse %+v", answer.Overlaps, answer.RefreshReuse)
 	}
 }

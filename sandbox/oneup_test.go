@@ -104,8 +104,9 @@ func TestOneUpThroughTheSandbox(t *testing.T) {
 	if n < 90 || pages != (n+24)/25 {
 		t.Errorf("%d step days in %d pages", n, pages)
 	}
-	var counts map[string]int
-	call("GET", sb.URL()+sandbox.RequestsPath, nil, nil, &counts)
+	var answer requestsAnswer
+	call("GET", sb.URL()+sandbox.RequestsPath, nil, nil, &answer)
+	counts := answer.Counts
 	if counts["GET /oneup/r4/Observation"] != pages || counts["POST /oneup/user-management/v1/user"] != 1 || counts["GET /oneup/connect/system/device"] != 1 {
 		t.Errorf("request counts %v", counts)
 	}

@@ -1,13 +1,34 @@
 // Package sandbox runs vitals' local stand-ins for the vendors' servers as
 // one HTTP handler on one address: Omron Wellness under /omron (see
-// omronsim), 1upHealth under /oneup (see oneupsim), and two endpoints of
-// its own:
+// omronsim), 1upHealth under /oneup (see oneupsim), and endpoints of its
+// own:
 //
-//	GET  /_sandbox/requests  request counts by endpoint, as a JSON object
-//	                         such as {"POST /omron/api/measurement": 12}
-//	POST /_sandbox/upload    add readings for a user and send the
-//	                         notification; the body is omronsim.Upload's
-//	                         JSON with an optional "provider": "omron"
+//	GET  /_sandbox/requests      request counts by endpoint, and what went
+//	                             wrong between accounts (see below)
+//	GET  /_sandbox/patients      the seeded patients: Omron sign-in and
+//	                             1upHealth user of each (see Patients)
+//	POST /_sandbox/upload        add readings for a user and send the
+//	                             notification; the body is omronsim.Upload's
+//	                             JSON with an optional "provider": "omron"
+//	POST /_sandbox/oneup/connect connect 1upHealth systems to a user:
+//	                             {"app_user_id": "...", "patient": 42} gives
+//	                             it seeded patient 42's systems and readings,
+//	                             {"app_user_id": "...", "systems": [4709]}
+//	                             connects those
+//
+// GET /_sandbox/requests answers a JSON object: the request counts by
+// endpoint ({"POST /omron/api/measurement": 12, ...}, every key a method
+// and a path), and two more members:
+//
+//	"overlaps":      {"total": 0, "accounts": {"omron": {"<user id>": n}, "oneup": {"<oneup_user_id>": n}},
+//	                  "events": [{"provider", "account", "first": Request, "second": Request}]}
+//	"refresh_reuse": {"total": 0, "accounts": {...}, "events": [{"provider", "account", "at", "rotated_at", "refused", "remote"}]}
+//
+// An overlap is two data requests of one account in flight at once (see
+// Request for what a data request is and how long it lasts); a refresh
+// reuse is a refresh token presented after it was rotated away. A sync
+// that fetches each account from one worker at a time, and spends each
+// refresh token once, leaves both totals at 0 whatever the faults.
 //
 // `vitals sandbox` serves it until interrupted; tests of other packages
 // and `vitals --demo` start it on a free loopback port with Start and
@@ -24,6 +45,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -54,6 +76,8 @@ const (
 	OneUpPrefix  = "/oneup"
 	RequestsPath = "/_sandbox/requests"
 	UploadPath   = "/_sandbox/upload"
+	PatientsPath = "/_sandbox/patients"
+	ConnectPath  = "/_sandbox/oneup/connect"
 )
 
 // The sandbox 1upHealth application. Its one registered redirect URI is
@@ -92,7 +116,30 @@ type Options struct {
 	// OneUp, when set, adjusts the 1upHealth server's options last (data
 	// delay, token lifetime, limits).
 	OneUp func(*oneupsim.Options)
+	// Patients, when positive, seeds that many patients in both servers:
+	// patient i signs in to Omron as omronsim.SeededEmail(i)
+	// (patient-0042@sandbox.example) with a password of its own, and is
+	// the 1upHealth user oneupsim.SeededAppUserID(i) (patient-0042,
+	// oneup_user_id 251+i) with systems connected. Everything about
+	// patient i comes from Seed and i alone. 0 keeps the one sandbox
+	// patient of two years (and no 1upHealth user until one is created).
+	Patients int
+	// HistoryDays is how many days of readings each patient has: 730 for
+	// the one sandbox patient, DefaultPatientHistory when Patients is set.
+	HistoryDays int
+	// Latency holds every request to the vendors' servers this long before
+	// serving it, as a distant server would. A request whose client gives
+	// up meanwhile is not served.
+	Latency time.Duration
+	// OneUpUserLimit is how many 1upHealth user-management calls are
+	// allowed in an hour (300, the vendor's; negative: no limit).
+	OneUpUserLimit int
 }
+
+// DefaultPatientHistory is the history of seeded patients: short enough
+// that thousands are quick to make and to sync, long enough for trends,
+// alerts and a month's report.
+const DefaultPatientHistory = 90
 
 // Sandbox is the local servers behind one handler.
 type Sandbox struct {
@@ -105,6 +152,8 @@ type Sandbox struct {
 
 	mux      *http.ServeMux
 	services []service
+	tracker  *tracker
+	latency  time.Duration
 
 	ln   net.Listener
 	srv  *http.Server
@@ -114,10 +163,11 @@ type Sandbox struct {
 // service is one vendor's server mounted under a prefix. Adding the
 // 1upHealth server is one more mount in New and its keys in ConfigFor.
 type service struct {
-	name   string // the provider name an upload body may give
-	prefix string
-	counts func() map[string]int
-	upload func(ctx context.Context, body []byte) (any, error)
+	name    string // the provider name an upload body may give
+	prefix  string
+	counts  func() map[string]int
+	upload  func(ctx context.Context, body []byte) (any, error)
+	account func(*http.Request) (string, bool) // the account a data request acts for
 }
 
 // New builds the sandbox's handler without listening (serve it with
@@ -126,12 +176,21 @@ func New(opt Options) (*Sandbox, error) {
 	if err := opt.Faults.Validate(); err != nil {
 		return nil, fmt.Errorf("sandbox: faults: %w", err)
 	}
+	if opt.Patients < 0 || opt.HistoryDays < 0 || opt.Latency < 0 {
+		return nil, fmt.Errorf("sandbox: patients %d, history %d days, latency %s: none may be negative", opt.Patients, opt.HistoryDays, opt.Latency)
+	}
+	history := opt.HistoryDays
+	if history == 0 && opt.Patients > 0 {
+		history = DefaultPatientHistory
+	}
 	oo := omronsim.Options{
 		Now:         opt.Now,
 		Seed:        opt.Seed,
 		AutoApprove: opt.AutoApprove,
 		Faults:      opt.Faults.omron(),
 		NotifyURL:   opt.NotifyURL,
+		Population:  opt.Patients,
+		HistoryDays: history,
 	}
 	if opt.Omron != nil {
 		opt.Omron(&oo)
@@ -149,6 +208,12 @@ func New(opt Options) (*Sandbox, error) {
 		Now:          opt.Now,
 		Faults:       opt.Faults.oneup(),
 		Bundle:       opt.OneUpBundle,
+		Population:   opt.Patients,
+		HistoryDays:  history,
+		UserLimit:    opt.OneUpUserLimit,
+	}
+	if opt.OneUpUserLimit < 0 {
+		uo.UserLimit = math.MaxInt
 	}
 	if uo.RedirectURI == "" {
 		uo.RedirectURI = OneUpRedirectURL
@@ -159,18 +224,24 @@ func New(opt Options) (*Sandbox, error) {
 	if err := uo.Faults.Validate(); err != nil {
 		return nil, fmt.Errorf("sandbox: oneup faults: %w", err)
 	}
-	s := &Sandbox{Omron: omronsim.New(oo), OneUp: oneupsim.New(uo), mux: http.NewServeMux()}
-	s.mount(service{name: "omron", prefix: OmronPrefix, counts: s.Omron.Counts, upload: s.uploadOmron}, s.Omron)
-	s.mount(service{name: "oneup", prefix: OneUpPrefix, counts: s.OneUp.Requests, upload: uploadOneUp}, s.OneUp)
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Sandbox{Omron: omronsim.New(oo), OneUp: oneupsim.New(uo), mux: http.NewServeMux(), tracker: newTracker(now), latency: opt.Latency}
+	s.mount(service{name: "omron", prefix: OmronPrefix, counts: s.Omron.Counts, upload: s.uploadOmron, account: s.Omron.DataUser}, s.Omron)
+	s.mount(service{name: "oneup", prefix: OneUpPrefix, counts: s.OneUp.Requests, upload: uploadOneUp, account: s.OneUp.DataUser}, s.OneUp)
 	s.mux.HandleFunc("GET "+RequestsPath, s.requests)
+	s.mux.HandleFunc("GET "+PatientsPath, s.patients)
 	s.mux.HandleFunc("POST "+UploadPath, s.upload)
+	s.mux.HandleFunc("POST "+ConnectPath, s.connect)
 	s.mux.HandleFunc("GET /{$}", s.index)
 	return s, nil
 }
 
 func (s *Sandbox) mount(svc service, h http.Handler) {
 	s.services = append(s.services, svc)
-	s.mux.Handle(svc.prefix+"/", http.StripPrefix(svc.prefix, h))
+	s.mux.Handle(svc.prefix+"/", http.StripPrefix(svc.prefix, s.vendor(svc, h)))
 }
 
 // ServeHTTP serves every mounted server and the sandbox's endpoints.
@@ -308,8 +379,42 @@ func (s *Sandbox) Counts() map[string]int {
 	return out
 }
 
+// Overlaps reports the data requests of one account that were in flight
+// at once, since the sandbox started.
+func (s *Sandbox) Overlaps() OverlapReport { return s.tracker.report() }
+
+// RefreshReuses reports the refresh tokens presented after they were
+// rotated away, at either server, since the sandbox started.
+func (s *Sandbox) RefreshReuses() ReuseReport {
+	out := ReuseReport{Accounts: map[string]map[string]int{}, Events: []RefreshReuse{}}
+	o, u := s.Omron.RefreshReuses(), s.OneUp.RefreshReuses()
+	for _, e := range o.Events {
+		out.Events = append(out.Events, RefreshReuse{Provider: "omron", Account: e.User, At: e.At, RotatedAt: e.RotatedAt, Refused: e.Refused, Remote: e.Remote})
+	}
+	for _, e := range u.Events {
+		out.Events = append(out.Events, RefreshReuse{Provider: "oneup", Account: e.User, At: e.At, RotatedAt: e.RotatedAt, Refused: e.Refused, Remote: e.Remote})
+	}
+	// The servers count beyond the events they keep: the totals are theirs.
+	out.Total = o.Total + u.Total
+	if len(o.ByUser) > 0 {
+		out.Accounts["omron"] = o.ByUser
+	}
+	if len(u.ByUser) > 0 {
+		out.Accounts["oneup"] = u.ByUser
+	}
+	return out
+}
+
+// requests serves GET /_sandbox/requests: the counts, and the overlaps
+// and refresh reuses beside them (see the package comment).
 func (s *Sandbox) requests(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.Counts())
+	out := map[string]any{}
+	for k, v := range s.Counts() {
+		out[k] = v
+	}
+	out["overlaps"] = s.Overlaps()
+	out["refresh_reuse"] = s.RefreshReuses()
+	writeJSON(w, http.StatusOK, out)
 }
 
 // upload serves POST /_sandbox/upload: the body names its provider
@@ -364,8 +469,9 @@ func (s *Sandbox) uploadOmron(ctx context.Context, body []byte) (any, error) {
 
 func (s *Sandbox) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "vitals sandbox\n\nOmron Wellness:\n  GET  %[1]s/connect/authorize\n  POST %[1]s/connect/token\n  POST %[1]s/api/measurement\n  POST %[1]s/connect/revocation\n\n  GET  %[2]s\n  POST %[3]s\n", OmronPrefix, RequestsPath, UploadPath)
+	fmt.Fprintf(w, "vitals sandbox\n\nOmron Wellness:\n  GET  %[1]s/connect/authorize\n  POST %[1]s/connect/token\n  POST %[1]s/api/measurement\n  POST %[1]s/connect/revocation\n", OmronPrefix)
 	fmt.Fprintf(w, "\n1upHealth:\n  POST %[1]s/user-management/v1/user\n  POST %[1]s/user-management/v1/user/auth-code\n  POST %[1]s/oauth2/token\n  GET  %[1]s/connect/system/{clinical,device}\n  GET  %[1]s/connect/system/{clinical,device}/{id}\n  GET  %[1]s/r4/{Observation,Condition,Patient,metadata}\n", OneUpPrefix)
+	fmt.Fprintf(w, "\nSandbox:\n  GET  %s\n  GET  %s\n  POST %s\n  POST %s\n", RequestsPath, PatientsPath, UploadPath, ConnectPath)
 }
 
 // uploadOneUp answers uploads for 1upHealth: its data comes from the

@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -121,23 +122,66 @@ func TestConfigPointsAtTheSandbox(t *testing.T) {
 	}
 }
 
+// requestsAnswer is GET /_sandbox/requests: counts keyed by endpoint (a
+// method and a path), beside the overlaps and refresh_reuse reports.
+type requestsAnswer struct {
+	Counts       map[string]int
+	Overlaps     sandbox.OverlapReport
+	RefreshReuse sandbox.ReuseReport
+}
+
+func (a *requestsAnswer) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	a.Counts = map[string]int{}
+	for k, v := range m {
+		var err error
+		switch k {
+		case "overlaps":
+			err = json.Unmarshal(v, &a.Overlaps)
+		case "refresh_reuse":
+			err = json.Unmarshal(v, &a.RefreshReuse)
+		default:
+			if !strings.Contains(k, " /") {
+				return fmt.Errorf("%q is neither an endpoint nor a report", k)
+			}
+			var n int
+			err = json.Unmarshal(v, &n)
+			a.Counts[k] = n
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
 func TestRequestsEndpoint(t *testing.T) {
 	t.Parallel()
 	_, base := newSandbox(t, sandbox.Options{})
-	get := func() map[string]json.RawMessage {
+	get := func() (requestsAnswer, map[string]json.RawMessage) {
 		resp, err := http.Get(base + sandbox.RequestsPath)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var a requestsAnswer
 		var m map[string]json.RawMessage
-		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.Header.Get("Content-Type") != "application/json" {
-			t.Fatalf("not a JSON object: %v", err)
+		if err := json.Unmarshal(raw, &a); err != nil || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("not the answer: %v\n%s", err, raw)
 		}
-		return m
+		json.Unmarshal(raw, &m)
+		return a, m
 	}
-	if m := get(); len(m) != 0 {
+	if a, m := get(); len(a.Counts) != 0 || len(m) != 2 {
 		t.Errorf("a fresh sandbox counted %v", m)
+	}
+	// The reports are there from the start, empty but whole.
+	if _, m := get(); string(m["overlaps"]) != `{"total":0,"accounts":{},"events":[]}` || string(m["refresh_reuse"]) != `{"total":0,"accounts":{},"events":[]}` {
+		t.Errorf("empty reports: %s %s", m["overlaps"], m["refresh_reuse"])
 	}
 	for range 3 {
 		resp, _ := http.Post(base+"/omron/api/measurement", "application/x-www-form-urlencoded", strings.NewReader("since=2026-01-01"))
@@ -145,15 +189,9 @@ func TestRequestsEndpoint(t *testing.T) {
 	}
 	resp, _ := http.Get(base + "/omron/connect/authorize")
 	resp.Body.Close()
-	m := get()
-	for k, v := range m {
-		var n int
-		if err := json.Unmarshal(v, &n); err != nil {
-			t.Errorf("%s: %s is not a count", k, v)
-		}
-	}
-	if string(m["POST /omron/api/measurement"]) != "3" || string(m["GET /omron/connect/authorize"]) != "1" || len(m) != 2 {
-		t.Errorf("counts %v", m)
+	a, _ := get()
+	if a.Counts["POST /omron/api/measurement"] != 3 || a.Counts["GET /omron/connect/authorize"] != 1 || len(a.Counts) != 2 {
+		t.Errorf("counts %v", a.Counts)
 	}
 	resp, _ = http.Post(base+sandbox.RequestsPath, "application/json", nil)
 	resp.Body.Close()

@@ -136,9 +136,12 @@ func (s *Server) parseQuery(form url.Values, g *grant) (measurementQuery, int, s
 // and measurementCount. Legacy patients get no keys, and truncated when a
 // type has more than a page.
 func (s *Server) page(g *grant, q measurementQuery) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	p := g.patient
+	p.ready()
+	// The patient's own lock, not the server's: pages of different
+	// patients render at once.
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	var b bytes.Buffer
 	b.WriteString(`{"status":0,"result":{`)
 	var keys []pair
@@ -183,6 +186,10 @@ func (s *Server) page(g *grant, q measurementQuery) []byte {
 // pageOf selects a page of one type: readings on or after since (local
 // date), after the key in the sort order, at most limit of them. next is
 // the key of the page's last reading when more follow, nil otherwise.
+//
+// The list is ordered by key (the measurement instant), so the readings
+// that could be on the page are found by binary search: a page costs the
+// same at the end of a long history as at its start.
 func pageOf(list []reading, q measurementQuery, t string) (items []reading, next *int64) {
 	key := q.keys[t]
 	take := func(r reading) bool {
@@ -196,11 +203,28 @@ func pageOf(list []reading, q measurementQuery, t string) (items []reading, next
 		items = append(items, r)
 		return len(items) > q.limit
 	}
+	at := func(k int64) int { // the first reading whose key is k or later
+		i, _ := slices.BinarySearchFunc(list, k, func(x reading, k int64) int { return cmpInt(x.head().key(), k) })
+		return i
+	}
+	// No wall clock is 48 hours ahead of UTC: a reading before midnight
+	// UTC of the day before since, less that, is on an earlier local date.
+	lo := 0
+	if d, err := time.Parse(time.DateOnly, q.since); err == nil {
+		lo = at(d.Add(-48 * time.Hour).UnixMilli())
+	}
 	if q.desc {
-		for i := len(list) - 1; i >= 0 && !take(list[i]); i-- {
+		hi := len(list)
+		if key != nil {
+			hi = at(*key)
+		}
+		for i := hi - 1; i >= lo && !take(list[i]); i-- {
 		}
 	} else {
-		for i := 0; i < len(list) && !take(list[i]); i++ {
+		if key != nil {
+			lo = max(lo, at(*key+1))
+		}
+		for i := lo; i < len(list) && !take(list[i]); i++ {
 		}
 	}
 	if len(items) > q.limit {

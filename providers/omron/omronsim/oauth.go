@@ -52,6 +52,7 @@ type refreshToken struct {
 	grant   *grant
 	expires time.Time // zero: never
 	used    bool      // rotated away
+	usedAt  time.Time
 }
 
 // authRequest is a validated authorization request.
@@ -162,13 +163,24 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	auto := s.autoApprove
-	first := s.patients[0]
 	s.mu.Unlock()
-	if auto {
-		redirectTo(w, r, req.redirectURI, url.Values{"code": {s.issueCode(req, first)}}, req.state)
+	q := r.URL.Query()
+	// OpenID Connect's login_hint names who is signing in: it fills the
+	// e-mail in, and auto-approval approves as that patient. A hint that
+	// names nobody shows the page rather than approve as someone else.
+	hint := strings.TrimSpace(q.Get("login_hint"))
+	who := s.patients[0]
+	if hint != "" {
+		who = s.findPatient(hint)
+	}
+	if auto && who != nil {
+		redirectTo(w, r, req.redirectURI, url.Values{"code": {s.issueCode(req, who)}}, req.state)
 		return
 	}
-	renderPage(w, http.StatusOK, s.consentData(req, r.URL.Query(), ""))
+	if hint != "" && q.Get("email") == "" {
+		q.Set("email", hint)
+	}
+	renderPage(w, http.StatusOK, s.consentData(req, q, ""))
 }
 
 func (s *Server) authorizeForm(w http.ResponseWriter, r *http.Request) {
@@ -186,15 +198,12 @@ func (s *Server) authorizeForm(w http.ResponseWriter, r *http.Request) {
 		redirectTo(w, r, req.redirectURI, url.Values{"error": {"access_denied"}}, req.state)
 		return
 	}
-	s.mu.Lock()
-	var who *patient
-	for _, p := range s.patients {
-		if strings.EqualFold(p.Email, strings.TrimSpace(form.Get("email"))) &&
-			subtle.ConstantTimeCompare([]byte(p.Password), []byte(form.Get("password"))) == 1 {
-			who = p
-		}
+	// By e-mail, then the password: a sign-in costs the same among two
+	// patients or ten thousand.
+	who := s.byEmail[strings.ToLower(strings.TrimSpace(form.Get("email")))]
+	if who != nil && subtle.ConstantTimeCompare([]byte(who.Password), []byte(form.Get("password"))) != 1 {
+		who = nil
 	}
-	s.mu.Unlock()
 	if who == nil {
 		renderPage(w, http.StatusUnauthorized, s.consentData(req, form, "The e-mail address or password is not right."))
 		return
@@ -253,7 +262,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	case "authorization_code":
 		s.exchange(w, client, form)
 	case "refresh_token":
-		s.refreshGrant(w, client, form)
+		s.refreshGrant(w, r, client, form)
 	case "":
 		tokenError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
 	default:
@@ -326,7 +335,7 @@ func (s *Server) exchange(w http.ResponseWriter, client Client, form url.Values)
 	}
 	ac.used = true
 	g := ac.grant
-	s.grants = append(s.grants, g)
+	s.grants[g.patient] = append(s.grants[g.patient], g)
 	s.writeTokens(w, g, true)
 }
 
@@ -339,19 +348,24 @@ func pkceMatches(challenge, method, verifier string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
 }
 
-func (s *Server) refreshGrant(w http.ResponseWriter, client Client, form url.Values) {
+func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, client Client, form url.Values) {
 	rt := form.Get("refresh_token")
 	if rt == "" {
 		tokenError(w, http.StatusBadRequest, "invalid_request", "refresh_token is required")
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.refresh[rt]
+	if ok && t.used {
+		// Recorded whatever else is wrong with the request: the token
+		// was presented again, and that is what a test looks for.
+		s.reuse.add(RefreshReuse{User: t.grant.patient.ID, At: s.now(), RotatedAt: t.usedAt, Refused: true, Remote: r.RemoteAddr})
+	}
 	if form.Get("redirect_uri") == "" {
 		tokenError(w, http.StatusBadRequest, "invalid_request", "redirect_uri is required")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.refresh[rt]
 	switch {
 	case !ok:
 		tokenError(w, http.StatusBadRequest, "invalid_grant", "unknown refresh token")
@@ -372,7 +386,7 @@ func (s *Server) refreshGrant(w http.ResponseWriter, client Client, form url.Val
 		tokenError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri does not match the one of the authorization")
 		return
 	}
-	t.used = true
+	t.used, t.usedAt = true, s.now()
 	s.writeTokens(w, t.grant, false)
 }
 
@@ -525,6 +539,7 @@ type pageData struct {
 	Email     string
 	HintEmail string
 	HintPass  string
+	Others    int // patients besides the hinted one
 }
 
 func (s *Server) consentData(req authRequest, q url.Values, errText string) pageData {
@@ -534,35 +549,63 @@ func (s *Server) consentData(req authRequest, q url.Values, errText string) page
 			hidden[k] = v
 		}
 	}
-	s.mu.Lock()
 	first := s.patients[0]
-	s.mu.Unlock()
 	name := req.client.Name
 	if name == "" {
 		name = req.client.ID
 	}
 	return pageData{
 		Title: "Omron Wellness: sign in", Error: errText, App: name, Scopes: req.scopes, Hidden: hidden,
-		Email: q.Get("email"), HintEmail: first.Email, HintPass: first.Password,
+		Email: q.Get("email"), HintEmail: first.Email, HintPass: first.Password, Others: len(s.patients) - 1,
 	}
 }
 
+// page is the sign-in and consent page. It works without JavaScript and
+// in a headless browser: a plain form that posts back to the page's own
+// address (no action attribute), labelled inputs, an error a screen reader
+// announces and the inputs point to, a viewport for phones, and colours
+// with a contrast of at least 7:1. Deny skips the browser's check of the
+// required fields (formnovalidate): refusing needs no password.
 var page = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
-<style>body{font-family:sans-serif;max-width:34em;margin:3em auto}label{display:block;margin:.6em 0}.err{color:#a00}</style></head>
-<body><h1>{{.Title}}</h1>
-{{with .Error}}<p class="err">{{.}}</p>{{end}}
-{{if .App}}<p><b>{{.App}}</b> asks to read your Omron Wellness data:</p>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:1rem;line-height:1.5;color:#1a1a1a;background:#fff;max-width:34em;margin:2em auto;padding:0 1em}
+label{display:block;margin:.9em 0 .2em;font-weight:600}
+input[type=email],input[type=password]{display:block;width:100%;box-sizing:border-box;font-size:1rem;padding:.55em;border:1px solid #555;border-radius:4px;color:#1a1a1a;background:#fff}
+input:focus,button:focus{outline:3px solid #1d4ed8;outline-offset:2px}
+.actions{display:flex;flex-wrap:wrap;gap:.8em;margin-top:1.3em}
+button{font-size:1rem;padding:.6em 1.2em;border-radius:4px;border:1px solid #1a1a1a;cursor:pointer}
+.allow{background:#0b5394;border-color:#0b5394;color:#fff}
+.deny{background:#fff;color:#1a1a1a}
+.err{color:#7a0000;background:#fdecea;border:1px solid #7a0000;border-radius:4px;padding:.6em .8em}
+.hint{color:#444;font-size:.9rem;margin-top:2em}
+</style>
+</head>
+<body>
+<main>
+<h1>{{.Title}}</h1>
+{{with .Error}}<p class="err" id="error" role="alert">{{.}}</p>
+{{end}}{{if .App}}<p><strong>{{.App}}</strong> asks to read your Omron Wellness data:</p>
 <ul>{{range .Scopes}}<li>{{.}}</li>{{end}}</ul>
-<form method="post" action="">
-{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
-<label>E-mail <input name="email" type="email" value="{{.Email}}" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button name="decision" value="approve">Sign in and allow</button>
-<button name="decision" value="deny">Deny</button>
+<form method="post">
+{{range $k, $v := .Hidden}}<input type="hidden" name="{{$k}}" value="{{$v}}">
+{{end}}<label for="email">E-mail address</label>
+<input id="email" name="email" type="email" value="{{.Email}}" autocomplete="username" autocapitalize="none" spellcheck="false" required{{if .Error}} aria-invalid="true" aria-describedby="error"{{else}} autofocus{{end}}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required{{if .Error}} aria-invalid="true" aria-describedby="error" autofocus{{end}}>
+<div class="actions">
+<button type="submit" name="decision" value="approve" class="allow">Sign in and allow</button>
+<button type="submit" name="decision" value="deny" class="deny" formnovalidate>Deny</button>
+</div>
 </form>
-<p><small>Sandbox patient: {{.HintEmail}} / {{.HintPass}}</small></p>{{end}}
-</body></html>
+<p class="hint">Sandbox patient: {{.HintEmail}}, password {{.HintPass}}{{with .Others}} ({{.}} more patients, each with a password of their own){{end}}</p>
+{{end}}</main>
+</body>
+</html>
 `))
 
 func renderPage(w http.ResponseWriter, status int, d pageData) {

@@ -2,7 +2,8 @@
 // (US), faithful to the vendor's guide and to the behaviour recorded in
 // shared/reference/omron-notes.md, quirks included. It serves
 //
-//	GET  /connect/authorize   sign-in and consent page (or an immediate redirect with AutoApprove)
+//	GET  /connect/authorize   sign-in and consent page (or an immediate redirect with AutoApprove;
+//	                          login_hint names the patient)
 //	POST /connect/authorize   the page's approve / deny form
 //	POST /connect/token       authorization_code and refresh_token grants
 //	POST /api/measurement     the measurement API (Bearer token, form parameters)
@@ -11,10 +12,15 @@
 // with per-client credentials and registered redirect URIs, single-use
 // 10-minute codes, PKCE (S256 and plain) when a challenge is sent, expiring
 // access tokens and rotating refresh tokens, and a deterministic synthetic
-// patient with two years of readings. Faults (429, 500, 503, slow
-// answers, malformed JSON, revoked tokens) can be injected by rate or one
-// at a time. Readings can be added at run time, and the notification Omron
-// would send is POSTed to a configured URL.
+// patient with two years of readings, or a seeded population of
+// thousands (Options.Population), each patient with credentials, traits
+// and a history of their own. Faults (429, 500, 503, slow answers,
+// malformed JSON, revoked tokens) can be injected by rate or one at a
+// time. Readings can be added at run time, and the notification Omron
+// would send is POSTed to a configured URL. A refresh token presented
+// after its rotation is refused and recorded (RefreshReuses), and
+// DataUser names the account a measurement request acts for, so a
+// wrapping handler can tell requests of one account apart.
 //
 // Like net/http/httptest beside net/http, it is a test server beside the
 // client in package omron, and imports none of it: it speaks only HTTP.
@@ -131,11 +137,22 @@ type Options struct {
 	Seed uint64
 	// Clients are the registered partner applications (DefaultClient when empty).
 	Clients []Client
-	// Patients are the Omron users (one synthetic patient when empty).
+	// Patients are the Omron users (one synthetic patient when empty and
+	// Population is 0).
 	Patients []Patient
+	// Population adds that many seeded patients after Patients. Seeded
+	// patient i signs in as SeededEmail(i); its id, password, name, zone,
+	// traits (baseline blood pressure, weight, activity, alerts) and
+	// history come from Seed and i alone, so the same seed gives the same
+	// patient i in every run and in a population of any size. A seeded
+	// patient's history is made when it is first needed (a sign-in,
+	// a measurement request, an upload, Count).
+	Population int
 	// HistoryDays is how far back the synthetic history goes (730).
 	HistoryDays int
-	// AutoApprove skips the sign-in page: the first patient approves at once.
+	// AutoApprove skips the sign-in page: the first patient approves at
+	// once, or the patient an authorization request's login_hint names
+	// (by e-mail or id; OpenID Connect's parameter).
 	AutoApprove bool
 	// AccessTokenTTL is the access tokens' lifetime (3600 s).
 	AccessTokenTTL time.Duration
@@ -170,13 +187,19 @@ type Server struct {
 	mux *http.ServeMux
 	now func() time.Time
 
+	// patients and their indexes never change after New; a patient's
+	// readings have their own lock.
+	patients []*patient
+	byID     map[string]*patient
+	byEmail  map[string]*patient // by lower-case e-mail
+
 	mu          gosync.Mutex
 	clients     map[string]Client
-	patients    []*patient
 	codes       map[string]*authCode
 	access      map[string]*accessToken
 	refresh     map[string]*refreshToken
-	grants      []*grant
+	grants      map[*patient][]*grant
+	reuse       reuseLog
 	issued      []string // every code and token handed out, for leak tests
 	counts      map[string]int
 	faults      Faults
@@ -228,6 +251,10 @@ func New(opt Options) *Server {
 		codes:       map[string]*authCode{},
 		access:      map[string]*accessToken{},
 		refresh:     map[string]*refreshToken{},
+		grants:      map[*patient][]*grant{},
+		reuse:       newReuseLog(),
+		byID:        map[string]*patient{},
+		byEmail:     map[string]*patient{},
 		counts:      map[string]int{},
 		faults:      opt.Faults,
 		faultRand:   rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x0fa17)),
@@ -241,12 +268,26 @@ func New(opt Options) *Server {
 	dataRand := rand.New(rand.NewPCG(opt.Seed, opt.Seed^0xda7a))
 	s.idKey = []byte(randomHex(dataRand, 32))
 	specs := opt.Patients
-	if len(specs) == 0 {
+	if len(specs) == 0 && opt.Population <= 0 {
 		specs = []Patient{{}}
 	}
 	now := opt.Now()
+	z := zones{}
 	for i, spec := range specs {
-		s.patients = append(s.patients, newPatient(spec, i, dataRand, now, opt.HistoryDays))
+		s.patients = append(s.patients, newPatient(spec, i, dataRand, now, opt.HistoryDays, z))
+	}
+	for i := range max(opt.Population, 0) {
+		s.patients = append(s.patients, seededPatient(opt.Seed, i, now, opt.HistoryDays, z))
+	}
+	for _, p := range s.patients {
+		// The first of two patients with one id or e-mail wins, as a
+		// search through the list would find it.
+		if _, dup := s.byID[p.ID]; !dup {
+			s.byID[p.ID] = p
+		}
+		if e := strings.ToLower(p.Email); s.byEmail[e] == nil {
+			s.byEmail[e] = p
+		}
 	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc(EndpointAuthorize, s.authorizePage)
@@ -280,10 +321,13 @@ func (s *Server) Counts() map[string]int {
 	return maps.Clone(s.counts)
 }
 
-// Patients returns the server's users.
+// Options returns the options the server runs with, defaults filled in.
+func (s *Server) Options() Options { return s.opt }
+
+// Patients returns the server's users: Options.Patients, then the
+// seeded population in order (patient i of the population is
+// Patients()[len(Options.Patients)+i]).
 func (s *Server) Patients() []Patient {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]Patient, len(s.patients))
 	for i, p := range s.patients {
 		out[i] = p.Patient
@@ -318,37 +362,38 @@ func (s *Server) Issued() []string {
 // disconnecting the application in Omron's app would: access and refresh
 // tokens stop working, and only linking again helps.
 func (s *Server) RevokeUser(user string) bool {
+	p := s.findPatient(user)
+	if p == nil {
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	found := false
-	for _, g := range s.grants {
-		if g.patient.ID == user || strings.EqualFold(g.patient.Email, user) {
-			g.revoked, found = true, true
-		}
+	for _, g := range s.grants[p] {
+		g.revoked = true
 	}
-	return found
+	return len(s.grants[p]) > 0
 }
 
 // Count returns how many readings of a type ("bloodpressure", ...) a user
 // has.
 func (s *Server) Count(user, typ string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	p := s.findPatient(user)
 	if p == nil {
 		return 0
 	}
+	p.ready()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	return len(p.data[typ])
 }
 
+// findPatient finds a user by id or e-mail ("" is the first patient).
 func (s *Server) findPatient(user string) *patient {
 	if user == "" && len(s.patients) > 0 {
 		return s.patients[0]
 	}
-	for _, p := range s.patients {
-		if p.ID == user || strings.EqualFold(p.Email, user) {
-			return p
-		}
+	if p := s.byID[user]; p != nil {
+		return p
 	}
-	return nil
+	return s.byEmail[strings.ToLower(user)]
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	gosync "sync"
 	"time"
 	_ "time/tzdata" // the patients' zones, whatever the host has installed
 )
@@ -25,14 +26,52 @@ type Patient struct {
 	Empty bool
 }
 
+// SeededEmail is the e-mail address of seeded patient i (from 0), the
+// i-th of Options.Population: patient-0042@sandbox.example.
+func SeededEmail(i int) string { return fmt.Sprintf("patient-%04d@sandbox.example", i) }
+
 type patient struct {
 	Patient
-	loc  *time.Location
+	loc *time.Location
+
+	// gen makes the history of a seeded patient on first use (nil for a
+	// patient made at once); once runs it.
+	gen  func(*patient)
+	once gosync.Once
+
+	mu   gosync.RWMutex // guards data and ids, which uploads change
 	data map[string][]reading
 	ids  map[int64]bool
 }
 
-func newPatient(spec Patient, index int, rng *rand.Rand, now time.Time, days int) *patient {
+// ready makes the patient's history if that has not been done yet. Every
+// reader and writer of data calls it first.
+func (p *patient) ready() {
+	p.once.Do(func() {
+		if p.gen != nil {
+			p.gen(p)
+			p.gen = nil
+		}
+	})
+}
+
+// zones loads each IANA zone once per server: loading one from the
+// embedded database costs more than generating a day of readings.
+type zones map[string]*time.Location
+
+func (z zones) load(name string) (*time.Location, string) {
+	if loc, ok := z[name]; ok {
+		return loc, name
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		loc, name = time.UTC, "UTC"
+	}
+	z[name] = loc
+	return loc, name
+}
+
+func newPatient(spec Patient, index int, rng *rand.Rand, now time.Time, days int, z zones) *patient {
 	if spec.ID == "" {
 		spec.ID = uuid(rng)
 	} else {
@@ -53,17 +92,122 @@ func newPatient(spec Patient, index int, rng *rand.Rand, now time.Time, days int
 	if spec.Zone == "" {
 		spec.Zone = "America/Chicago"
 	}
-	loc, err := time.LoadLocation(spec.Zone)
-	if err != nil {
-		loc = time.UTC
-		spec.Zone = "UTC"
-	}
-	p := &patient{Patient: spec, loc: loc, data: map[string][]reading{}, ids: map[int64]bool{}}
+	p := &patient{Patient: spec, data: map[string][]reading{}, ids: map[int64]bool{}}
+	p.loc, p.Zone = z.load(spec.Zone)
 	if !spec.Empty {
-		gen := generator{p: p, rng: rng, now: now, days: days}
+		gen := generator{p: p, rng: rng, now: now, days: days, tr: defaultTraits()}
 		gen.run()
 	}
 	return p
+}
+
+// Streams of the seeded generators, mixed into the seed so that a
+// patient's identity, traits and history do not share draws.
+const (
+	streamIdentity = 0x1d3471
+	streamHistory  = 0x4157
+)
+
+var (
+	firstNames = [...]string{"Alex", "Maria", "James", "Priya", "Wei", "Fatima", "Daniel", "Grace", "Luis", "Aisha",
+		"Robert", "Mei", "Samuel", "Olga", "Kwame", "Hannah", "Diego", "Noor", "Thomas", "Yuki"}
+	lastNames = [...]string{"Rivera", "Nguyen", "Smith", "Okafor", "Patel", "Kim", "Garcia", "Cohen", "Johnson", "Haddad",
+		"Novak", "Brown", "Silva", "Tanaka", "Murphy", "Ivanova", "Mensah", "Lopez", "Schmidt", "Ali"}
+	// seededZones are the patients' wall clocks: mostly the four big US
+	// zones, with Arizona (no daylight saving), Alaska and Hawaii.
+	seededZones = [...]string{"America/New_York", "America/New_York", "America/New_York", "America/Chicago", "America/Chicago",
+		"America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"}
+)
+
+// seededPatient is patient i of a seeded population. Everything about it
+// comes from the seed and i alone (not from the other patients), so that
+// patient i is the same in every run and in a population of any size,
+// and its history can be made when it is first needed: a population of
+// thousands starts at once and costs memory only for the patients used.
+func seededPatient(seed uint64, i int, now time.Time, days int, z zones) *patient {
+	rng := rand.New(rand.NewPCG(seed^streamIdentity, uint64(i)))
+	spec := Patient{
+		ID:       uuid(rng),
+		Email:    SeededEmail(i),
+		Password: "sandbox-" + randomHex(rng, 8),
+		Name:     firstNames[rng.IntN(len(firstNames))] + " " + lastNames[rng.IntN(len(lastNames))],
+		Zone:     seededZones[rng.IntN(len(seededZones))],
+	}
+	tr := drawTraits(rng, days)
+	p := &patient{Patient: spec, data: map[string][]reading{}, ids: map[int64]bool{}}
+	p.loc, p.Zone = z.load(spec.Zone)
+	p.gen = func(p *patient) {
+		g := generator{p: p, rng: rand.New(rand.NewPCG(seed^streamHistory, uint64(i))), now: now, days: days, tr: tr}
+		g.run()
+	}
+	return p
+}
+
+// traits are what makes one synthetic patient unlike another.
+type traits struct {
+	sys, dia         float64 // evening baseline at the start of the history, mmHg
+	sysRise, diaRise float64 // change over the whole history
+	surgeSys         float64 // morning surge
+	surgeDia         float64
+	pulseAM, pulsePM float64
+	kg, kgLoss       float64 // weight at the start, and lost over the history
+	height           float64 // metres
+	steps            float64 // a weekday's mean
+	bodyFat, muscle  float64 // percentages at the start of the history
+	visceral         float64
+	metabolism       float64      // kcal a day
+	afibDays         int          // possible-AFib days over the history, before the last three weeks
+	recentAFib       map[int]bool // days ago with a possible-AFib reading in the morning
+	crisis           int          // days ago of an evening above 180/120; -1: none
+	crisisValues     [2][3]int    // its two readings: systolic, diastolic, pulse
+}
+
+// defaultTraits are the one sandbox patient's, which tests and the demo's
+// alerts rely on: a slow rise of about 12/7 mmHg, possible AFib 4 and 11
+// days ago, 186/122 8 days ago.
+func defaultTraits() traits {
+	return traits{
+		sys: 124, dia: 79, sysRise: 12, diaRise: 7, surgeSys: 8, surgeDia: 4, pulseAM: 73, pulsePM: 68,
+		kg: 86, kgLoss: 3.5, height: 1.78, steps: 7200,
+		bodyFat: 28.5, muscle: 31.5, visceral: 9.5, metabolism: 1680,
+		afibDays: 5, recentAFib: map[int]bool{4: true, 11: true},
+		crisis: 8, crisisValues: [2][3]int{{186, 122, 88}, {181, 118, 86}},
+	}
+}
+
+// drawTraits makes a seeded patient: blood pressure from normal to stage
+// 2, rising, steady or falling at a rate per year; a body and an activity
+// level of its own; and, for a few, possible AFib or a crisis reading in
+// the last three weeks, so that a clinic's panel has someone to look at.
+func drawTraits(rng *rand.Rand, days int) traits {
+	u := func(lo, hi float64) float64 { return lo + (hi-lo)*rng.Float64() }
+	years := float64(days) / 365
+	t := traits{
+		sys: u(108, 150), sysRise: u(-4, 10) * years, surgeSys: u(3, 14),
+		pulseAM: u(60, 84), kg: u(52, 125), kgLoss: u(-2, 4) * years, height: u(1.52, 1.95), steps: u(2500, 12000),
+		muscle: u(26, 38), visceral: u(4, 15), metabolism: u(1250, 2000),
+		recentAFib: map[int]bool{}, crisis: -1,
+	}
+	t.dia = t.sys*0.62 + u(-5, 5)
+	t.diaRise = t.sysRise * 0.55
+	t.surgeDia = t.surgeSys / 2
+	t.pulsePM = t.pulseAM - u(2, 7)
+	t.bodyFat = u(18, 38)
+	if rng.Float64() < 0.15 {
+		t.afibDays = 2 + rng.IntN(5)
+	}
+	if rng.Float64() < 0.08 {
+		t.recentAFib[2+rng.IntN(19)] = true
+		if rng.Float64() < 0.5 {
+			t.recentAFib[2+rng.IntN(19)] = true
+		}
+	}
+	if rng.Float64() < 0.04 {
+		t.crisis = 1 + rng.IntN(20)
+		s, d := int(u(181, 198)), int(u(110, 126))
+		t.crisisValues = [2][3]int{{s, d, int(u(80, 100))}, {s - 3 - rng.IntN(5), d - 2 - rng.IntN(4), int(u(78, 96))}}
+	}
+	return t
 }
 
 func uuid(rng *rand.Rand) string {
@@ -95,6 +239,7 @@ type generator struct {
 	rng  *rand.Rand
 	now  time.Time
 	days int
+	tr   traits
 }
 
 func (g *generator) norm(mean, sd float64) float64 { return mean + sd*g.rng.NormFloat64() }
@@ -121,7 +266,9 @@ func (g *generator) run() {
 	first := time.Date(today.Year(), today.Month(), today.Day()-g.days, 0, 0, 0, 0, loc)
 	// Historical AFib days, on the second monitor (which detects it).
 	afibDays := map[int]bool{}
-	for len(afibDays) < 5 {
+	// A short history has fewer days to choose from than are asked for:
+	// the tries end the search.
+	for tries := 0; len(afibDays) < g.tr.afibDays && tries < 100; tries++ {
 		afibDays[int(g.uniform(0.35, 0.95)*float64(g.days))] = true
 	}
 	feverStart := int(0.62 * float64(g.days))
@@ -141,28 +288,30 @@ func (g *generator) past(t time.Time) bool { return t.Before(g.now) }
 func (g *generator) bloodPressure(day time.Time, d, ago int, afibDay bool) {
 	t := float64(d) / float64(g.days)
 	winter := math.Cos(2 * math.Pi * float64(day.YearDay()-15) / 365) // +1 mid-January
-	sys := 124 + 12*t + 2.5*winter
-	dia := 79 + 7*t + 1.2*winter
+	sys := g.tr.sys + g.tr.sysRise*t + 2.5*winter
+	dia := g.tr.dia + g.tr.diaRise*t + 1.2*winter
 	device, seconds := "M700 Intelli IT", false
 	if t >= 0.3 {
 		device, seconds = "7 Series Upper Arm", true
 	}
-	morning := g.rng.Float64() < 0.88 || ago == 4 || ago == 11
-	evening := g.rng.Float64() < 0.72 || ago == 8
+	recent := g.tr.recentAFib[ago]
+	morning := g.rng.Float64() < 0.88 || recent
+	evening := g.rng.Float64() < 0.72 || ago == g.tr.crisis
 	mAt := g.at(day, g.uniform(6*60+20, 8*60))
 	eAt := g.at(day, g.uniform(20*60+15, 22*60+25))
 	if morning && g.past(mAt) {
-		rs := g.session(mAt, sys+8, dia+4, 73, device, seconds)
-		if (afibDay && t >= 0.3) || ago == 4 || ago == 11 {
+		rs := g.session(mAt, sys+g.tr.surgeSys, dia+g.tr.surgeDia, g.tr.pulseAM, device, seconds)
+		if (afibDay && t >= 0.3) || recent {
 			rs[1].afib = true
 		}
 		g.store(rs)
 	}
 	if evening && g.past(eAt) {
-		rs := g.session(eAt, sys, dia, 68, device, seconds)
-		if ago == 8 { // a hypertensive crisis reading: above 180/120
-			rs[0].sys, rs[0].dia, rs[0].pulse = 186, 122, 88
-			rs[1].sys, rs[1].dia, rs[1].pulse = 181, 118, 86
+		rs := g.session(eAt, sys, dia, g.tr.pulsePM, device, seconds)
+		if ago == g.tr.crisis { // a hypertensive crisis reading: above 180/120
+			for i, v := range g.tr.crisisValues {
+				rs[i].sys, rs[i].dia, rs[i].pulse = v[0], v[1], v[2]
+			}
 		}
 		g.store(rs)
 	}
@@ -205,17 +354,17 @@ func (g *generator) weight(day time.Time, d int) {
 		return
 	}
 	t := float64(d) / float64(g.days)
-	kg := g.norm(86-3.5*t+0.6*math.Sin(2*math.Pi*float64(day.YearDay())/365), 0.35)
-	const height = 1.78
+	kg := g.norm(g.tr.kg-g.tr.kgLoss*t+0.6*math.Sin(2*math.Pi*float64(day.YearDay())/365), 0.35)
+	height := g.tr.height
 	r := &weightReading{bmi: round(kg/(height*height), 2), bodyFat: -1, muscle: -1, visceral: -1, metabolism: -1}
 	device := "HN-300T2 Intelli IT"
 	if t >= 0.4 {
 		device = "HBF-702T"
 		if g.rng.Float64() >= 0.05 { // bare feet on the electrodes
-			r.bodyFat = round(g.norm(28.5-1.5*t, 0.4), 1)
-			r.muscle = round(g.norm(31.5+0.5*t, 0.3), 1)
-			r.visceral = math.Round(9.5 - t)
-			r.metabolism = math.Round(g.norm(1680-20*t, 8))
+			r.bodyFat = round(g.norm(g.tr.bodyFat-1.5*t, 0.4), 1)
+			r.muscle = round(g.norm(g.tr.muscle+0.5*t, 0.3), 1)
+			r.visceral = math.Round(g.tr.visceral - t)
+			r.metabolism = math.Round(g.norm(g.tr.metabolism-20*t, 8))
 		}
 	}
 	r.header = g.head(at, device, true, false)
@@ -231,7 +380,7 @@ var hourShape = [24]float64{0, 0, 0, 0, 0, 0.2, 1, 3, 4, 2, 2, 2, 4, 2, 2, 2, 3,
 
 func (g *generator) activity(day time.Time, d int) {
 	t := float64(d) / float64(g.days)
-	r := &activityReading{units: "miles", hours: nil}
+	r := &activityReading{units: "miles", hours: make([]hourActivity, 0, 24), perStep: 0.74 / 1609.344}
 	device := "HJ-325"
 	if t >= 0.5 {
 		device, r.units, r.distanceAsNumber = "HJ-321", "km", true
@@ -239,7 +388,7 @@ func (g *generator) activity(day time.Time, d int) {
 	r.header = g.head(day, device, false, false)
 	steps := 0.0
 	if g.rng.Float64() >= 0.03 { // 3% of days the pedometer stays in a drawer
-		steps = math.Max(0, g.norm(7200, 2400))
+		steps = math.Max(0, g.norm(g.tr.steps, g.tr.steps/3))
 		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
 			steps *= 0.8
 		}
@@ -249,24 +398,23 @@ func (g *generator) activity(day time.Time, d int) {
 		sum += w
 	}
 	walkHour := 17 + g.rng.IntN(3)
-	perUnit := 0.74 / 1609.344 // stride in miles
 	if r.units == "km" {
-		perUnit = 0.74 / 1000
+		r.perStep = 0.74 / 1000 // the stride, in km rather than miles
 	}
 	for h := range 24 {
 		if day.Add(time.Duration(h) * time.Hour).After(g.now) {
 			break // the hours still to come today
 		}
 		hs := int(math.Round(steps * hourShape[h] / sum * g.uniform(0.7, 1.3)))
-		ha := hourActivity{hour: h, steps: hs, kcal: int(math.Round(float64(hs) * 0.045)), distance: float64(hs) * perUnit}
+		ha := hourActivity{steps: int32(hs), kcal: int32(math.Round(float64(hs) * 0.045))}
 		if h == walkHour && hs > 300 {
-			ha.aerobic = int(float64(hs) * g.uniform(0.6, 0.9))
+			ha.aerobic = int32(float64(hs) * g.uniform(0.6, 0.9))
 		}
 		r.hours = append(r.hours, ha)
-		r.steps += ha.steps
-		r.aerobic += ha.aerobic
-		r.kcal += ha.kcal
-		r.distance += ha.distance
+		r.steps += int(ha.steps)
+		r.aerobic += int(ha.aerobic)
+		r.kcal += int(ha.kcal)
+		r.distance += float64(hs) * r.perStep
 	}
 	g.p.add(TypeActivity, r)
 }

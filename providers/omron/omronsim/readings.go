@@ -3,6 +3,7 @@ package omronsim
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -140,10 +141,12 @@ func (r *weightReading) render(bool) json.RawMessage {
 	})
 }
 
+// hourActivity is one hour of a day's activity; its hour is its index in
+// the day's list, its distance is worked out when it is rendered (see
+// activityReading.hourDistances). The fields are narrow because a
+// population of patients holds tens of millions of them.
 type hourActivity struct {
-	hour                 int
-	steps, aerobic, kcal int
-	distance             float64 // in the day's distanceUnits
+	steps, aerobic, kcal int32
 }
 
 type activityReading struct {
@@ -153,6 +156,38 @@ type activityReading struct {
 	units                string  // "miles" or "km"
 	distanceAsNumber     bool    // write distance (a number) rather than dailyDistance (a string)
 	hours                []hourActivity
+	// perStep is the stride of a generated day: an hour's distance is its
+	// steps times perStep. Zero for an uploaded day, whose distance is
+	// spread over the hours as its steps are.
+	perStep float64
+}
+
+// hourDistances returns each hour's distance, in units. Generated hours
+// walked steps × stride; an upload's day total is shared out by the
+// hours' usual shape, the last hour taking what rounding left, so that
+// the hours add up to the day.
+func (r *activityReading) hourDistances() []float64 {
+	out := make([]float64, len(r.hours))
+	if r.perStep != 0 {
+		for h, x := range r.hours {
+			out[h] = float64(x.steps) * r.perStep
+		}
+		return out
+	}
+	sum := 0.0
+	for _, w := range hourShape {
+		sum += w
+	}
+	left := r.distance
+	for h := range out {
+		d := r.distance * hourShape[h] / sum
+		if h == len(hourShape)-1 {
+			d = math.Max(0, left)
+		}
+		left -= d
+		out[h] = d
+	}
+	return out
 }
 
 func (r *activityReading) head() *header { return &r.header }
@@ -192,10 +227,11 @@ func (r *activityReading) render(hourly bool) json.RawMessage {
 	}
 	if hourly {
 		v.HourlyActivityData = []hourJSON{}
-		for _, h := range r.hours {
+		dist := r.hourDistances()
+		for hour, h := range r.hours {
 			v.HourlyActivityData = append(v.HourlyActivityData, hourJSON{
-				Hour: fmt.Sprintf("%02d:00", h.hour), Distance: round(h.distance, 2),
-				AerobicSteps: h.aerobic, Calories: h.kcal, Steps: h.steps,
+				Hour: fmt.Sprintf("%02d:00", hour), Distance: round(dist[hour], 2),
+				AerobicSteps: int(h.aerobic), Calories: int(h.kcal), Steps: int(h.steps),
 			})
 		}
 	}
@@ -269,9 +305,13 @@ func b2i(b bool) int {
 func (p *patient) add(typ string, r reading) {
 	list := p.data[typ]
 	h := r.head()
-	if i := slices.IndexFunc(list, func(x reading) bool { return x.head().id == h.id }); i >= 0 {
-		list[i] = r
-		return
+	// Only an id the patient has could be in the list: the search is
+	// skipped for new ids, which is every reading of a generated history.
+	if p.ids[h.id] {
+		if i := slices.IndexFunc(list, func(x reading) bool { return x.head().id == h.id }); i >= 0 {
+			list[i] = r
+			return
+		}
 	}
 	for p.ids[h.id] {
 		h.id++

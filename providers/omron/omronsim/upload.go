@@ -135,12 +135,11 @@ func (s *Server) Upload(ctx context.Context, u Upload) (UploadResult, error) {
 // Add stores an upload's readings without notifying. It checks every
 // reading first: one bad reading stores nothing.
 func (s *Server) Add(u Upload) (UploadResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	p := s.findPatient(u.User)
 	if p == nil {
 		return UploadResult{}, fmt.Errorf("user %q: no such Omron user (give the user id or e-mail)", u.User)
 	}
+	p.ready() // the upload lands on the history, as it would at Omron
 	now := s.now()
 	upload := now.UnixMilli() // the id of cuff, thermometer and oximeter readings is the upload time
 	type entry struct {
@@ -195,8 +194,8 @@ func (s *Server) Add(u Upload) (UploadResult, error) {
 			day = d
 		}
 		day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, p.loc)
-		if x.Steps < 0 || x.Steps > 200000 || x.AerobicSteps < 0 || x.AerobicSteps > x.Steps || x.Calories < 0 || x.DistanceKm < 0 {
-			return UploadResult{}, fmt.Errorf("activity[%d]: steps want 0 to 200000, aerobicSteps at most steps, calories and distanceKm not negative", i)
+		if x.Steps < 0 || x.Steps > 200000 || x.AerobicSteps < 0 || x.AerobicSteps > x.Steps || x.Calories < 0 || x.Calories > 100000 || x.DistanceKm < 0 {
+			return UploadResult{}, fmt.Errorf("activity[%d]: steps want 0 to 200000, aerobicSteps at most steps, calories 0 to 100000, distanceKm not negative", i)
 		}
 		out = append(out, entry{TypeActivity, p.activityDay(day, x)})
 	}
@@ -230,6 +229,8 @@ func (s *Server) Add(u Upload) (UploadResult, error) {
 		out = append(out, entry{TypeOxygen, r})
 	}
 	res := UploadResult{User: p.ID, Added: map[string]int{}}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, e := range out {
 		p.add(e.typ, e.r)
 		res.Added[e.typ]++
@@ -290,20 +291,17 @@ func (p *patient) activityDay(day time.Time, x UploadActivity) *activityReading 
 		sum += w
 	}
 	left := [3]int{r.steps, r.aerobic, r.kcal}
-	leftDist := r.distance
+	r.hours = make([]hourActivity, 0, 24)
 	for h := range 24 {
 		share := hourShape[h] / sum
-		ha := hourActivity{hour: h,
-			steps: int(math.Round(float64(r.steps) * share)), aerobic: int(math.Round(float64(r.aerobic) * share)),
-			kcal: int(math.Round(float64(r.kcal) * share)), distance: r.distance * share}
+		steps, aerobic, kcal := int(math.Round(float64(r.steps)*share)), int(math.Round(float64(r.aerobic)*share)), int(math.Round(float64(r.kcal)*share))
 		if h == 23 { // the rounding remainder, so the hours add up to the day
-			ha.steps, ha.aerobic, ha.kcal, ha.distance = left[0], left[1], left[2], math.Max(0, leftDist)
+			steps, aerobic, kcal = left[0], left[1], left[2]
 		}
-		left[0] -= ha.steps
-		left[1] -= ha.aerobic
-		left[2] -= ha.kcal
-		leftDist -= ha.distance
-		r.hours = append(r.hours, ha)
+		left[0] -= steps
+		left[1] -= aerobic
+		left[2] -= kcal
+		r.hours = append(r.hours, hourActivity{steps: int32(steps), aerobic: int32(aerobic), kcal: int32(kcal)})
 	}
 	return r
 }
@@ -328,9 +326,9 @@ func orMissing(x float64) float64 {
 // ISO 8601 string, both seen in the wild. Like Omron, it retries once
 // when the answer is not a 2xx.
 func (s *Server) Notify(ctx context.Context, user, typ string) error {
+	p := s.findPatient(user)
 	s.mu.Lock()
 	target := s.notifyURL
-	p := s.findPatient(user)
 	n := s.notices
 	s.notices++
 	now := s.now().UTC()

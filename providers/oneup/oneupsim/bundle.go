@@ -109,7 +109,7 @@ func (b *Bundle) records(sys System, arrives time.Time) []record {
 	tag := fhir.Coding{System: TagSystemPrefix + sys.Kind, Code: strconv.Itoa(sys.ID), Display: sys.Name}
 	out := make([]record, 0, len(b.resources))
 	for _, r := range b.resources {
-		out = append(out, record{typ: r.typ, id: r.id, updated: up, codes: r.codes, body: func() ([]byte, error) {
+		out = append(out, record{typ: r.typ, id: r.id, updated: up, codes: r.codes, make: func() ([]byte, error) {
 			return r.render(up, sys.ResourceURL, tag)
 		}})
 	}

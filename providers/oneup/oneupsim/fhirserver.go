@@ -1,6 +1,7 @@
 package oneupsim
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -41,9 +42,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) *user {
 	return u
 }
 
-// records returns the resources visible to a user now: their Patient and
-// the data of every connected system whose pull has brought it, unsorted.
-func (s *Server) records(u *user) []record {
+// visible calls f with each resource visible to a user now: their
+// Patient and the data of every connected system whose pull has brought
+// it, in no order. The records are shared with other requests: f reads
+// them and copies what it keeps.
+func (s *Server) visible(u *user, f func(*record)) {
 	now := s.now()
 	s.mu.Lock()
 	systems := make(map[int]time.Time, len(u.systems))
@@ -51,7 +54,8 @@ func (s *Server) records(u *user) []record {
 		systems[id] = at
 	}
 	s.mu.Unlock()
-	out := []record{s.patientRecord(u)}
+	p := s.patientRecord(u)
+	f(&p)
 	for id, connected := range systems {
 		if now.Before(connected.Add(s.opt.DataDelay)) {
 			continue // the vendor's first pull has not run yet
@@ -63,13 +67,12 @@ func (s *Server) records(u *user) []record {
 		} else {
 			recs = s.synthetic(u, sys, connected)
 		}
-		for _, rec := range recs {
-			if !rec.updated.After(now) {
-				out = append(out, rec)
+		for i := range recs {
+			if !recs[i].updated.After(now) {
+				f(&recs[i])
 			}
 		}
 	}
-	return out
 }
 
 func sortRecords(recs []record) {
@@ -102,11 +105,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var recs []record
-	for _, rec := range s.records(u) {
+	s.visible(u, func(rec *record) {
 		if match(rec, u) {
-			recs = append(recs, rec)
+			recs = append(recs, *rec)
 		}
-	}
+	})
 	s.page(w, r, recs, fmt.Sprintf("%s%s/%s", s.baseURL(r), fhirPrefix(r), typ))
 }
 
@@ -138,11 +141,11 @@ func (s *Server) everything(w http.ResponseWriter, r *http.Request) {
 		since = lo
 	}
 	var recs []record
-	for _, rec := range s.records(u) {
+	s.visible(u, func(rec *record) {
 		if (len(types) == 0 || types[rec.typ]) && !rec.updated.Before(since) {
-			recs = append(recs, rec)
+			recs = append(recs, *rec)
 		}
-	}
+	})
 	s.page(w, r, recs, fmt.Sprintf("%s%s/Patient/%s/$everything", s.baseURL(r), fhirPrefix(r), u.patientID()))
 }
 
@@ -153,19 +156,23 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typ, id := r.PathValue("type"), r.PathValue("id")
-	for _, rec := range s.records(u) {
-		if rec.typ == typ && rec.id == id {
-			body, err := rec.body()
-			if err != nil {
-				outcome(w, http.StatusInternalServerError, "exception", err.Error())
-				return
-			}
-			w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
-			w.Write(body)
-			return
+	var found *record
+	s.visible(u, func(rec *record) {
+		if found == nil && rec.typ == typ && rec.id == id {
+			found = rec
 		}
+	})
+	if found == nil {
+		outcome(w, http.StatusNotFound, "not-found", fmt.Sprintf("%s/%s is not known", typ, id))
+		return
 	}
-	outcome(w, http.StatusNotFound, "not-found", fmt.Sprintf("%s/%s is not known", typ, id))
+	body, err := found.body()
+	if err != nil {
+		outcome(w, http.StatusInternalServerError, "exception", err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+	w.Write(body)
 }
 
 // page answers with one page of recs (sorted here) as a searchset: _count
@@ -231,19 +238,65 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, recs []record, bas
 		b.Link = append(b.Link, fhir.BundleLink{Relation: "next", URL: withQuery(base, next)})
 	}
 	prefix := strings.TrimSuffix(s.baseURL(r)+fhirPrefix(r), "/")
-	for _, rec := range recs {
-		body, err := rec.body()
+	entries := make([]entry, 0, len(recs))
+	for i := range recs {
+		body, err := recs[i].body()
 		if err != nil {
 			outcome(w, http.StatusInternalServerError, "exception", err.Error())
 			return
 		}
-		b.Entry = append(b.Entry, fhir.BundleEntry{
-			FullURL:  prefix + "/" + rec.typ + "/" + rec.id,
-			Resource: body,
-			Search:   &fhir.EntrySearch{Mode: "match"},
-		})
+		if recs[i].gen == nil { // a bundle file's resource keeps the file's spacing
+			var c bytes.Buffer
+			if err := json.Compact(&c, body); err != nil {
+				outcome(w, http.StatusInternalServerError, "exception", err.Error())
+				return
+			}
+			body = c.Bytes()
+		}
+		entries = append(entries, entry{fullURL: prefix + "/" + recs[i].typ + "/" + recs[i].id, resource: body})
 	}
-	writeFHIR(w, http.StatusOK, b)
+	writeSearchset(w, b, entries)
+}
+
+// entry is one resource of a searchset page.
+type entry struct {
+	fullURL  string
+	resource []byte // compact JSON
+}
+
+// writeSearchset writes a searchset bundle, its entries spliced in as
+// they are. json.Encoder would scan every resource again to compact it,
+// which costs more than making the resources: those of a page are
+// compact already.
+func writeSearchset(w http.ResponseWriter, b fhir.Bundle, entries []entry) {
+	b.Entry = nil
+	out := bytes.NewBuffer(make([]byte, 0, 1024+len(entries)*1024))
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(b); err != nil {
+		outcome(w, http.StatusInternalServerError, "exception", err.Error())
+		return
+	}
+	if len(entries) > 0 {
+		// Reopen the object Encode closed ("}\n"): entry is its last member.
+		out.Truncate(out.Len() - 2)
+		out.WriteString(`,"entry":[`)
+		for i, e := range entries {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString(`{"fullUrl":`)
+			enc.Encode(e.fullURL)
+			out.Truncate(out.Len() - 1) // the newline Encode adds
+			out.WriteString(`,"resource":`)
+			out.Write(e.resource)
+			out.WriteString(`,"search":{"mode":"match"}}`)
+		}
+		out.WriteString("]}\n")
+	}
+	w.Header().Set("Content-Type", "application/fhir+json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(out.Bytes())
 }
 
 func withQuery(base string, q url.Values) string {
@@ -278,11 +331,11 @@ func decodeAfter(s string) (time.Time, string, string, error) {
 // (repeatable, with prefixes) and _id. Parameters it does not know are
 // ignored, as FHIR's lenient handling allows; patient and subject among
 // them, since a user's token sees only that user's resources.
-func searchFilter(typ string, q url.Values) (func(record, *user) bool, error) {
-	var tests []func(record, *user) bool
+func searchFilter(typ string, q url.Values) (func(*record, *user) bool, error) {
+	var tests []func(*record, *user) bool
 	for _, v := range q["code"] {
 		tokens := strings.Split(v, ",")
-		tests = append(tests, func(r record, _ *user) bool {
+		tests = append(tests, func(r *record, _ *user) bool {
 			for _, t := range tokens {
 				if matchToken(r.codes, t) {
 					return true
@@ -296,11 +349,11 @@ func searchFilter(typ string, q url.Values) (func(record, *user) bool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("_lastUpdated=%s: %w", v, err)
 		}
-		tests = append(tests, func(r record, _ *user) bool { return f(r.updated) })
+		tests = append(tests, func(r *record, _ *user) bool { return f(r.updated) })
 	}
 	if v := q.Get("_id"); v != "" {
 		ids := strings.Split(v, ",")
-		tests = append(tests, func(r record, _ *user) bool {
+		tests = append(tests, func(r *record, _ *user) bool {
 			for _, id := range ids {
 				if r.id == id {
 					return true
@@ -309,7 +362,7 @@ func searchFilter(typ string, q url.Values) (func(record, *user) bool, error) {
 			return false
 		})
 	}
-	return func(r record, u *user) bool {
+	return func(r *record, u *user) bool {
 		if r.typ != typ {
 			return false
 		}

@@ -23,6 +23,13 @@
 // bodies) can be injected at a seeded rate or one by one, and every
 // request is counted per endpoint.
 //
+// Options.Population creates seeded users at start (patient-0000, ...),
+// each connected to systems of its own with readings of its own;
+// ConnectPatient gives a user the application created the same. A
+// refresh token presented after its rotation is refused and recorded
+// (RefreshReuses), and DataUser names the account a FHIR read acts for,
+// so a wrapping handler can tell requests of one account apart.
+//
 // URLs the server emits (next links, the connect page's form) start with
 // Options.BaseURL, or, when that is empty, with the scheme and host of the
 // request and the path prefix a parent mux stripped (http.StripPrefix), so
@@ -100,6 +107,16 @@ type Options struct {
 	// BundleSystem (EpicTestSite when 0) in place of its synthetic data.
 	Bundle       *Bundle
 	BundleSystem int
+	// Population creates that many seeded users when the server starts,
+	// before any other: user i has oneup_user_id 251+i and app_user_id
+	// SeededAppUserID(i), and is connected to the systems Seeded(i)
+	// names, with readings of its own (see ConnectPatient). Everything
+	// about user i comes from Seed and i alone.
+	Population int
+	// HistoryDays, when positive, is how many days of history a
+	// connected system brings, in place of 90 for devices and 730 for
+	// health systems.
+	HistoryDays int
 }
 
 // Server is the simulated 1upHealth API. Safe for concurrent use.
@@ -123,6 +140,8 @@ type Server struct {
 	injected  []Fault
 	rng       *rand.Rand
 	synthMemo map[synthKey]synthEntry
+	rotated   map[string]rotation // refresh tokens rotated away
+	reuse     reuseLog
 }
 
 type user struct {
@@ -131,6 +150,10 @@ type user struct {
 	active    bool
 	created   time.Time
 	systems   map[int]time.Time // connected system id -> when
+	// variant is 1 + the seeded patient whose readings the user has (0:
+	// the readings every other user has, which depend only on the seed,
+	// the system and the day).
+	variant int
 }
 
 // patientID is the id of the user's Patient resource.
@@ -179,12 +202,32 @@ func New(opt Options) *Server {
 		faults:    opt.Faults,
 		rng:       rand.New(rand.NewPCG(opt.Seed, 0x1bca1)),
 		synthMemo: map[synthKey]synthEntry{},
+		rotated:   map[string]rotation{},
+		reuse:     newReuseLog(),
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// Seeded users joined and connected their systems before the server
+	// started: at midnight (the patients' zone) of the day it starts, so
+	// that two servers started on the same day serve the same resources,
+	// lastUpdated included, and the systems' data is there at once.
+	joined := dayStart(s.now().In(patientZone)).UTC()
+	for i := range max(opt.Population, 0) {
+		u := s.newUserLocked(SeededAppUserID(i))
+		u.created = joined
+		s.connectPatientLocked(u, i, joined)
+	}
 	s.routes()
 	return s
+}
+
+// newUserLocked creates a user; the caller holds s.mu (or is New).
+func (s *Server) newUserLocked(appUserID string) *user {
+	u := &user{id: s.nextUser, appUserID: appUserID, active: true, created: s.now(), systems: map[int]time.Time{}}
+	s.nextUser++
+	s.users[appUserID], s.byID[u.id] = u, u
+	return u
 }
 
 func (s *Server) routes() {
@@ -294,8 +337,12 @@ func (s *Server) ConnectSystem(appUserID string, systemID int) error {
 }
 
 func (s *Server) connectLocked(u *user, systemID int) {
+	s.connectAtLocked(u, systemID, s.now())
+}
+
+func (s *Server) connectAtLocked(u *user, systemID int, at time.Time) {
 	if _, ok := u.systems[systemID]; !ok {
-		u.systems[systemID] = s.now().UTC().Truncate(time.Millisecond)
+		u.systems[systemID] = at.UTC().Truncate(time.Millisecond)
 	}
 }
 

@@ -6,7 +6,9 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"vitals/fhir"
@@ -18,7 +20,20 @@ type record struct {
 	id      string
 	updated time.Time     // meta.lastUpdated, millisecond precision, UTC
 	codes   []fhir.Coding // what a code search matches (Observation.code, Condition.code)
-	body    func() ([]byte, error)
+	// A synthetic Observation is made again from its generator and day
+	// when its body is asked for; other records have a func.
+	gen  *generator
+	day  int32 // days after the generator's first day
+	item uint8 // which of the day's items made it
+	make func() ([]byte, error)
+}
+
+// body is the resource's JSON.
+func (r *record) body() ([]byte, error) {
+	if r.gen != nil {
+		return r.gen.body(r.day, r.item, r.id)
+	}
+	return r.make()
 }
 
 // patientZone is the synthetic patient's wall clock (US Eastern, standard time).
@@ -47,35 +62,68 @@ type synthEntry struct {
 	records []record
 }
 
+// traits are how a seeded patient's readings differ from the common
+// ones; the zero value changes nothing.
+type traits struct {
+	bp    float64 // mmHg added to systolic pressures (half of it to diastolic)
+	hr    float64 // beats a minute added to heart rates
+	kg    float64 // added to weights
+	steps float64 // factor on step counts (0 means 1)
+}
+
 // synthetic returns the records of a connected system for a user, every
 // one generated through today (the caller keeps those already visible).
-// The values depend only on the seed, the system and the day, so two runs
-// serve the same patient.
+// The values depend only on the seed, the system, the day and the user's
+// variant, so two runs serve the same patient.
+//
+// A record keeps what searches need (type, id, lastUpdated, codes) and
+// makes its body again when a page is written: a population of thousands
+// of users would otherwise hold every Observation in memory.
 func (s *Server) synthetic(u *user, sys System, connected time.Time) []record {
 	now := s.now().In(patientZone)
 	today := now.Format(time.DateOnly)
 	key := synthKey{u.id, sys.ID}
 	s.mu.Lock()
-	if e, ok := s.synthMemo[key]; ok && e.through == today {
-		s.mu.Unlock()
+	e, ok := s.synthMemo[key]
+	variant := u.variant
+	s.mu.Unlock()
+	if ok && e.through == today {
 		return e.records
 	}
-	s.mu.Unlock()
-	g := generator{
+	g := &generator{
 		seed:     s.opt.Seed,
-		user:     u,
+		user:     u.id,
+		variant:  variant,
 		sys:      sys,
 		arrives:  connected.Add(s.opt.DataDelay).UTC().Truncate(time.Millisecond),
 		patient:  "Patient/" + u.patientID(),
-		records:  nil,
 		lastDay:  dayStart(now),
 		firstDay: dayStart(connected.In(patientZone)),
+		history:  s.history(sys),
+		codes:    map[string][]fhir.Coding{},
+	}
+	if variant > 0 {
+		g.tr, _ = plan(s.opt.Seed, variant-1)
 	}
 	g.generate()
+	g.codes = nil // only generation interns codes; bodies are made from copies
 	s.mu.Lock()
-	s.synthMemo[key] = synthEntry{through: today, records: g.records}
+	if u.variant == variant { // not given another patient's readings meanwhile
+		s.synthMemo[key] = synthEntry{through: today, records: g.records}
+	}
 	s.mu.Unlock()
 	return g.records
+}
+
+// history is how many days back a system's data goes when it is connected.
+func (s *Server) history(sys System) int {
+	switch {
+	case s.opt.HistoryDays > 0:
+		return s.opt.HistoryDays
+	case sys.Kind == KindClinical:
+		return clinicalHistoryDays
+	}
+	return deviceHistoryDays
 }
 
 func dayStart(t time.Time) time.Time {
@@ -86,53 +134,112 @@ func dayStart(t time.Time) time.Time {
 // generator writes one system's synthetic resources.
 type generator struct {
 	seed     uint64
-	user     *user
+	user     int64
+	variant  int
+	tr       traits
 	sys      System
 	arrives  time.Time // when the vendor's pull made the history available
 	patient  string
 	firstDay time.Time // the day the system was connected
 	lastDay  time.Time // today
+	history  int       // days before firstDay
 	records  []record
+
+	dayIndex int32                    // the day being generated, from the first
+	codes    map[string][]fhir.Coding // one copy of each code list, shared by records
+	item     uint8                    // the item of the day being generated
+	// want, when set, asks for one resource again: generation stores no
+	// record, runs only item wantItem of the day, and puts the resource
+	// with this id in got.
+	want     string
+	wantItem uint8
+	got      *fhir.Observation
 }
 
 func (g *generator) generate() {
 	if g.sys.Status != statusWorking {
 		return // connects, but the vendor's pull never brings anything
 	}
-	history := deviceHistoryDays
-	if g.sys.Kind == KindClinical {
-		history = clinicalHistoryDays
-	}
-	for day := g.firstDay.AddDate(0, 0, -history); !day.After(g.lastDay); day = day.AddDate(0, 0, 1) {
-		switch g.sys.ID {
-		case Fitbit:
-			g.steps(day, "66334-4", "Steps", 7800)
-			g.restingHR(day, 64)
-		case Withings:
-			g.homeBP(day, "am", 7, 10, false)
-			g.homeBP(day, "pm", 21, 5, false)
-			g.scale(day)
-		case OmronConnect:
-			g.homeBP(day, "am", 6, 50, true)
-			g.homeBP(day, "pm", 20, 40, true)
-			g.steps(day, "41950-7", "Number of steps in 24 hour Measured", 6500)
-		case Garmin:
-			g.steps(day, "55423-8", "Number of steps in unspecified time Pedometer", 9100)
-			g.restingHR(day, 61)
-			g.spo2(day)
-		case Kinsa:
-			g.thermometer(day)
-		case EpicTestSite:
-			g.visit(day, 91, 17, false)
-		case CernerSandbox:
-			g.visit(day, 120, 44, true)
-		default:
-			g.visit(day, 180, g.sys.ID%180, false)
+	for i := 0; ; i++ {
+		day := g.start(i)
+		if day.After(g.lastDay) {
+			break
 		}
+		g.dayIndex = int32(i)
+		g.generateDay(day)
 	}
 	if g.sys.ID == EpicTestSite {
 		g.conditions()
 	}
+	// Kept for as long as the user is served: without the spare room
+	// appending left.
+	g.records = slices.Clone(g.records)
+}
+
+// start is the i-th day of the history.
+func (g *generator) start(i int) time.Time { return g.firstDay.AddDate(0, 0, i-g.history) }
+
+// generateDay writes one day's resources of the system: a few items
+// (a morning reading, a scale, ...), each drawing from a source of its own.
+func (g *generator) generateDay(day time.Time) {
+	switch g.sys.ID {
+	case Fitbit:
+		g.items(func() { g.steps(day, "66334-4", "Steps", 7800) }, func() { g.restingHR(day, 64) })
+	case Withings:
+		g.items(func() { g.homeBP(day, "am", 7, 10, false) }, func() { g.homeBP(day, "pm", 21, 5, false) }, func() { g.scale(day) })
+	case OmronConnect:
+		g.items(func() { g.homeBP(day, "am", 6, 50, true) }, func() { g.homeBP(day, "pm", 20, 40, true) },
+			func() { g.steps(day, "41950-7", "Number of steps in 24 hour Measured", 6500) })
+	case Garmin:
+		g.items(func() { g.steps(day, "55423-8", "Number of steps in unspecified time Pedometer", 9100) },
+			func() { g.restingHR(day, 61) }, func() { g.spo2(day) })
+	case Kinsa:
+		g.items(func() { g.thermometer(day) })
+	case EpicTestSite:
+		g.items(func() { g.visit(day, 91, 17, false) })
+	case CernerSandbox:
+		g.items(func() { g.visit(day, 120, 44, true) })
+	default:
+		g.items(func() { g.visit(day, 180, g.sys.ID%180, false) })
+	}
+}
+
+// items runs a day's items: all of them when the history is made, only
+// the one that made the resource asked for when its body is made again.
+func (g *generator) items(fns ...func()) {
+	for i, f := range fns {
+		if g.want != "" && i != int(g.wantItem) {
+			continue
+		}
+		g.item = uint8(i)
+		f()
+	}
+}
+
+// body makes the JSON of one Observation again, from its day: every item
+// draws from a source of its own (see rand), so the same day gives the
+// same values. Copies of the generator make bodies at once.
+func (g *generator) body(day int32, item uint8, id string) ([]byte, error) {
+	again := *g
+	again.records, again.codes, again.want, again.wantItem, again.got = nil, nil, id, item, nil
+	again.generateDay(g.start(int(day)))
+	if again.got == nil {
+		return nil, fmt.Errorf("oneupsim: %s is no longer made", id)
+	}
+	return json.Marshal(again.got)
+}
+
+// shared returns the one stored copy of a code list.
+func (g *generator) shared(codes []fhir.Coding) []fhir.Coding {
+	var k strings.Builder
+	for _, c := range codes {
+		k.WriteString(c.System + "|" + c.Code + "|" + c.Display + "\n")
+	}
+	if c, ok := g.codes[k.String()]; ok {
+		return c
+	}
+	g.codes[k.String()] = codes
+	return codes
 }
 
 // rand returns the random source of one item: the same seed, system, day
@@ -140,11 +247,14 @@ func (g *generator) generate() {
 func (g *generator) rand(day time.Time, slot string) *rand.Rand {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d/%s/%s", g.sys.ID, day.Format(time.DateOnly), slot)
+	if g.variant > 0 { // a seeded patient's own values
+		fmt.Fprintf(h, "/v%d", g.variant)
+	}
 	return rand.New(rand.NewPCG(g.seed, h.Sum64()))
 }
 
 func (g *generator) id(what string, day time.Time) string {
-	return fmt.Sprintf("u%d-%d-%s-%s", g.user.id, g.sys.ID, what, day.Format("20060102"))
+	return fmt.Sprintf("u%d-%d-%s-%s", g.user, g.sys.ID, what, day.Format("20060102"))
 }
 
 func (g *generator) meta(updated time.Time) *fhir.Meta {
@@ -169,13 +279,19 @@ func (g *generator) updated(t time.Time) time.Time {
 
 func (g *generator) add(o fhir.Observation, ended time.Time) {
 	up := g.updated(ended)
-	o.ResourceType = "Observation"
-	o.Meta = g.meta(up)
-	o.Status = "final"
-	o.Subject = &fhir.Reference{Reference: g.patient}
+	if g.want != "" {
+		if o.ID == g.want {
+			o.ResourceType = "Observation"
+			o.Meta = g.meta(up)
+			o.Status = "final"
+			o.Subject = &fhir.Reference{Reference: g.patient}
+			g.got = &o
+		}
+		return
+	}
 	g.records = append(g.records, record{
-		typ: "Observation", id: o.ID, updated: up, codes: o.Code.Coding,
-		body: func() ([]byte, error) { return json.Marshal(o) },
+		typ: "Observation", id: o.ID, updated: up, codes: g.shared(o.Code.Coding),
+		gen: g, day: g.dayIndex, item: g.item,
 	})
 }
 
@@ -198,6 +314,9 @@ func (g *generator) steps(day time.Time, code, display string, mean float64) {
 		mean *= 0.8
 	}
 	n := math.Max(300, math.Round(mean+r.NormFloat64()*2200))
+	if g.tr.steps > 0 {
+		n = math.Max(300, math.Round(n*g.tr.steps))
+	}
 	end := day.AddDate(0, 0, 1).Add(-time.Second)
 	g.add(fhir.Observation{
 		ID:              g.id("steps", day),
@@ -217,7 +336,7 @@ func (g *generator) restingHR(day time.Time, mean float64) {
 		Category:          category("vital-signs", "Vital Signs"),
 		Code:              fhir.CodeableConcept{Coding: []fhir.Coding{{System: loinc, Code: "8867-4", Display: "Heart rate"}}, Text: "Resting heart rate"},
 		EffectiveDateTime: fhirDateTime(at),
-		ValueQuantity:     qty(math.Round(mean+r.NormFloat64()*3), "beats/minute", "/min"),
+		ValueQuantity:     qty(math.Round(mean+r.NormFloat64()*3+g.tr.hr), "beats/minute", "/min"),
 		Device:            &fhir.Reference{Display: g.sys.Name},
 	}, at)
 }
@@ -237,12 +356,12 @@ func (g *generator) homeBP(day time.Time, slot string, hour, skipPct int, pair b
 	}
 	// A slow drift with the seasons, and now and then a high day.
 	dayN := float64(day.Unix() / 86400)
-	sys := 129 + morning + 4*math.Sin(dayN/29) + r.NormFloat64()*6
-	dia := 82 + morning/2 + r.NormFloat64()*4
+	sys := 129 + morning + 4*math.Sin(dayN/29) + r.NormFloat64()*6 + g.tr.bp
+	dia := 82 + morning/2 + r.NormFloat64()*4 + g.tr.bp/2
 	if r.IntN(100) < 3 {
 		sys, dia = sys+28, dia+14
 	}
-	pulse := 71 + r.NormFloat64()*5
+	pulse := 71 + r.NormFloat64()*5 + g.tr.hr
 	n := 1
 	if pair {
 		n = 2
@@ -288,7 +407,7 @@ func (g *generator) homeBP(day time.Time, slot string, hour, skipPct int, pair b
 // weightOn is the patient's weight on a day: a slow loss over the years.
 func (g *generator) weightOn(day time.Time, r *rand.Rand) float64 {
 	years := float64(day.Unix()-1704067200) / (365.25 * 86400) // since 2024-01-01
-	return 86 - 1.5*years + r.NormFloat64()*0.4
+	return 86 - 1.5*years + r.NormFloat64()*0.4 + g.tr.kg
 }
 
 const heightM = 1.76
@@ -368,8 +487,8 @@ func (g *generator) visit(day time.Time, period, phase int, older bool) {
 		Code:              fhir.CodeableConcept{Coding: []fhir.Coding{panel}, Text: "Blood pressure"},
 		EffectiveDateTime: fhirDateTime(at),
 		Component: []fhir.Component{
-			{Code: fhir.CodeableConcept{Coding: []fhir.Coding{{System: loinc, Code: "8480-6", Display: "Systolic blood pressure"}}}, ValueQuantity: qty(math.Round(137+r.NormFloat64()*7), "mmHg", "mm[Hg]")},
-			{Code: fhir.CodeableConcept{Coding: []fhir.Coding{{System: loinc, Code: "8462-4", Display: "Diastolic blood pressure"}}}, ValueQuantity: qty(math.Round(87+r.NormFloat64()*4), "mmHg", "mm[Hg]")},
+			{Code: fhir.CodeableConcept{Coding: []fhir.Coding{{System: loinc, Code: "8480-6", Display: "Systolic blood pressure"}}}, ValueQuantity: qty(math.Round(137+r.NormFloat64()*7+g.tr.bp), "mmHg", "mm[Hg]")},
+			{Code: fhir.CodeableConcept{Coding: []fhir.Coding{{System: loinc, Code: "8462-4", Display: "Diastolic blood pressure"}}}, ValueQuantity: qty(math.Round(87+r.NormFloat64()*4+g.tr.bp/2), "mmHg", "mm[Hg]")},
 		},
 	}, at)
 	g.add(fhir.Observation{
@@ -377,7 +496,7 @@ func (g *generator) visit(day time.Time, period, phase int, older bool) {
 		Category:          category("vital-signs", "Vital Signs"),
 		Code:              fhir.CodeableConcept{Coding: []fhir.Coding{{System: loinc, Code: "8867-4", Display: "Heart rate"}}},
 		EffectiveDateTime: fhirDateTime(at),
-		ValueQuantity:     qty(math.Round(74+r.NormFloat64()*5), "beats/minute", "/min"),
+		ValueQuantity:     qty(math.Round(74+r.NormFloat64()*5+g.tr.hr), "beats/minute", "/min"),
 	}, at)
 	kg := g.weightOn(day, r)
 	weight := qty(round(kg, 1), "kg", "kg")
@@ -429,7 +548,7 @@ func (g *generator) conditions() {
 		c.Meta = g.meta(up)
 		g.records = append(g.records, record{
 			typ: "Condition", id: c.ID, updated: up, codes: c.Code.Coding,
-			body: func() ([]byte, error) { return json.Marshal(c) },
+			make: func() ([]byte, error) { return json.Marshal(c) },
 		})
 	}
 	add("afib", "49436004", "Atrial fibrillation", g.firstDay.AddDate(0, -14, 0).Add(11*time.Hour))
@@ -448,5 +567,5 @@ func (s *Server) patientRecord(u *user) record {
 		"birthDate":    "1958-04-12",
 		"identifier":   []fhir.Identifier{{System: "https://api.1up.health/user", Value: strconv.FormatInt(u.id, 10)}},
 	}
-	return record{typ: "Patient", id: u.patientID(), updated: up, body: func() ([]byte, error) { return json.Marshal(p) }}
+	return record{typ: "Patient", id: u.patientID(), updated: up, make: func() ([]byte, error) { return json.Marshal(p) }}
 }

@@ -2,6 +2,7 @@ package oneupsim
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -45,10 +46,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		rt := p.Get("refresh_token")
 		id, ok := s.refresh[rt]
 		if !ok || rt == "" {
+			if rot, was := s.rotated[rt]; was && rt != "" {
+				s.reuse.add(RefreshReuse{User: strconv.FormatInt(rot.user, 10), At: now, RotatedAt: rot.at, Refused: true, Remote: r.RemoteAddr})
+			}
 			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_grant", "refresh token is invalid or was already used"})
 			return
 		}
 		delete(s.refresh, rt)
+		// Kept to tell a rotated token presented again from a token the
+		// server never issued.
+		s.rotated[rt] = rotation{user: id, at: now}
 		uid = id
 	case "":
 		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "grant_type is required"})

@@ -142,9 +142,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, failure{Error: "this user already exists"})
 		return
 	}
-	u := &user{id: s.nextUser, appUserID: appID, active: true, created: s.now(), systems: map[int]time.Time{}}
-	s.nextUser++
-	s.users[appID], s.byID[u.id] = u, u
+	u := s.newUserLocked(appID)
 	writeJSON(w, http.StatusOK, userJSON{Success: true, Code: s.issueCodeLocked(u), OneUpUserID: u.id, AppUserID: appID, Active: true})
 }
 
@@ -181,12 +179,24 @@ func (s *Server) lookupUser(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	out := listJSON{Success: true, Entry: []userJSON{}}
 	appID, oneupID := p.Get("app_user_id"), p.Get("oneup_user_id")
-	for id := int64(251); id < s.nextUser; id++ {
-		u := s.byID[id]
-		if (appID != "" && u.appUserID != appID) || (oneupID != "" && strconv.FormatInt(u.id, 10) != oneupID) {
-			continue
+	add := func(u *user) {
+		if u != nil && (appID == "" || u.appUserID == appID) && (oneupID == "" || strconv.FormatInt(u.id, 10) == oneupID) {
+			out.Entry = append(out.Entry, userJSON{OneUpUserID: u.id, AppUserID: u.appUserID, Active: u.active})
 		}
-		out.Entry = append(out.Entry, userJSON{OneUpUserID: u.id, AppUserID: u.appUserID, Active: u.active})
+	}
+	// A lookup by id goes straight to the user: only a list of every
+	// user costs as many steps as there are users.
+	switch {
+	case appID != "":
+		add(s.users[appID])
+	case oneupID != "":
+		if id, err := strconv.ParseInt(oneupID, 10, 64); err == nil {
+			add(s.byID[id])
+		}
+	default:
+		for id := int64(251); id < s.nextUser; id++ {
+			add(s.byID[id])
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
