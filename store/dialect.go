@@ -33,6 +33,9 @@ type dialect interface {
 	// measurements and then links to them, which two concurrent writers
 	// of one profile must not interleave.
 	lockProfile(ctx context.Context, tx *txn, profileID int64) error
+	// advisoryLock holds a lock named by key across every process of the
+	// database until unlock is called (LockRefresh).
+	advisoryLock(ctx context.Context, h handle, key int64) (unlock func(), err error)
 	// insertNew inserts rows of one table that may already be there
 	// (ON CONFLICT DO NOTHING) and returns the ids of the rows it added,
 	// by their index in rows; see bulkInsert.

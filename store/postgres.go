@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -86,6 +87,31 @@ func (postgresDialect) lockProfile(ctx context.Context, tx *txn, profileID int64
 		return fmt.Errorf("lock profile %d: %w", profileID, err)
 	}
 	return nil
+}
+
+// advisoryLock takes a session lock on a connection of its own, held out
+// of the pool until unlock. If unlocking fails the connection is closed
+// rather than returned with the lock still held: the lock ends with its
+// session.
+func (postgresDialect) advisoryLock(ctx context.Context, h handle, key int64) (func(), error) {
+	conn, err := h.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		// Not the caller's context: the lock must go even when it is done.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }
 
 // insertNew sends the rows as one array per column and inserts them with

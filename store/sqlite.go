@@ -52,6 +52,12 @@ func (sqliteDialect) uniqueViolation(err error) bool {
 // (immediate transactions, one write connection).
 func (sqliteDialect) lockProfile(context.Context, *txn, int64) error { return nil }
 
+// SQLite has no lock that outlives a statement but the write lock,
+// which must not be held across a network call: see LockRefresh.
+func (sqliteDialect) advisoryLock(context.Context, handle, int64) (func(), error) {
+	return func() {}, nil
+}
+
 // insertNew runs the one-row INSERT per row: in process, a prepared
 // statement costs no round trip, and LastInsertId needs no RETURNING.
 func (sqliteDialect) insertNew(_ context.Context, x *idTx, ins bulkInsert, rows [][]any) (map[int]int64, error) {

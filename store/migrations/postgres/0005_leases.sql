@@ -6,6 +6,7 @@ CREATE TABLE leases (
     holder      TEXT COLLATE "C" NOT NULL DEFAULT '',
     expires_at  BIGINT NOT NULL DEFAULT 0,
     acquired_at BIGINT NOT NULL DEFAULT 0,
+    taken_from  TEXT COLLATE "C" NOT NULL DEFAULT '',
     takeovers   BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX leases_holder ON leases (holder);

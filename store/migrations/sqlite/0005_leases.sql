@@ -9,6 +9,7 @@ CREATE TABLE leases (
     holder      TEXT NOT NULL DEFAULT '',    -- the hub holding it; '' when released
     expires_at  INTEGER NOT NULL DEFAULT 0,  -- Unix milliseconds
     acquired_at INTEGER NOT NULL DEFAULT 0,  -- Unix milliseconds: when the holder took it
+    taken_from  TEXT NOT NULL DEFAULT '',    -- the hub whose run-out lease the holder took over; '' otherwise
     takeovers   INTEGER NOT NULL DEFAULT 0   -- times a hub took it from another whose lease had run out
 ) STRICT;
 CREATE INDEX leases_holder ON leases (holder);
