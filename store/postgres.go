@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,8 +117,7 @@ func (postgresDialect) advisoryLock(ctx context.Context, h handle, key int64) (f
 
 // insertNew sends the rows as one array per column and inserts them with
 // one statement: a round trip per row would cost more than the insert.
-// The rows' keys are distinct (bulkInsert), so the ids come back matched
-// by key.
+// The rows' keys are distinct, so the ids come back matched by key.
 func (postgresDialect) insertNew(ctx context.Context, x *idTx, ins bulkInsert, rows [][]any) (map[int]int64, error) {
 	ids := make(map[int]int64, len(rows))
 	if len(rows) == 1 {
@@ -138,7 +138,7 @@ func (postgresDialect) insertNew(ctx context.Context, x *idTx, ins bulkInsert, r
 	}
 	at := make(map[string]int, len(rows))
 	for i, r := range rows {
-		at[rowKey(r[ins.scopeCol].(string), r[ins.providerCol].(string))] = i
+		at[variantKey(r[ins.scopeCol].(string), r[ins.providerCol].(string), toInt64(r[ins.variantCol]))] = i
 	}
 	res, err := x.tx.QueryContext(ctx, ins.unnest, cols...)
 	if err != nil {
@@ -146,17 +146,31 @@ func (postgresDialect) insertNew(ctx context.Context, x *idTx, ins bulkInsert, r
 	}
 	defer res.Close()
 	for res.Next() {
-		var id int64
+		var id, variant int64
 		var scope, providerID string
-		if err := res.Scan(&id, &scope, &providerID); err != nil {
+		if err := res.Scan(&id, &scope, &providerID, &variant); err != nil {
 			return nil, err
 		}
-		ids[at[rowKey(scope, providerID)]] = id
+		ids[at[variantKey(scope, providerID, variant)]] = id
 	}
 	return ids, res.Err()
 }
 
 func rowKey(scope, providerID string) string { return scope + "\x00" + providerID }
+
+func variantKey(scope, providerID string, variant int64) string {
+	return rowKey(scope, providerID) + "\x00" + strconv.FormatInt(variant, 10)
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int:
+		return int64(x)
+	}
+	return 0
+}
 
 // pgArray collects column c of rows as a typed slice pgx encodes as an
 // array; nil elements are NULLs.

@@ -147,6 +147,7 @@ type bulkInsert struct {
 	cols                  []string
 	pgTypes               []string // each column's PostgreSQL type, for arrays of it
 	scopeCol, providerCol int      // where id_scope and provider_id are in cols
+	variantCol            int      // and variant
 	single                string   // one row, with ? placeholders
 	unnest                string   // PostgreSQL: the rows as one array per column
 }
@@ -195,6 +196,8 @@ func upsertStatements(t table) upsertSQL {
 			ins.scopeCol = i
 		case "provider_id":
 			ins.providerCol = i
+		case "variant":
+			ins.variantCol = i
 		}
 		switch c {
 		case "account_id", "provider_id", "id_scope", "variant", "import_id":
@@ -204,7 +207,7 @@ func upsertStatements(t table) upsertSQL {
 	}
 	const conflict = ` ON CONFLICT (account_id, id_scope, provider_id, variant) DO NOTHING`
 	ins.single = fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`+conflict, t.name, strings.Join(cols, ", "), placeholders(len(cols)))
-	ins.unnest = fmt.Sprintf(`INSERT INTO %s (%s) SELECT * FROM unnest(%s)`+conflict+` RETURNING id, id_scope, provider_id`,
+	ins.unnest = fmt.Sprintf(`INSERT INTO %s (%s) SELECT * FROM unnest(%s)`+conflict+` RETURNING id, id_scope, provider_id, variant`,
 		t.name, strings.Join(cols, ", "), strings.Join(arrays, ", "))
 	set := strings.Join(sets, ", ") + ", filled = 0"
 	return upsertSQL{
