@@ -98,30 +98,53 @@ func EnvSealKey() (k *seal.Keyring, ok bool, err error) {
 }
 
 func (a *App) storeOptions(readOnly bool) store.Options {
-	return store.Options{Keyring: a.Config.Keyring, ReadOnly: readOnly, SealKey: a.sealKey}
+	return store.Options{Keyring: a.Config.Keyring, ReadOnly: readOnly, SealKey: a.sealKeyFor(a.DatabasePath(), "")}
 }
 
-// sealKey gives the store the token key: VITALS_SECRET_KEY when it is
-// set; else the key file, created with the first token a SQLite file
-// keeps (and said on stderr), only read otherwise. A clinic's database is
-// shared by hubs on several machines, which must all hold the same key:
-// no hub makes one of its own (docs/clinic.md says how to make it).
-func (a *App) sealKey(create bool) (*seal.Keyring, error) {
-	if k, ok, err := EnvSealKey(); ok {
-		return k, err
-	}
-	if !create || store.IsPostgres(a.DatabasePath()) {
-		k, err := seal.Load(a.SealKeyPath())
-		if errors.Is(err, fs.ErrNotExist) && store.IsPostgres(a.DatabasePath()) {
-			return nil, fmt.Errorf("%w: a clinic's hubs share one token key: make one with `vitals db key`, and give it to every hub in %s or as %s", err, a.SealKeyPath(), EnvSecretKey)
+// sealKeyFor gives the store of the database at location its token key:
+// from keyFile when it is not ""; else VITALS_SECRET_KEY when it is set;
+// else the key file beside the configuration, created with the first
+// token a SQLite file keeps (and said on stderr), only read otherwise. A
+// clinic's database is shared by hubs on several machines, which must
+// all hold the same key: no hub makes one of its own (docs/clinic.md
+// says how to make it).
+func (a *App) sealKeyFor(location, keyFile string) func(create bool) (*seal.Keyring, error) {
+	shared := store.IsPostgres(location)
+	return func(create bool) (*seal.Keyring, error) {
+		if keyFile != "" {
+			if create && !shared {
+				k, _, err := seal.LoadOrCreate(keyFile)
+				return k, err
+			}
+			return seal.Load(keyFile)
+		}
+		if k, ok, err := EnvSealKey(); ok {
+			return k, err
+		}
+		if !create || shared {
+			k, err := seal.Load(a.SealKeyPath())
+			if errors.Is(err, fs.ErrNotExist) && shared {
+				return nil, fmt.Errorf("%w: a clinic's hubs share one token key: make one with `vitals db key`, and give it to every hub in %s or as %s", err, a.SealKeyPath(), EnvSecretKey)
+			}
+			return k, err
+		}
+		k, created, err := a.EnsureSealKey()
+		if created && a.Notes != nil {
+			fmt.Fprintf(a.Notes, "vitals: tokens kept in the database are encrypted with a new key in %s (readable by you only): keep it private, and with your database backups\n", a.SealKeyPath())
 		}
 		return k, err
 	}
-	k, created, err := a.EnsureSealKey()
-	if created && a.Notes != nil {
-		fmt.Fprintf(a.Notes, "vitals: tokens kept in the database are encrypted with a new key in %s (readable by you only): keep it private, and with your database backups\n", a.SealKeyPath())
+}
+
+// OpenAt opens the database at location, not the one the flags name, for
+// a command that works on two (vitals db copy); its token key is in
+// keyFile when that is not "" (see sealKeyFor). A SQLite file is created
+// when it does not exist.
+func (a *App) OpenAt(ctx context.Context, location, keyFile string) (*store.DB, error) {
+	if err := notAFolder(location); err != nil {
+		return nil, err
 	}
-	return k, err
+	return store.Open(ctx, location, store.Options{Keyring: a.Config.Keyring, SealKey: a.sealKeyFor(location, keyFile)})
 }
 
 // OpenDB opens the database the flags name, creating it if needed, for a

@@ -7,10 +7,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"vitals/store"
 )
@@ -120,4 +123,53 @@ func Diff(got, want string) string {
 		}
 	}
 	return fmt.Sprintf("%d lines against %d", len(gl), len(wl))
+}
+
+// ClinicianURL makes a login role for one test, lets it read the
+// PostgreSQL database at hubURL as a clinician (store.DB.GrantClinician,
+// through hub), and returns the URL it connects with. The role is dropped
+// when the test ends; the test is skipped when the test server's role may
+// not create roles.
+func ClinicianURL(tb testing.TB, hub *store.DB, hubURL string) string {
+	tb.Helper()
+	ctx := context.Background()
+	b := make([]byte, 10)
+	rand.Read(b)
+	role, password := "vt_clin_"+hex.EncodeToString(b[:4]), hex.EncodeToString(b[4:])
+	conn, err := pgx.Connect(ctx, hubURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE ROLE "+role+" LOGIN PASSWORD '"+password+"'"); err != nil {
+		tb.Skipf("the test server's role may not create roles (%v): grant it CREATEROLE to test the clinician's role", err)
+	}
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, hubURL)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		s := pgx.Identifier{schema}.Sanitize()
+		for _, q := range []string{"REVOKE ALL ON ALL TABLES IN SCHEMA " + s + " FROM " + role, "REVOKE ALL ON SCHEMA " + s + " FROM " + role, "DROP ROLE " + role} {
+			if _, err := conn.Exec(ctx, q); err != nil {
+				tb.Errorf("%s: %v", q, err)
+			}
+		}
+	})
+	if err := hub.GrantClinician(ctx, role); err != nil {
+		tb.Fatal(err)
+	}
+	u, err := url.Parse(hubURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.User = url.UserPassword(role, password)
+	return u.String()
 }
