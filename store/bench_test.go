@@ -209,31 +209,35 @@ func BenchmarkBaselineCopy(b *testing.B) {
 // BenchmarkAggregateTenYears is one daily aggregate over ten years of
 // twice-daily readings: what a chart of "all" asks for.
 func BenchmarkAggregateTenYears(b *testing.B) {
-	db, p, a := benchDB(b, "sqlite")
-	rs := benchBatch(4 * 3650)
-	if _, err := db.Upsert(context.Background(), p.ID, a.ID, health.Batch{BloodPressure: rs}); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		got, err := db.Aggregate(context.Background(), Filter{ProfileID: p.ID}, Day, Systolic, Diastolic, BPPulse)
-		if err != nil || len(got) != 3650 {
-			b.Fatalf("%d days, %v", len(got), err)
+	eachBenchBackend(b, func(b *testing.B, backend string) {
+		db, p, a := benchDB(b, backend)
+		rs := benchBatch(4 * 3650)
+		if _, err := db.Upsert(context.Background(), p.ID, a.ID, health.Batch{BloodPressure: rs}); err != nil {
+			b.Fatal(err)
 		}
-	}
+		for b.Loop() {
+			got, err := db.Aggregate(context.Background(), Filter{ProfileID: p.ID}, Day, Systolic, Diastolic, BPPulse)
+			if err != nil || len(got) != 3650 {
+				b.Fatalf("%d days, %v", len(got), err)
+			}
+		}
+	})
 }
 
 // BenchmarkRangeMonth reads one month out of ten years.
 func BenchmarkRangeMonth(b *testing.B) {
-	db, p, a := benchDB(b, "sqlite")
-	rs := benchBatch(4 * 3650)
-	if _, err := db.Upsert(context.Background(), p.ID, a.ID, health.Batch{BloodPressure: rs}); err != nil {
-		b.Fatal(err)
-	}
-	from := time.Date(2020, 6, 1, 0, 0, 0, 0, time.UTC)
-	for b.Loop() {
-		got, err := db.BloodPressures(context.Background(), Filter{ProfileID: p.ID, From: from, To: from.AddDate(0, 1, 0)})
-		if err != nil || len(got) != 120 {
-			b.Fatalf("%d readings, %v", len(got), err)
+	eachBenchBackend(b, func(b *testing.B, backend string) {
+		db, p, a := benchDB(b, backend)
+		rs := benchBatch(4 * 3650)
+		if _, err := db.Upsert(context.Background(), p.ID, a.ID, health.Batch{BloodPressure: rs}); err != nil {
+			b.Fatal(err)
 		}
-	}
+		from := time.Date(2020, 6, 1, 0, 0, 0, 0, time.UTC)
+		for b.Loop() {
+			got, err := db.BloodPressures(context.Background(), Filter{ProfileID: p.ID, From: from, To: from.AddDate(0, 1, 0)})
+			if err != nil || len(got) != 120 {
+				b.Fatalf("%d readings, %v", len(got), err)
+			}
+		}
+	})
 }

@@ -61,6 +61,20 @@ func (h handle) QueryRowContext(ctx context.Context, q string, args ...any) *sql
 	return h.DB.QueryRowContext(ctx, h.d.rebind(q), args...)
 }
 
+// QueryRow, Query and Exec are the context-free forms, rebound too, so
+// that no statement reaches the driver with the wrong placeholders.
+func (h handle) QueryRow(q string, args ...any) *sql.Row {
+	return h.QueryRowContext(context.Background(), q, args...)
+}
+
+func (h handle) Query(q string, args ...any) (*sql.Rows, error) {
+	return h.QueryContext(context.Background(), q, args...)
+}
+
+func (h handle) Exec(q string, args ...any) (sql.Result, error) {
+	return h.ExecContext(context.Background(), q, args...)
+}
+
 // BeginTx starts a transaction whose statements are rebound too.
 func (h handle) BeginTx(ctx context.Context, opts *sql.TxOptions) (*txn, error) {
 	tx, err := h.DB.BeginTx(ctx, opts)

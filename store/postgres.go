@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -156,22 +154,6 @@ func (postgresDialect) insertNew(ctx context.Context, x *idTx, ins bulkInsert, r
 	return ids, res.Err()
 }
 
-func rowKey(scope, providerID string) string { return scope + "\x00" + providerID }
-
-func variantKey(scope, providerID string, variant int64) string {
-	return rowKey(scope, providerID) + "\x00" + strconv.FormatInt(variant, 10)
-}
-
-func toInt64(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int:
-		return int64(x)
-	}
-	return 0
-}
-
 // pgArray collects column c of rows as a typed slice pgx encodes as an
 // array; nil elements are NULLs.
 func pgArray(typ string, rows [][]any, c int) any {
@@ -317,22 +299,22 @@ func SchemaURL(location, schema string) (string, error) {
 // CreateSchema creates a schema in the PostgreSQL database at location
 // (it must not exist yet); DropSchema removes one and everything in it.
 func CreateSchema(ctx context.Context, location, schema string) error {
-	return schemaDDL(ctx, location, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
+	return schemaDDL(ctx, location, "create schema "+schema, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize())
 }
 
 // DropSchema removes a schema CreateSchema made, with all it holds.
 func DropSchema(ctx context.Context, location, schema string) error {
-	return schemaDDL(ctx, location, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+	return schemaDDL(ctx, location, "drop schema "+schema, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
 }
 
-func schemaDDL(ctx context.Context, location, stmt string) error {
+func schemaDDL(ctx context.Context, location, what, stmt string) error {
 	conn, err := pgx.Connect(ctx, location)
 	if err != nil {
-		return fmt.Errorf("store: connect to %s: %w", redactURL(location), err)
+		return fmt.Errorf("store: %s: connect to %s: %w", what, redactURL(location), err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, stmt); err != nil {
-		return fmt.Errorf("store: %s: %w", strings.SplitN(stmt, " ", 3)[0:2], err)
+		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -430,4 +431,56 @@ func TestOpenRefusesAnotherFile(t *testing.T) {
 	if data, _ := os.ReadFile(path); !strings.HasPrefix(string(data), "shopping list") {
 		t.Error("the file was changed")
 	}
+}
+
+// Buckets are the reading's own wall-clock day (and the Monday starting
+// its week), computed by arithmetic both backends do alike: before 1970,
+// across midnight in zones far from UTC, and on either side of a week.
+func TestAggregateBucketsFollowTheWallClock(t *testing.T) {
+	cases := []struct {
+		utc    string // the instant
+		offset int    // seconds east of UTC
+		day    string // its wall-clock date
+		week   string // the Monday of its week
+	}{
+		{"1969-12-31T23:30:00Z", 0, "1969-12-31", "1969-12-29"},
+		{"1970-01-01T03:00:00Z", -5 * 3600, "1969-12-31", "1969-12-29"},
+		{"1960-02-29T12:00:00Z", 0, "1960-02-29", "1960-02-29"},
+		{"2026-03-01T10:30:00Z", 14 * 3600, "2026-03-02", "2026-03-02"},  // Sunday in UTC, Monday on Kiritimati
+		{"2026-03-02T09:00:00Z", -10 * 3600, "2026-03-01", "2026-02-23"}, // Monday in UTC, Sunday in Honolulu
+		{"2026-03-08T23:59:59Z", 0, "2026-03-08", "2026-03-02"},
+		{"2026-03-09T00:00:00Z", 0, "2026-03-09", "2026-03-09"},
+	}
+	eachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		db := openTest(t, backend)
+		for i, c := range cases {
+			at, err := time.Parse(time.RFC3339, c.utc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := db.AddProfile(ctx, fmt.Sprintf("p-%d", i), "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := db.LocalAccount(ctx, p.ID, ProviderFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := bp("1", at, 120, 80)
+			r.Offset = c.offset
+			if _, err := db.Upsert(ctx, p.ID, a.ID, health.Batch{BloodPressure: []health.BloodPressure{r}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, by := range []struct {
+				period Period
+				want   string
+			}{{Day, c.day}, {Week, c.week}} {
+				got, err := db.Aggregate(ctx, Filter{ProfileID: p.ID}, by.period, Systolic)
+				if err != nil || len(got) != 1 || got[0].Start.String() != by.want {
+					t.Errorf("%s at %+d s, period %d: buckets %+v, %v; want one starting %s", c.utc, c.offset, by.period, got, err, by.want)
+				}
+			}
+		}
+	})
 }

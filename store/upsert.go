@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"vitals/health"
@@ -490,6 +491,24 @@ func (u *upserter) stored(t table, lo, hi int64) (map[string]bool, error) {
 		same[storedKey(scope, id, digest)] = true
 	}
 	return same, res.Err()
+}
+
+// rowKey is a row's key within its account, variantKey with its variant:
+// what bulk inserts match their returned ids by.
+func rowKey(scope, providerID string) string { return scope + "\x00" + providerID }
+
+func variantKey(scope, providerID string, variant int64) string {
+	return rowKey(scope, providerID) + "\x00" + strconv.FormatInt(variant, 10)
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int:
+		return int64(x)
+	}
+	return 0
 }
 
 func storedKey(scope, providerID string, digest int64) string {
