@@ -9,6 +9,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode"
 
 	"vitals/config"
 	"vitals/link"
@@ -31,7 +34,10 @@ import (
 
 // App holds what the global flags and the configuration say.
 type App struct {
-	DBPath     string // --db; "" for the default under the XDG data folder
+	// DBPath is --db (or VITALS_DB): a SQLite file's path or file: URL,
+	// or a clinic's postgres:// URL; "" for the default file under the
+	// XDG data folder.
+	DBPath     string
 	Profile    string // --profile
 	ConfigPath string // --config; "" for the default
 	Config     config.Config
@@ -43,7 +49,9 @@ type App struct {
 	Instrument func(http.RoundTripper) http.RoundTripper
 }
 
-// DatabasePath is the database file the flags name.
+// DatabasePath is the database the flags name: a file's path, or a
+// PostgreSQL URL (which may carry a password: never print it; print
+// store.DB.Path, which hides it).
 func (a *App) DatabasePath() string {
 	if a.DBPath == "" {
 		return config.DefaultDBPath()
@@ -63,25 +71,83 @@ func (a *App) SealKeyPath() string {
 
 // EnsureSealKey loads the token key, creating it when there is none;
 // created reports that it did, so the person can be told where it is.
+// VITALS_SECRET_KEY, when set, is the key and nothing is created.
 func (a *App) EnsureSealKey() (k *seal.Keyring, created bool, err error) {
+	if k, ok, err := EnvSealKey(); ok {
+		return k, false, err
+	}
 	return seal.LoadOrCreate(a.SealKeyPath())
 }
 
-func (a *App) storeOptions(readOnly bool) store.Options {
-	return store.Options{Keyring: a.Config.Keyring, ReadOnly: readOnly, SealKey: a.sealKey}
+// EnvSecretKey names the variable that gives the token key itself, as
+// the key file holds it (base64 keys, the sealing key first), one key a
+// line or separated by commas or spaces: how a clinic's hubs, containers
+// or services are given one key without a file. It wins over the file.
+const EnvSecretKey = config.EnvSecretKey
+
+// EnvSealKey reads the token key from VITALS_SECRET_KEY; ok is false when
+// the variable is not set.
+func EnvSealKey() (k *seal.Keyring, ok bool, err error) {
+	v, ok := os.LookupEnv(EnvSecretKey)
+	if !ok || strings.TrimSpace(v) == "" {
+		return nil, false, nil
+	}
+	text := strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }), "\n")
+	k, err = seal.Parse([]byte(text))
+	if err != nil {
+		return nil, true, fmt.Errorf("%s: %w", EnvSecretKey, err)
+	}
+	return k, true, nil
 }
 
-// sealKey gives the store the token key: created with the first token
-// the database keeps (and said on stderr), only read otherwise.
-func (a *App) sealKey(create bool) (*seal.Keyring, error) {
-	if !create {
-		return seal.Load(a.SealKeyPath())
+func (a *App) storeOptions(readOnly bool) store.Options {
+	return store.Options{Keyring: a.Config.Keyring, ReadOnly: readOnly, SealKey: a.sealKeyFor(a.DatabasePath(), "")}
+}
+
+// sealKeyFor gives the store of the database at location its token key:
+// from keyFile when it is not ""; else VITALS_SECRET_KEY when it is set;
+// else the key file beside the configuration, created with the first
+// token a SQLite file keeps (and said on stderr), only read otherwise. A
+// clinic's database is shared by hubs on several machines, which must
+// all hold the same key: no hub makes one of its own (docs/clinic.md
+// says how to make it).
+func (a *App) sealKeyFor(location, keyFile string) func(create bool) (*seal.Keyring, error) {
+	shared := store.IsPostgres(location)
+	return func(create bool) (*seal.Keyring, error) {
+		if keyFile != "" {
+			if create && !shared {
+				k, _, err := seal.LoadOrCreate(keyFile)
+				return k, err
+			}
+			return seal.Load(keyFile)
+		}
+		if k, ok, err := EnvSealKey(); ok {
+			return k, err
+		}
+		if !create || shared {
+			k, err := seal.Load(a.SealKeyPath())
+			if errors.Is(err, fs.ErrNotExist) && shared {
+				return nil, fmt.Errorf("%w: a clinic's hubs share one token key: make one with `vitals db key`, and give it to every hub in %s or as %s", err, a.SealKeyPath(), EnvSecretKey)
+			}
+			return k, err
+		}
+		k, created, err := a.EnsureSealKey()
+		if created && a.Notes != nil {
+			fmt.Fprintf(a.Notes, "vitals: tokens kept in the database are encrypted with a new key in %s (readable by you only): keep it private, and with your database backups\n", a.SealKeyPath())
+		}
+		return k, err
 	}
-	k, created, err := a.EnsureSealKey()
-	if created && a.Notes != nil {
-		fmt.Fprintf(a.Notes, "vitals: tokens kept in the database are encrypted with a new key in %s (readable by you only): keep it private, and with your database backups\n", a.SealKeyPath())
+}
+
+// OpenAt opens the database at location, not the one the flags name, for
+// a command that works on two (vitals db copy); its token key is in
+// keyFile when that is not "" (see sealKeyFor). A SQLite file is created
+// when it does not exist.
+func (a *App) OpenAt(ctx context.Context, location, keyFile string) (*store.DB, error) {
+	if err := notAFolder(location); err != nil {
+		return nil, err
 	}
-	return k, err
+	return store.Open(ctx, location, store.Options{Keyring: a.Config.Keyring, SealKey: a.sealKeyFor(location, keyFile)})
 }
 
 // OpenDB opens the database the flags name, creating it if needed, for a
@@ -94,14 +160,29 @@ func (a *App) OpenDB(ctx context.Context) (*store.DB, error) {
 	if errors.Is(err, fs.ErrPermission) {
 		return nil, fmt.Errorf("%w: this command writes to the database, and you may not: check the permissions of the file and its folder, or name another with --db", err)
 	}
+	if err == nil && db.ReadOnly() {
+		// A clinician's role on a clinic's database: it may only read.
+		db.Close()
+		return nil, fmt.Errorf("%w: this command writes to the database %s, and its role may only read it (a clinician's): run it as the hub's role", store.ErrReadOnly, db.Path())
+	}
 	return db, err
 }
 
 // OpenDBToRead opens the database for a command that only reads it. A
 // database this user may read but not write (a copy shared read-only, an
-// archive) opens read-only rather than failing; readOnly says so.
+// archive, a clinic's database under a clinician's role) opens read-only
+// rather than failing; readOnly says so, and the dashboard then runs no
+// sync engine.
 func (a *App) OpenDBToRead(ctx context.Context) (db *store.DB, readOnly bool, err error) {
 	path := a.DatabasePath()
+	if store.IsPostgres(path) {
+		// The role decides: the store finds out what it may do.
+		db, err := store.Open(ctx, path, a.storeOptions(false))
+		if err != nil {
+			return nil, false, err
+		}
+		return db, db.ReadOnly(), nil
+	}
 	if err := notAFolder(path); err != nil {
 		return nil, false, err
 	}
@@ -129,14 +210,22 @@ func (a *App) OpenDBToRead(ctx context.Context) (db *store.DB, readOnly bool, er
 // mistyped path.
 var ErrNoDatabase = errors.New("no database")
 
-// Exists reports whether the database the flags name exists.
+// Exists reports whether the database the flags name exists. A
+// PostgreSQL database is a server's: it is taken to exist (Open says
+// when it cannot be reached).
 func (a *App) Exists() bool {
+	if store.IsPostgres(a.DatabasePath()) {
+		return true
+	}
 	_, err := os.Stat(a.DatabasePath())
 	return err == nil
 }
 
 // notAFolder refuses a database path that names a folder.
 func notAFolder(path string) error {
+	if store.IsPostgres(path) {
+		return nil
+	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("%s is a folder: --db names the database file, such as %s", path, filepath.Join(path, "vitals.db"))
 	}
@@ -144,14 +233,16 @@ func notAFolder(path string) error {
 }
 
 // CurrentProfile returns the profile --profile names, creating the
-// default one on first use. Other profiles must exist (vitals profile add).
+// default one on first use. Other profiles must exist (vitals profile add),
+// and so must every profile of a database open read-only.
 func (a *App) CurrentProfile(ctx context.Context, db *store.DB) (store.Profile, error) {
-	if a.Profile == "" || a.Profile == store.DefaultProfile {
+	if (a.Profile == "" || a.Profile == store.DefaultProfile) && !db.ReadOnly() {
 		return db.EnsureProfile(ctx, store.DefaultProfile)
 	}
-	p, err := db.Profile(ctx, a.Profile)
+	name := cmp.Or(a.Profile, store.DefaultProfile)
+	p, err := db.Profile(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return p, fmt.Errorf("no profile %q in %s: add it with `vitals profile add %s`, or see `vitals profile list`", a.Profile, db.Path(), a.Profile)
+		return p, fmt.Errorf("no profile %q in %s: add it with `vitals profile add %s`, or see `vitals profile list`", name, db.Path(), name)
 	}
 	return p, err
 }

@@ -135,7 +135,7 @@ Try it on synthetic data, with local stand-ins for both vendors:
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.DBPath, "db", "", "database file (default "+config.DefaultDBPath()+"; also "+config.EnvDB+")")
+	pf.StringVar(&a.DBPath, "db", "", "database file, or a clinic's postgres:// URL (default "+config.DefaultDBPath()+"; also "+config.EnvDB+")")
 	pf.StringVar(&a.Profile, "profile", store.DefaultProfile, "whose readings: a profile name (see vitals profile list; also "+config.EnvProfile+")")
 	pf.StringVar(&a.ConfigPath, "config", "", "configuration file (default "+config.DefaultPath()+"; also "+config.EnvConfig+")")
 	root.SetVersionTemplate("vitals {{.Version}}\n")
@@ -154,6 +154,7 @@ Try it on synthetic data, with local stand-ins for both vendors:
 		newReportCmd(a),
 		newProfileCmd(a),
 		newAddCmd(a),
+		newDBCmd(a),
 	)
 	root.AddCommand(newConfigCmd(a))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err) })

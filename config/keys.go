@@ -23,6 +23,9 @@ const (
 	EnvDB      = "VITALS_DB"      // --db
 	EnvProfile = "VITALS_PROFILE" // --profile
 	EnvConfig  = "VITALS_CONFIG"  // --config
+	// EnvSecretKey is the token key itself, for hubs given it without a
+	// key file (app.EnvSealKey reads it).
+	EnvSecretKey = "VITALS_SECRET_KEY"
 )
 
 // envTestPrefix names variables the test suites read (such as
@@ -326,7 +329,7 @@ func keyPath(text string) []string {
 // key of the file is refused: a misspelt variable would otherwise be
 // silently ignored.
 func checkEnv(environ []string) error {
-	known := map[string]bool{EnvDB: true, EnvProfile: true, EnvConfig: true}
+	known := map[string]bool{EnvDB: true, EnvProfile: true, EnvConfig: true, EnvSecretKey: true}
 	for _, k := range Keys() {
 		section, key, _ := strings.Cut(k, ".")
 		if key == "" {

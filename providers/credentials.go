@@ -89,6 +89,15 @@ type SecretStore interface {
 	SaveSecret(ctx context.Context, accountID int64, secret []byte) error
 }
 
+// RefreshLocker serialises an account's token refreshes across processes
+// sharing one store (the hubs of a clinic's PostgreSQL database). A
+// SecretStore that implements it (*store.DB does) is locked around every
+// refresh, and the token is read again under the lock: a rotating refresh
+// token another process has just spent is never spent twice.
+type RefreshLocker interface {
+	LockRefresh(ctx context.Context, accountID int64) (unlock func(), err error)
+}
+
 // RefreshRefused reports whether a token endpoint's error refuses the
 // grant itself, so that only linking the account again helps (RFC 6749
 // §5.2): a 400 invalid_grant (refresh token expired, revoked or already
@@ -201,6 +210,26 @@ func (c *Credentials) Refresh(ctx context.Context, rejected string) (Token, erro
 }
 
 func (c *Credentials) refreshLocked(ctx context.Context, old Token) (Token, error) {
+	if l, ok := c.store.(RefreshLocker); ok {
+		unlock, err := l.LockRefresh(ctx, c.accountID)
+		if err != nil {
+			return Token{}, err
+		}
+		defer unlock()
+		// Another process may have refreshed while this one waited: its
+		// token is the one to use, and old's refresh token is spent.
+		cur, err := c.load(ctx)
+		if err != nil {
+			return Token{}, err
+		}
+		if cur.AccessToken != old.AccessToken || cur.RefreshToken != old.RefreshToken {
+			c.tok = &cur
+			if cur.fresh(c.now()) {
+				return cur, nil
+			}
+			old = cur
+		}
+	}
 	if old.RefreshToken == "" {
 		return Token{}, fmt.Errorf("no refresh token stored: %w", ErrNeedsRelink)
 	}

@@ -77,7 +77,7 @@ func (db *DB) UpsertAccount(ctx context.Context, a Account) (Account, error) {
 		INSERT INTO accounts (profile_id, provider, external_id, label, state, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (profile_id, provider, external_id)
-		DO UPDATE SET label = CASE WHEN excluded.label <> '' THEN excluded.label ELSE label END,
+		DO UPDATE SET label = CASE WHEN excluded.label <> '' THEN excluded.label ELSE accounts.label END,
 		              state = excluded.state, last_error = ''
 		RETURNING id`,
 		a.ProfileID, a.Provider, a.ExternalID, a.Label, a.State, now).Scan(&a.ID)
@@ -173,8 +173,18 @@ func (db *DB) SetAccountState(ctx context.Context, accountID int64, s AccountSta
 // readings. A measurement another route also delivered (a file of the same
 // readings) stays, shown from that route's record.
 func (db *DB) RemoveAccount(ctx context.Context, accountID int64) error {
+	a, err := db.Account(ctx, accountID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // nothing to remove
+	}
+	if err != nil {
+		return err
+	}
 	db.dropKeyringSecret(ctx, accountID)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *txn) error {
+		if err := tx.d.lockProfile(ctx, tx, a.ProfileID); err != nil {
+			return err
+		}
 		x := newIDTx(ctx, tx)
 		defer x.close()
 		for _, t := range allTables {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"vitals/health"
 )
@@ -94,13 +95,9 @@ func (db *DB) Aggregate(ctx context.Context, f Filter, by Period, fields ...Fiel
 		t = ft
 		exprs = append(exprs, fmt.Sprintf("count(%[1]s), avg(%[1]s), min(%[1]s), max(%[1]s)", col))
 	}
-	day := "date(taken_at + utc_offset, 'unixepoch')"
-	if by == Week {
-		day = "date(taken_at + utc_offset, 'unixepoch', 'weekday 0', '-6 days')"
-	}
 	where, args := f.where(t)
 	q := fmt.Sprintf("SELECT %s AS bucket, count(*), %s FROM %s%s GROUP BY bucket ORDER BY bucket",
-		day, strings.Join(exprs, ", "), t.name, where)
+		bucketDay(by), strings.Join(exprs, ", "), t.name, where)
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: aggregate %s: %w", t.kind, err)
@@ -108,9 +105,9 @@ func (db *DB) Aggregate(ctx context.Context, f Filter, by Period, fields ...Fiel
 	defer rows.Close()
 	var out []Bucket
 	for rows.Next() {
-		var date string
+		var day int64
 		b := Bucket{Stats: make([]Stat, len(fields))}
-		dests := []any{&date, &b.N}
+		dests := []any{&day, &b.N}
 		for i := range fields {
 			s := &b.Stats[i]
 			dests = append(dests, &s.N, valueDest{&s.Mean}, valueDest{&s.Min}, valueDest{&s.Max})
@@ -118,10 +115,25 @@ func (db *DB) Aggregate(ctx context.Context, f Filter, by Period, fields ...Fiel
 		if err := rows.Scan(dests...); err != nil {
 			return nil, fmt.Errorf("store: read aggregate: %w", err)
 		}
-		if b.Start, err = health.ParseDate(date); err != nil {
-			return nil, fmt.Errorf("store: read aggregate: %w", err)
-		}
+		b.Start = health.DateOf(time.Unix(day*secondsPerDay, 0).UTC())
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+const secondsPerDay = 24 * 60 * 60
+
+// bucketDay is the SQL of a reading's bucket: the number of the day (days
+// since 1970-01-01) it was taken on, on its own wall clock, or of the
+// Monday that starts its week. It is integer arithmetic, which both
+// backends do alike: % keeps the sign of the dividend on both, so the
+// floor of a division is written out for readings before 1970.
+func bucketDay(by Period) string {
+	const local = "(taken_at + utc_offset)"
+	day := fmt.Sprintf("((%[1]s - ((%[1]s %% %[2]d) + %[2]d) %% %[2]d) / %[2]d)", local, secondsPerDay)
+	if by != Week {
+		return day
+	}
+	// 1970-01-01 was a Thursday: day + 3 counts from a Monday.
+	return fmt.Sprintf("(%[1]s - ((%[1]s + 3) %% 7 + 7) %% 7)", day)
 }

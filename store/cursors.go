@@ -48,7 +48,7 @@ func (db *DB) ResetCursors(ctx context.Context, accountID int64) error {
 	return nil
 }
 
-func setCursor(ctx context.Context, tx *sql.Tx, accountID int64, stream, value string, now int64) error {
+func setCursor(ctx context.Context, tx *txn, accountID int64, stream, value string, now int64) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO cursors (account_id, stream, value, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (account_id, stream) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,

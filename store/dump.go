@@ -62,7 +62,11 @@ func (db *DB) dumpTable(ctx context.Context, w io.Writer, table string) error {
 					fmt.Fprint(w, " measurement=shown")
 				}
 			default:
-				fmt.Fprintf(w, " %s=%v", c, vals[i])
+				v := vals[i]
+				if b, ok := v.(bool); ok { // a flag: BOOLEAN on PostgreSQL, 0 or 1 on SQLite
+					v = b2i(b)
+				}
+				fmt.Fprintf(w, " %s=%v", c, v)
 			}
 		}
 		if _, err := io.WriteString(w, "\n"); err != nil {

@@ -223,12 +223,12 @@ func rankOf(p Provider) int {
 // statements and account ranks.
 type idTx struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    *txn
 	ranks map[int64]int
 	stmts map[string]*sql.Stmt
 }
 
-func newIDTx(ctx context.Context, tx *sql.Tx) *idTx {
+func newIDTx(ctx context.Context, tx *txn) *idTx {
 	return &idTx{ctx: ctx, tx: tx, ranks: map[int64]int{}, stmts: map[string]*sql.Stmt{}}
 }
 

@@ -18,7 +18,7 @@ import (
 // concurrent use; while it is open, other writers wait.
 type Import struct {
 	ctx       context.Context
-	tx        *sql.Tx
+	tx        *txn
 	id        int64
 	profileID int64
 	accountID int64
@@ -49,11 +49,14 @@ func (db *DB) BeginImport(ctx context.Context, profileID int64, name, sha256 str
 	}
 	im := &Import{ctx: ctx, tx: tx, profileID: profileID, res: Result{}}
 	now := db.now().Unix()
-	err = tx.QueryRowContext(ctx, `
+	err = tx.d.lockProfile(ctx, tx, profileID)
+	if err == nil {
+		err = tx.QueryRowContext(ctx, `
 		INSERT INTO accounts (profile_id, provider, external_id, label, state, created_at)
 		VALUES (?, ?, '', '', ?, ?)
 		ON CONFLICT (profile_id, provider, external_id) DO UPDATE SET state = accounts.state
 		RETURNING id`, profileID, ProviderFile, StateActive, now).Scan(&im.accountID)
+	}
 	if err == nil {
 		err = tx.QueryRowContext(ctx, `INSERT INTO imports (profile_id, account_id, name, sha256, imported_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 			profileID, im.accountID, name, sha256, now).Scan(&im.id)
@@ -178,7 +181,10 @@ var ErrUndone = errors.New("import already undone")
 // rows it removed, or ErrNotFound, or ErrUndone.
 func (db *DB) UndoImport(ctx context.Context, profileID, importID int64) (int, error) {
 	n := 0
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
+		if err := tx.d.lockProfile(ctx, tx, profileID); err != nil {
+			return err
+		}
 		var undone sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT undone_at FROM imports WHERE id = ? AND profile_id = ?`, importID, profileID).Scan(&undone)
 		if errors.Is(err, sql.ErrNoRows) {

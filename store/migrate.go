@@ -2,25 +2,30 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
 )
 
-//go:embed migrations/*.sql
+// migrations holds each backend's schema history: migrations/sqlite/ from
+// the first version on; migrations/postgres/ from version 4, the schema
+// SQLite had reached when PostgreSQL arrived, written in one step. Both
+// go on with the same numbers, so a version names one schema on either.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // migrationSteps are the parts of migrations that SQL alone cannot do,
 // run after the version's SQL in the same transaction.
-var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
+var migrationSteps = map[int]func(context.Context, *txn) error{
 	// Version 3 links the rows that are one measurement: a database whose
 	// file imports and linked accounts each kept a copy counts each
 	// reading once after the upgrade.
-	3: func(ctx context.Context, tx *sql.Tx) error {
+	3: func(ctx context.Context, tx *txn) error {
 		x := newIDTx(ctx, tx)
 		defer x.close()
 		for _, t := range allTables {
@@ -32,50 +37,103 @@ var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
 	},
 }
 
-// migrate applies, in order and each in its own transaction, the embedded
-// migrations the database has not seen. The version is SQLite's
-// user_version, so a half-applied migration is impossible.
-func (db *DB) migrate(ctx context.Context) error {
-	var current int
-	if err := db.w.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+// migration is one embedded migration file.
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationFiles lists a backend's migrations in order.
+func migrationFiles(backend string) ([]migration, error) {
+	files, err := fs.Glob(migrations, "migrations/"+backend+"/*.sql")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sort.Strings(files)
-	latest := 0
+	var out []migration
 	for _, name := range files {
 		v, err := migrationVersion(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		latest = max(latest, v)
-		if v <= current {
+		out = append(out, migration{v, name})
+	}
+	return out, nil
+}
+
+// latestVersion is the schema version this build writes.
+func latestVersion(backend string) (int, error) {
+	ms, err := migrationFiles(backend)
+	if err != nil || len(ms) == 0 {
+		return 0, fmt.Errorf("no %s migrations: %w", backend, err)
+	}
+	return ms[len(ms)-1].version, nil
+}
+
+// migrate applies, in order and each in its own transaction, the embedded
+// migrations the database has not seen. Each transaction reads the
+// version again under the dialect's lock, so hubs starting together on
+// one PostgreSQL database apply each migration once.
+func (db *DB) migrate(ctx context.Context) error {
+	current, err := db.d.schemaVersion(ctx, db.w)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	ms, err := migrationFiles(db.d.name())
+	if err != nil {
+		return err
+	}
+	latest := ms[len(ms)-1].version
+	if current > latest {
+		return fmt.Errorf("schema version %d is newer than this vitals knows (%d): update vitals", current, latest)
+	}
+	for _, m := range ms {
+		if m.version <= current {
 			continue
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := migrations.ReadFile(m.name)
 		if err != nil {
 			return err
 		}
-		err = db.tx(ctx, func(tx *sql.Tx) error {
+		err = db.tx(ctx, func(tx *txn) error {
+			now, err := db.d.lockMigrations(ctx, tx)
+			if err != nil || now >= m.version {
+				return err // another process applied it meanwhile
+			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
-			if step := migrationSteps[v]; step != nil {
+			if step := migrationSteps[m.version]; step != nil {
 				if err := step(ctx, tx); err != nil {
 					return err
 				}
 			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v))
-			return err
+			return db.d.setSchemaVersion(ctx, tx, m.version)
 		})
 		if err != nil {
-			return fmt.Errorf("apply migration %s: %w", name, err)
+			return fmt.Errorf("apply migration %s: %w", path.Base(m.name), err)
 		}
 	}
-	if current > latest {
+	return nil
+}
+
+// checkVersion is what a read-only open does instead of migrating: a
+// schema older or newer than this build's cannot be read right.
+func (db *DB) checkVersion(ctx context.Context) error {
+	current, err := db.d.schemaVersion(ctx, db.r)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	latest, err := latestVersion(db.d.name())
+	if err != nil {
+		return err
+	}
+	switch {
+	case current == 0:
+		return fmt.Errorf("it holds no vitals schema: a hub (or any command run with the hub's role) creates it")
+	case current < latest:
+		return fmt.Errorf("its schema is version %d and this vitals reads version %d: start a hub of this version (it upgrades the schema), or use the vitals that wrote it", current, latest)
+	case current > latest:
 		return fmt.Errorf("schema version %d is newer than this vitals knows (%d): update vitals", current, latest)
 	}
 	return nil
@@ -83,7 +141,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // migrationVersion reads the number a migration's file name starts with.
 func migrationVersion(name string) (int, error) {
-	base := strings.TrimPrefix(name, "migrations/")
+	base := path.Base(name)
 	num, _, _ := strings.Cut(base, "_")
 	v, err := strconv.Atoi(num)
 	if err != nil || v <= 0 {

@@ -33,7 +33,7 @@ func TestMigrateFromVersion2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"migrations/0001_init.sql", "migrations/0002_source_index.sql"} {
+	for _, name := range []string{"migrations/sqlite/0001_init.sql", "migrations/sqlite/0002_source_index.sql"} {
 		body, err := migrations.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -77,8 +77,8 @@ func TestMigrateFromVersion2(t *testing.T) {
 	defer db.Close()
 	var version int
 	db.r.QueryRow(`PRAGMA user_version`).Scan(&version)
-	if version != 4 {
-		t.Fatalf("schema version %d, want 4 (the latest)", version)
+	if version != 5 {
+		t.Fatalf("schema version %d, want 5 (the latest)", version)
 	}
 	if n := countBP(t, db, Filter{ProfileID: 1}); n != 3 {
 		t.Errorf("%d blood-pressure measurements, want 3 (api-1 and its CSV copy are one)", n)

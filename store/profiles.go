@@ -45,17 +45,16 @@ func (db *DB) AddProfile(ctx context.Context, name, displayName string, heightM 
 		return Profile{}, fmt.Errorf("store: profile %q: %w", name, ErrBadProfileName)
 	}
 	p := Profile{Name: name, DisplayName: strings.TrimSpace(displayName), UID: randomID(16), HeightM: heightM, CreatedAt: db.now().UTC().Truncate(time.Second)}
-	res, err := db.w.ExecContext(ctx,
+	err := db.w.QueryRowContext(ctx,
 		`INSERT INTO profiles (name, display_name, uid, height_m, created_at) VALUES (?, ?, ?, ?, ?)
-		 ON CONFLICT (name) DO NOTHING`,
-		p.Name, p.DisplayName, p.UID, nullIfZero(heightM), p.CreatedAt.Unix())
+		 ON CONFLICT (name) DO NOTHING RETURNING id`,
+		p.Name, p.DisplayName, p.UID, nullIfZero(heightM), p.CreatedAt.Unix()).Scan(&p.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Profile{}, fmt.Errorf("store: add profile %q: %w", name, ErrProfileExists)
+	}
 	if err != nil {
 		return Profile{}, fmt.Errorf("store: add profile %q: %w", name, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Profile{}, fmt.Errorf("store: add profile %q: %w", name, ErrProfileExists)
-	}
-	p.ID, _ = res.LastInsertId()
 	return p, nil
 }
 
@@ -119,9 +118,14 @@ func (db *DB) RenameProfile(ctx context.Context, oldName, newName string) error 
 	if !profileName.MatchString(newName) {
 		return fmt.Errorf("store: profile %q: %w", newName, ErrBadProfileName)
 	}
-	// OR IGNORE turns a taken name into "no row changed", told apart from
-	// a missing profile below, instead of an error to parse.
-	res, err := db.w.ExecContext(ctx, `UPDATE OR IGNORE profiles SET name = ? WHERE name = ?`, newName, oldName)
+	// A taken name is "no row changed", told apart from a missing profile
+	// below; one taken meanwhile by another process is the UNIQUE
+	// constraint's refusal.
+	res, err := db.w.ExecContext(ctx, `UPDATE profiles SET name = ? WHERE name = ? AND NOT EXISTS (SELECT 1 FROM profiles WHERE name = ?)`,
+		newName, oldName, newName)
+	if db.d.uniqueViolation(err) {
+		return fmt.Errorf("store: rename profile %q to %q: %w", oldName, newName, ErrProfileExists)
+	}
 	if err != nil {
 		return fmt.Errorf("store: rename profile %q: %w", oldName, err)
 	}

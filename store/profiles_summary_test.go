@@ -46,84 +46,88 @@ func seedProfiles(tb testing.TB, db *DB, n int, day0 time.Time) {
 }
 
 func TestProfileSummaries(t *testing.T) {
-	db := openTest(t)
-	ctx := context.Background()
-	day0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	const n = 500
-	seedProfiles(t, db, n, day0)
-	// A second account on one profile.
-	p7, _ := db.Profile(ctx, "p-0007")
-	if _, err := db.LocalAccount(ctx, p7.ID, ProviderManual); err != nil {
-		t.Fatal(err)
-	}
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := openTest(t, backend)
+		ctx := context.Background()
+		day0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		const n = 500
+		seedProfiles(t, db, n, day0)
+		// A second account on one profile.
+		p7, _ := db.Profile(ctx, "p-0007")
+		if _, err := db.LocalAccount(ctx, p7.ID, ProviderManual); err != nil {
+			t.Fatal(err)
+		}
 
-	got, err := db.ProfileSummaries(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != n {
-		t.Fatalf("%d profiles, want %d", len(got), n)
-	}
-	for i, s := range got {
-		bps, weights, conds := i%7, 0, 0
-		if i > 0 && i%3 == 0 {
-			weights, conds = 1, 1
+		got, err := db.ProfileSummaries(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		accounts := 1
-		switch i {
-		case 0:
-			accounts = 0
-		case 7:
-			accounts = 2
+		if len(got) != n {
+			t.Fatalf("%d profiles, want %d", len(got), n)
 		}
-		if s.Name != fmt.Sprintf("p-%04d", i) || s.DisplayName != fmt.Sprintf("Patient %d", i) {
-			t.Fatalf("profile %d is %q (%q)", i, s.Name, s.DisplayName)
+		for i, s := range got {
+			bps, weights, conds := i%7, 0, 0
+			if i > 0 && i%3 == 0 {
+				weights, conds = 1, 1
+			}
+			accounts := 1
+			switch i {
+			case 0:
+				accounts = 0
+			case 7:
+				accounts = 2
+			}
+			if s.Name != fmt.Sprintf("p-%04d", i) || s.DisplayName != fmt.Sprintf("Patient %d", i) {
+				t.Fatalf("profile %d is %q (%q)", i, s.Name, s.DisplayName)
+			}
+			if s.Accounts != accounts || s.Total != bps+weights ||
+				s.Readings[health.KindBloodPressure] != bps || s.Readings[health.KindCondition] != conds {
+				t.Errorf("%s: %d accounts, %d readings %v; want %d accounts, %d bp, %d weight, %d conditions",
+					s.Name, s.Accounts, s.Total, s.Readings, accounts, bps, weights, conds)
+			}
+			// The newest measurement: the last blood pressure, else the weight
+			// (the condition, a year later, is not a measurement).
+			var last time.Time
+			offset := 0
+			switch {
+			case bps > 0:
+				last, offset = day0.AddDate(0, 0, bps), (i%3)*3600
+			case weights > 0:
+				last = day0
+			}
+			if !s.LastReading.Equal(last) || s.LastOffset != offset {
+				t.Errorf("%s: last reading %v %+d, want %v %+d", s.Name, s.LastReading, s.LastOffset, last, offset)
+			}
 		}
-		if s.Accounts != accounts || s.Total != bps+weights ||
-			s.Readings[health.KindBloodPressure] != bps || s.Readings[health.KindCondition] != conds {
-			t.Errorf("%s: %d accounts, %d readings %v; want %d accounts, %d bp, %d weight, %d conditions",
-				s.Name, s.Accounts, s.Total, s.Readings, accounts, bps, weights, conds)
-		}
-		// The newest measurement: the last blood pressure, else the weight
-		// (the condition, a year later, is not a measurement).
-		var last time.Time
-		offset := 0
-		switch {
-		case bps > 0:
-			last, offset = day0.AddDate(0, 0, bps), (i%3)*3600
-		case weights > 0:
-			last = day0
-		}
-		if !s.LastReading.Equal(last) || s.LastOffset != offset {
-			t.Errorf("%s: last reading %v %+d, want %v %+d", s.Name, s.LastReading, s.LastOffset, last, offset)
-		}
-	}
+	})
 }
 
 func TestProfileSummaryOfOne(t *testing.T) {
-	db := openTest(t)
-	ctx := context.Background()
-	day0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	seedProfiles(t, db, 10, day0)
-	p6, _ := db.Profile(ctx, "p-0006")
-	s, err := db.ProfileSummary(ctx, p6.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Profile 6: 6 blood pressures a day apart from day0+1 at offset
-	// (6 % 3) h = 0, a weight and a condition (6 % 3 == 0), one account.
-	if s.Name != "p-0006" || s.Accounts != 1 || s.Total != 7 || s.Readings[health.KindBloodPressure] != 6 ||
-		s.Readings[health.KindWeight] != 1 || s.Readings[health.KindCondition] != 1 ||
-		!s.LastReading.Equal(day0.AddDate(0, 0, 6)) || s.LastOffset != 0 {
-		t.Errorf("summary of p-0006 = %+v", s)
-	}
-	empty, _ := db.Profile(ctx, "p-0000")
-	if s, err := db.ProfileSummary(ctx, empty.ID); err != nil || s.Accounts != 0 || s.Total != 0 || len(s.Readings) != 0 {
-		t.Errorf("summary of an empty profile = %+v, %v", s, err)
-	}
-	if _, err := db.ProfileSummary(ctx, 9999); !errors.Is(err, ErrNotFound) {
-		t.Errorf("summary of no profile: %v, want ErrNotFound", err)
-	}
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := openTest(t, backend)
+		ctx := context.Background()
+		day0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		seedProfiles(t, db, 10, day0)
+		p6, _ := db.Profile(ctx, "p-0006")
+		s, err := db.ProfileSummary(ctx, p6.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Profile 6: 6 blood pressures a day apart from day0+1 at offset
+		// (6 % 3) h = 0, a weight and a condition (6 % 3 == 0), one account.
+		if s.Name != "p-0006" || s.Accounts != 1 || s.Total != 7 || s.Readings[health.KindBloodPressure] != 6 ||
+			s.Readings[health.KindWeight] != 1 || s.Readings[health.KindCondition] != 1 ||
+			!s.LastReading.Equal(day0.AddDate(0, 0, 6)) || s.LastOffset != 0 {
+			t.Errorf("summary of p-0006 = %+v", s)
+		}
+		empty, _ := db.Profile(ctx, "p-0000")
+		if s, err := db.ProfileSummary(ctx, empty.ID); err != nil || s.Accounts != 0 || s.Total != 0 || len(s.Readings) != 0 {
+			t.Errorf("summary of an empty profile = %+v, %v", s, err)
+		}
+		if _, err := db.ProfileSummary(ctx, 9999); !errors.Is(err, ErrNotFound) {
+			t.Errorf("summary of no profile: %v, want ErrNotFound", err)
+		}
+	})
 }
 
 // The list with per-profile queries, as a caller would write it without

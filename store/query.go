@@ -59,7 +59,7 @@ func (f Filter) where(t table) (string, []any) {
 		conds = append(conds, "setting = 'office'")
 	}
 	if f.Flagged {
-		conds = append(conds, "(possible_afib <> 0 OR irregular <> 0)")
+		conds = append(conds, "(possible_afib OR irregular)") // a flag is a boolean on PostgreSQL, 0 or 1 on SQLite
 	}
 	if f.Severe {
 		conds = append(conds, "(systolic > 180 OR diastolic > 120)")

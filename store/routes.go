@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -81,7 +80,10 @@ func (db *DB) Routes(ctx context.Context, profileID int64) ([]Route, error) {
 // that another route also delivered stay, shown from what remains.
 func (db *DB) RemoveRoute(ctx context.Context, profileID, accountID int64, origin, idScope string) (int, error) {
 	n := 0
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
+		if err := tx.d.lockProfile(ctx, tx, profileID); err != nil {
+			return err
+		}
 		x := newIDTx(ctx, tx)
 		defer x.close()
 		for _, t := range allTables {

@@ -15,6 +15,16 @@ import (
 // ErrNoSecret is returned when an account has no stored secret.
 var ErrNoSecret = errors.New("no stored credentials")
 
+// ErrPlainSecret is returned by SaveSecret on a shared (PostgreSQL)
+// database when no token key was given: there, tokens are kept sealed or
+// not at all, since whoever can read the database is not only the person
+// the tokens belong to.
+var ErrPlainSecret = errors.New("a shared database keeps credentials encrypted only, and no token key was given")
+
+// ErrSecretsDenied is returned when the role the database was opened as
+// may not read the secrets table (a clinician's).
+var ErrSecretsDenied = errors.New("this database role may not read credentials")
+
 // keyringTimeout bounds every keyring call: on Linux the Secret Service
 // sits behind D-Bus and can hang on servers, containers and CI.
 const keyringTimeout = 3 * time.Second
@@ -100,8 +110,13 @@ func (db *DB) keyringUser(accountID int64) string {
 // SaveSecret stores an account's credentials (its OAuth tokens, as the
 // provider serialises them): in the OS keyring when one is configured and
 // answers, else in the database file, encrypted when the database was
-// opened with a Seal keyring. The secret never appears in an error.
+// opened with a Seal keyring. On PostgreSQL they are always encrypted:
+// without a key SaveSecret returns ErrPlainSecret. The secret never
+// appears in an error.
 func (db *DB) SaveSecret(ctx context.Context, accountID int64, secret []byte) error {
+	if err := db.writable(fmt.Sprintf("save credentials of account %d", accountID)); err != nil {
+		return err
+	}
 	location, stored := locationDB, secret
 	if db.keyring != nil {
 		if err := db.keyring.Set(ctx, db.keyringUser(accountID), string(secret)); err == nil {
@@ -119,6 +134,8 @@ func (db *DB) SaveSecret(ctx context.Context, accountID int64, secret []byte) er
 				return fmt.Errorf("store: encrypt credentials of account %d: %w", accountID, err)
 			}
 			location, stored = locationSealed, sealed
+		} else if db.shared {
+			return fmt.Errorf("store: save credentials of account %d: %w: give every hub the same key (VITALS_SECRET_KEY, or the key file; see docs/clinic.md)", accountID, ErrPlainSecret)
 		}
 	}
 	_, err := db.w.ExecContext(ctx, `
@@ -133,6 +150,9 @@ func (db *DB) SaveSecret(ctx context.Context, accountID int64, secret []byte) er
 
 // LoadSecret returns an account's credentials, or ErrNoSecret.
 func (db *DB) LoadSecret(ctx context.Context, accountID int64) ([]byte, error) {
+	if !db.secrets {
+		return nil, fmt.Errorf("store: credentials of account %d: %w", accountID, ErrSecretsDenied)
+	}
 	var location string
 	var secret []byte
 	// Read through the writer: a secret saved a moment ago by a refresh

@@ -1,9 +1,17 @@
-// Package store keeps vitals' data in one SQLite file through the pure-Go
-// modernc.org/sqlite driver: profiles, source accounts and their secrets,
-// readings of every kind, and sync cursors.
+// Package store keeps vitals' data: profiles, source accounts and their
+// secrets, readings of every kind, sync cursors and leases. It has one
+// API and two backends, chosen by the location given to Open: a SQLite
+// file (modernc.org/sqlite, pure Go), one person's database and the
+// default; or a PostgreSQL database (pgx v5), a clinic's, shared by
+// several hub processes and clinicians.
 //
-// Writes go through one connection (SQLite allows one writer at a time);
-// reads have their own pool, so a sync in progress never freezes a screen.
+// Every statement is written once, in SQL both backends accept; the few
+// things that differ (placeholders, the schema and its version, a bulk
+// insert, locks) are the dialect's (dialect.go).
+//
+// On SQLite, writes go through one connection (SQLite allows one writer
+// at a time); reads have their own pool, so a sync in progress never
+// freezes a screen. On PostgreSQL one pool serves both.
 package store
 
 import (
@@ -16,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,30 +36,42 @@ import (
 // ErrNotFound is returned when a profile, account or cursor does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrReadOnly is returned by a write to a database opened read-only, or
+// under a role that may only read it (a clinician's on PostgreSQL).
+var ErrReadOnly = errors.New("the database is open read-only")
+
 // Options change how a database is opened.
 type Options struct {
 	// Keyring keeps OAuth secrets in the OS keyring when one answers;
 	// without it (and whenever the keyring fails) they are kept in the
-	// database file, which is only readable by its owner.
+	// database file, which is only readable by its owner. A PostgreSQL
+	// database is shared by hubs on other machines: it never uses the
+	// keyring.
 	Keyring bool
-	// ReadOnly opens the file for reading only (offline viewing of a copy).
+	// ReadOnly opens the database for reading only (offline viewing of a
+	// copy, a clinician's session).
 	ReadOnly bool
 	// SealKey returns the keyring that encrypts the secrets kept in the
 	// database (when the OS keyring is not used or does not answer). It is
 	// called when a secret is first saved (create true: make a key if
 	// there is none) or first read (create false), and its result is
-	// kept. Nil keeps secrets in plain form, protected only by the file's
-	// permissions.
+	// kept. Nil keeps secrets in plain form in a SQLite file, protected
+	// only by the file's permissions; PostgreSQL refuses to keep a plain
+	// secret (ErrPlainSecret).
 	SealKey func(create bool) (*seal.Keyring, error)
 }
 
 // DB is an open vitals database.
 type DB struct {
-	path    string
-	w       *sql.DB // one connection: SQLite has one writer at a time
-	r       *sql.DB // readers, which WAL lets run beside the writer
-	keyring keyring
-	sealKey func(create bool) (*seal.Keyring, error) // nil: secrets in the database are kept plain
+	location string // the file's path, or the URL without its password
+	d        dialect
+	w        handle // SQLite: one connection, as SQLite has one writer at a time
+	r        handle // SQLite: readers, which WAL lets run beside the writer; PostgreSQL: w
+	keyring  keyring
+	sealKey  func(create bool) (*seal.Keyring, error) // nil: secrets in the database are kept plain
+	readOnly bool                                     // opened read-only, or the role may not write
+	secrets  bool                                     // the role may read the secrets table
+	shared   bool                                     // PostgreSQL: tokens are always sealed, never in a keyring
 
 	sealMu sync.Mutex
 	seal   *seal.Keyring // from sealKey, once it has given one
@@ -58,10 +79,47 @@ type DB struct {
 	now    func() time.Time
 }
 
-// Open opens (creating it if needed) the database at path and brings its
-// schema up to date. A new file is created readable by its owner only, in
-// a folder only its owner can enter.
-func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+// IsPostgres reports whether a database location is a PostgreSQL URL
+// (postgres:// or postgresql://) rather than a SQLite file.
+func IsPostgres(location string) bool {
+	return strings.HasPrefix(location, "postgres://") || strings.HasPrefix(location, "postgresql://")
+}
+
+// Open opens the database at location, creating it if needed, and brings
+// its schema up to date. A location is a PostgreSQL URL (see IsPostgres),
+// a file: URL, or a file's path. A new file is created readable by its
+// owner only, in a folder only its owner can enter.
+func Open(ctx context.Context, location string, opt Options) (*DB, error) {
+	if IsPostgres(location) {
+		return openPostgres(ctx, location, opt)
+	}
+	path, err := sqlitePath(location)
+	if err != nil {
+		return nil, err
+	}
+	return openSQLite(ctx, path, opt)
+}
+
+// sqlitePath is the file a SQLite location names: a path, or a file: URL.
+func sqlitePath(location string) (string, error) {
+	rest, ok := strings.CutPrefix(location, "file:")
+	if !ok {
+		return location, nil
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return "", fmt.Errorf("store: %s is not a file: URL: %w", location, err)
+	}
+	if u.Path != "" {
+		return u.Path, nil
+	}
+	if u.Opaque != "" { // file:relative/path
+		return u.Opaque, nil
+	}
+	return rest, nil
+}
+
+func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if !opt.ReadOnly {
 		if err := createPrivate(path); err != nil {
 			return nil, err
@@ -69,18 +127,22 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{path: path, now: time.Now}
-	var err error
-	if db.w, err = sql.Open("sqlite", dsn(path, opt.ReadOnly, true)); err != nil {
+	d := sqliteDialect{}
+	db := &DB{location: path, d: d, now: time.Now, readOnly: opt.ReadOnly, secrets: true}
+	w, err := sql.Open("sqlite", dsn(path, opt.ReadOnly, true))
+	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db.w.SetMaxOpenConns(1)
-	db.w.SetConnMaxLifetime(0)
-	if db.r, err = sql.Open("sqlite", dsn(path, true, false)); err != nil {
-		db.w.Close()
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	db.w = handle{w, d}
+	r, err := sql.Open("sqlite", dsn(path, true, false))
+	if err != nil {
+		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db.r.SetMaxOpenConns(4)
+	r.SetMaxOpenConns(4)
+	db.r = handle{r, d}
 	if !opt.ReadOnly {
 		if err := db.migrate(ctx); err != nil {
 			db.Close()
@@ -90,7 +152,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("store: %s: %w", path, err)
 		}
 	}
-	if err := db.loadUID(ctx, opt.ReadOnly); err != nil {
+	if err := db.loadUID(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
@@ -146,24 +208,41 @@ func createPrivate(path string) error {
 	return nil
 }
 
-// Path is the database file's path.
-func (db *DB) Path() string { return db.path }
+// Path is the database file's path, or its URL without the password:
+// fit for messages and logs.
+func (db *DB) Path() string { return db.location }
+
+// Backend is "sqlite" or "postgres".
+func (db *DB) Backend() string { return db.d.name() }
+
+// ReadOnly reports whether writes are refused: the database was opened
+// read-only, or (PostgreSQL) the role it was opened as may only read.
+func (db *DB) ReadOnly() bool { return db.readOnly }
 
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
-	if db.r != nil {
+	if db.r.DB != nil && db.r.DB != db.w.DB {
 		errs = append(errs, db.r.Close())
 	}
-	if db.w != nil {
+	if db.w.DB != nil {
 		errs = append(errs, db.w.Close())
 	}
 	return errors.Join(errs...)
 }
 
-func (db *DB) loadUID(ctx context.Context, readOnly bool) error {
+// writable refuses a write to a read-only database with a message that
+// says what was refused.
+func (db *DB) writable(what string) error {
+	if db.readOnly {
+		return fmt.Errorf("store: %s: %w", what, ErrReadOnly)
+	}
+	return nil
+}
+
+func (db *DB) loadUID(ctx context.Context) error {
 	err := db.r.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'uid'`).Scan(&db.uid)
-	if err == nil || readOnly {
+	if err == nil || db.readOnly {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -172,9 +251,12 @@ func (db *DB) loadUID(ctx context.Context, readOnly bool) error {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read database id: %w", err)
 	}
-	db.uid = randomID(8)
-	_, err = db.w.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('uid', ?)`, db.uid)
-	return err
+	// Two hubs starting on a new database may both get here: the one
+	// that inserts second reads the first one's id.
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('uid', ?) ON CONFLICT (key) DO NOTHING`, randomID(8)); err != nil {
+		return fmt.Errorf("record database id: %w", err)
+	}
+	return db.w.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'uid'`).Scan(&db.uid)
 }
 
 func randomID(n int) string {
@@ -184,7 +266,10 @@ func randomID(n int) string {
 }
 
 // tx runs f in one write transaction, committed when f returns nil.
-func (db *DB) tx(ctx context.Context, f func(*sql.Tx) error) error {
+func (db *DB) tx(ctx context.Context, f func(*txn) error) error {
+	if db.readOnly {
+		return ErrReadOnly
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err

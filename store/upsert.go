@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"vitals/health"
@@ -64,7 +65,7 @@ func (r Result) Total() Counts {
 // it (identity.go). Nothing is stored if any reading fails.
 func (db *DB) Upsert(ctx context.Context, profileID, accountID int64, b health.Batch) (Result, error) {
 	var res Result
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		var err error
 		res, err = upsertBatch(ctx, tx, profileID, accountID, b)
 		return err
@@ -80,7 +81,7 @@ func (db *DB) Upsert(ctx context.Context, profileID, accountID int64, b health.B
 // the last page it committed, with nothing lost and nothing doubled.
 func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream, cursor string, b health.Batch) (Result, error) {
 	var res Result
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		var err error
 		if res, err = upsertBatch(ctx, tx, profileID, accountID, b); err != nil {
 			return err
@@ -93,13 +94,16 @@ func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream
 	return res, nil
 }
 
-func upsertBatch(ctx context.Context, tx *sql.Tx, profileID, accountID int64, b health.Batch) (Result, error) {
+func upsertBatch(ctx context.Context, tx *txn, profileID, accountID int64, b health.Batch) (Result, error) {
 	return upsertImport(ctx, tx, profileID, accountID, nil, b)
 }
 
 // upsertImport is upsertBatch for the rows of a file import (importID
 // nil: not an import).
-func upsertImport(ctx context.Context, tx *sql.Tx, profileID, accountID int64, importID any, b health.Batch) (Result, error) {
+func upsertImport(ctx context.Context, tx *txn, profileID, accountID int64, importID any, b health.Batch) (Result, error) {
+	if err := tx.d.lockProfile(ctx, tx, profileID); err != nil {
+		return nil, err
+	}
 	x := newIDTx(ctx, tx)
 	defer x.close()
 	rank, err := x.rank(accountID)
@@ -133,23 +137,82 @@ type upserter struct {
 
 // statements of one kind's upsert, built from the table's columns.
 type upsertSQL struct {
-	insert, update, byKey, updateByID string
+	insert                    bulkInsert
+	update, byKey, updateByID string
+}
+
+// bulkInsert is the INSERT of one table's rows, each bound as
+// insertCols lists its columns. Rows whose key is taken are left alone
+// (ON CONFLICT DO NOTHING): the upsert then looks at what holds the key.
+type bulkInsert struct {
+	cols                  []string
+	pgTypes               []string // each column's PostgreSQL type, for arrays of it
+	scopeCol, providerCol int      // where id_scope and provider_id are in cols
+	variantCol            int      // and variant
+	single                string   // one row, with ? placeholders
+	unnest                string   // PostgreSQL: the rows as one array per column
+}
+
+// insertCols are the columns an upsert binds, in order: the common ones,
+// the kind's, then the key's scope and variant, the digest, the import.
+func insertCols(t table) []string {
+	return append(append(append([]string{}, commonCols...), t.cols...), "id_scope", "variant", "digest", "import_id")
+}
+
+// pgTypeOf is a column's PostgreSQL type, as the migrations declare it.
+func pgTypeOf(t table, col string) string {
+	switch col {
+	case "profile_id", "account_id", "taken_at", "utc_offset", "variant", "digest", "import_id":
+		return "int8"
+	case "manual":
+		return "bool"
+	case "raw":
+		return "bytea"
+	}
+	for i, c := range t.cols {
+		if c != col {
+			continue
+		}
+		switch t.rules[i].role {
+		case roleNum:
+			return "float8"
+		case roleFlag:
+			return "bool"
+		}
+	}
+	return "text"
 }
 
 func upsertStatements(t table) upsertSQL {
-	cols := append(append(append([]string{}, commonCols...), t.cols...), "id_scope", "variant", "digest", "import_id")
+	cols := insertCols(t)
 	var sets []string
-	for _, c := range cols {
+	ins := bulkInsert{cols: cols}
+	var arrays []string
+	for i, c := range cols {
+		typ := pgTypeOf(t, c)
+		ins.pgTypes = append(ins.pgTypes, typ)
+		arrays = append(arrays, "?::"+typ+"[]")
+		switch c {
+		case "id_scope":
+			ins.scopeCol = i
+		case "provider_id":
+			ins.providerCol = i
+		case "variant":
+			ins.variantCol = i
+		}
 		switch c {
 		case "account_id", "provider_id", "id_scope", "variant", "import_id":
 		default:
 			sets = append(sets, c+" = ?")
 		}
 	}
+	const conflict = ` ON CONFLICT (account_id, id_scope, provider_id, variant) DO NOTHING`
+	ins.single = fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s)`+conflict, t.name, strings.Join(cols, ", "), placeholders(len(cols)))
+	ins.unnest = fmt.Sprintf(`INSERT INTO %s (%s) SELECT * FROM unnest(%s)`+conflict+` RETURNING id, id_scope, provider_id, variant`,
+		t.name, strings.Join(cols, ", "), strings.Join(arrays, ", "))
 	set := strings.Join(sets, ", ") + ", filled = 0"
 	return upsertSQL{
-		insert: fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (account_id, id_scope, provider_id, variant) DO NOTHING`,
-			t.name, strings.Join(cols, ", "), placeholders(len(cols))),
+		insert: ins,
 		update: fmt.Sprintf(`UPDATE %s SET %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? AND variant = 0 AND digest <> ? RETURNING id`,
 			t.name, set),
 		byKey: fmt.Sprintf(`SELECT id, variant, digest, taken_at, utc_offset, filled, %s FROM %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? ORDER BY variant`,
@@ -158,21 +221,37 @@ func upsertStatements(t table) upsertSQL {
 	}
 }
 
+// incoming is one reading of a batch, bound for its INSERT.
+type incoming struct {
+	args       []any // insertCols' values
+	p          provenance
+	kind       health.Kind
+	scope, pid string
+	digest     int64
+}
+
+// maxGroup bounds the rows sent in one bulk INSERT.
+const maxGroup = 4096
+
 // upsertKind stores one kind's readings. A new key is one INSERT and one
 // look for the same measurement in the same minute; a known one is the
 // INSERT that does nothing and one UPDATE (vendor) or SELECT (file).
+//
+// Readings in minutes that hold no measurement yet, each the first of the
+// batch in its minute and under a key the batch has not used before, are
+// independent of each other: whether one is new, and what a known one
+// does, never depends on another. They are inserted together, in groups
+// (one statement per group on PostgreSQL); every other reading is stored
+// alone, in batch order, after the group before it. The outcome is the
+// one of storing every reading alone, in order.
 func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	q := upsertStatements(s.table)
-	insert, err := u.stmt(q.insert)
-	if err != nil {
-		return err
-	}
+	k := &kindUpsert{upserter: u, t: s.table, q: upsertStatements(s.table)}
 	lo, hi := timeRange(rows, s.meta)
-	seen, err := u.occupied(s.table, lo, hi)
-	if err != nil {
+	var err error
+	if k.seen, err = u.occupied(s.table, lo, hi); err != nil {
 		return fmt.Errorf("look up %s readings: %w", s.kind, err)
 	}
 	var same map[string]bool
@@ -181,8 +260,7 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 			return fmt.Errorf("look up %s readings: %w", s.kind, err)
 		}
 	}
-	var c Counts
-	args := make([]any, 0, len(commonCols)+len(s.cols)+3)
+	groupMinutes, groupKeys := map[int64]bool{}, map[string]bool{}
 	for i := range rows {
 		r := &rows[i]
 		m := s.meta(r)
@@ -197,7 +275,8 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 		if err != nil {
 			return fmt.Errorf("%s reading %s: %w", s.kind, m.ProviderID, err)
 		}
-		args = append(args[:0], u.profileID, u.accountID, m.ProviderID, m.Time.Unix(), m.Offset,
+		args := make([]any, 0, len(commonCols)+len(kindArgs)+4)
+		args = append(args, u.profileID, u.accountID, m.ProviderID, m.Time.Unix(), m.Offset,
 			m.Device, m.Origin, string(m.Setting), m.Manual, rawArg(m.Raw))
 		args = append(args, kindArgs...)
 		// The digest covers what the reading says, not where it is kept
@@ -205,73 +284,147 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 		// comparing equal.
 		digest := digestOf(args)
 		if same[storedKey(m.IDScope, m.ProviderID, digest)] {
-			c.Unchanged++ // stored exactly so: a re-import, an overlapping sync
+			k.c.Unchanged++ // stored exactly so: a re-import, an overlapping sync
 			continue
 		}
-		p := provenance{accountID: u.accountID, scope: m.IDScope, origin: m.Origin, takenAt: m.Time.Unix(),
-			offset: int64(m.Offset), vals: s.normVals(slices.Clone(kindArgs))}
-
-		out, err := insert.ExecContext(u.ctx, append(args, m.IDScope, 0, digest, u.importID)...)
-		if err != nil {
-			return fmt.Errorf("insert %s reading %s: %w", s.kind, m.ProviderID, err)
+		in := incoming{
+			args: append(args, m.IDScope, 0, digest, u.importID), kind: s.kind, scope: m.IDScope, pid: m.ProviderID, digest: digest,
+			p: provenance{accountID: u.accountID, scope: m.IDScope, origin: m.Origin, takenAt: m.Time.Unix(),
+				offset: int64(m.Offset), vals: s.normVals(slices.Clone(kindArgs))},
 		}
-		if n, _ := out.RowsAffected(); n == 1 {
-			if p.id, err = out.LastInsertId(); err != nil {
-				return fmt.Errorf("insert %s reading %s: %w", s.kind, m.ProviderID, err)
-			}
-			// Only a minute that holds a measurement can hold this one's.
-			held := false
-			if minute := minuteOf(p.takenAt); seen[minute] {
-				if held, err = u.place(s.table, u.profileID, p); err != nil {
-					return fmt.Errorf("place %s reading %s: %w", s.kind, m.ProviderID, err)
+		minute, key := minuteOf(in.p.takenAt), rowKey(m.IDScope, m.ProviderID)
+		if !k.seen[minute] && !groupMinutes[minute] && !groupKeys[key] {
+			k.group = append(k.group, in)
+			groupMinutes[minute], groupKeys[key] = true, true
+			if len(k.group) == maxGroup {
+				if err := k.flush(); err != nil {
+					return err
 				}
-			} else {
-				seen[minute] = true
-			}
-			if held {
-				c.Held++
-			} else {
-				c.Added++
+				clear(groupMinutes)
+				clear(groupKeys)
 			}
 			continue
 		}
-		// A known key. The update's arguments are the insert's minus the
-		// key columns.
-		upd := make([]any, 0, len(args)+4)
-		upd = append(upd, args[0])
-		upd = append(upd, args[3:]...)
-		upd = append(upd, digest)
-		if u.vendor {
-			what, err := u.correct(s.table, q, upd, m.IDScope, m.ProviderID, digest)
-			if err != nil {
-				return fmt.Errorf("update %s reading %s: %w", s.kind, m.ProviderID, err)
-			}
-			if what == updated {
-				c.Updated++
-			} else {
-				c.Unchanged++
-			}
-			continue
+		// This reading may depend on the group's: the group goes first.
+		if err := k.flush(); err != nil {
+			return err
 		}
-		// An update or a reading kept beside may take the minute.
-		seen[minuteOf(p.takenAt)] = true
-		what, err := u.fileKnown(s.table, q, upd, p, m.IDScope, m.ProviderID, digest)
-		if err != nil {
-			return fmt.Errorf("store %s reading %s: %w", s.kind, m.ProviderID, err)
-		}
-		switch what {
-		case updated:
-			c.Updated++
-		case unchanged:
-			c.Unchanged++
-		case kept:
-			c.Kept++
-			if err := u.keepBeside(s.table, insert, args, p, m.IDScope, m.ProviderID, digest); err != nil {
-				return fmt.Errorf("keep %s reading %s: %w", s.kind, m.ProviderID, err)
-			}
+		clear(groupMinutes)
+		clear(groupKeys)
+		if err := k.alone(in); err != nil {
+			return err
 		}
 	}
-	res[s.kind] = res[s.kind].add(c)
+	if err := k.flush(); err != nil {
+		return err
+	}
+	res[s.kind] = res[s.kind].add(k.c)
+	return nil
+}
+
+// kindUpsert is the state of one kind's upsert.
+type kindUpsert struct {
+	*upserter
+	t     table
+	q     upsertSQL
+	seen  map[int64]bool // UTC minutes that hold a measurement of the profile
+	group []incoming     // readings to insert together (upsertKind)
+	c     Counts
+}
+
+// flush inserts the group: each reading that is new is a measurement of
+// its own (its minute held none); each whose key was taken goes on alone.
+func (k *kindUpsert) flush() error {
+	if len(k.group) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(k.group))
+	for i, in := range k.group {
+		rows[i] = in.args
+	}
+	ids, err := k.tx.d.insertNew(k.ctx, k.idTx, k.q.insert, rows)
+	if err != nil {
+		return fmt.Errorf("insert %s readings: %w", k.t.kind, err)
+	}
+	for i, in := range k.group {
+		if _, ok := ids[i]; ok {
+			k.seen[minuteOf(in.p.takenAt)] = true
+			k.c.Added++
+			continue
+		}
+		if err := k.known(in); err != nil {
+			return err
+		}
+	}
+	k.group = k.group[:0]
+	return nil
+}
+
+// alone stores one reading.
+func (k *kindUpsert) alone(in incoming) error {
+	ids, err := k.tx.d.insertNew(k.ctx, k.idTx, k.q.insert, [][]any{in.args})
+	if err != nil {
+		return fmt.Errorf("insert %s reading %s: %w", in.kind, in.pid, err)
+	}
+	id, ok := ids[0]
+	if !ok {
+		return k.known(in)
+	}
+	in.p.id = id
+	// Only a minute that holds a measurement can hold this one's.
+	held := false
+	if minute := minuteOf(in.p.takenAt); k.seen[minute] {
+		if held, err = k.place(k.t, k.profileID, in.p); err != nil {
+			return fmt.Errorf("place %s reading %s: %w", in.kind, in.pid, err)
+		}
+	} else {
+		k.seen[minute] = true
+	}
+	if held {
+		k.c.Held++
+	} else {
+		k.c.Added++
+	}
+	return nil
+}
+
+// known stores a reading whose key the route has already used.
+func (k *kindUpsert) known(in incoming) error {
+	// The update's arguments are the insert's minus the key columns.
+	n := len(commonCols) + len(k.t.cols)
+	upd := make([]any, 0, n+4)
+	upd = append(upd, in.args[0])
+	upd = append(upd, in.args[3:n]...)
+	upd = append(upd, in.digest)
+	if k.vendor {
+		what, err := k.correct(k.t, k.q, upd, in.scope, in.pid, in.digest)
+		if err != nil {
+			return fmt.Errorf("update %s reading %s: %w", in.kind, in.pid, err)
+		}
+		if what == updated {
+			k.c.Updated++
+		} else {
+			k.c.Unchanged++
+		}
+		return nil
+	}
+	// An update or a reading kept beside may take the minute.
+	k.seen[minuteOf(in.p.takenAt)] = true
+	what, err := k.fileKnown(k.t, k.q, upd, in.p, in.scope, in.pid, in.digest)
+	if err != nil {
+		return fmt.Errorf("store %s reading %s: %w", in.kind, in.pid, err)
+	}
+	switch what {
+	case updated:
+		k.c.Updated++
+	case unchanged:
+		k.c.Unchanged++
+	case kept:
+		k.c.Kept++
+		if err := k.keepBeside(k.t, k.q.insert, in.args[:n], in.p, in.scope, in.pid, in.digest); err != nil {
+			return fmt.Errorf("keep %s reading %s: %w", in.kind, in.pid, err)
+		}
+	}
 	return nil
 }
 
@@ -338,6 +491,24 @@ func (u *upserter) stored(t table, lo, hi int64) (map[string]bool, error) {
 		same[storedKey(scope, id, digest)] = true
 	}
 	return same, res.Err()
+}
+
+// rowKey is a row's key within its account, variantKey with its variant:
+// what bulk inserts match their returned ids by.
+func rowKey(scope, providerID string) string { return scope + "\x00" + providerID }
+
+func variantKey(scope, providerID string, variant int64) string {
+	return rowKey(scope, providerID) + "\x00" + strconv.FormatInt(variant, 10)
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int:
+		return int64(x)
+	}
+	return 0
 }
 
 func storedKey(scope, providerID string, digest int64) string {
@@ -433,7 +604,7 @@ func (u *upserter) fileKnown(t table, q upsertSQL, upd []any, p provenance, scop
 
 // keepBeside stores a file's different reading under a known key as the
 // key's next variant, then places it like any new reading.
-func (u *upserter) keepBeside(t table, insert *sql.Stmt, args []any, p provenance, scope, providerID string, digest int64) error {
+func (u *upserter) keepBeside(t table, insert bulkInsert, args []any, p provenance, scope, providerID string, digest int64) error {
 	st, err := u.stmt("SELECT max(variant) FROM " + t.name + " WHERE account_id = ? AND id_scope = ? AND provider_id = ?")
 	if err != nil {
 		return err
@@ -442,12 +613,13 @@ func (u *upserter) keepBeside(t table, insert *sql.Stmt, args []any, p provenanc
 	if err := st.QueryRowContext(u.ctx, u.accountID, scope, providerID).Scan(&last); err != nil {
 		return err
 	}
-	out, err := insert.ExecContext(u.ctx, append(slices.Clip(args), scope, last.Int64+1, digest, u.importID)...)
+	ids, err := u.tx.d.insertNew(u.ctx, u.idTx, insert, [][]any{append(slices.Clip(args), scope, last.Int64+1, digest, u.importID)})
 	if err != nil {
 		return err
 	}
-	if p.id, err = out.LastInsertId(); err != nil {
-		return err
+	var ok bool
+	if p.id, ok = ids[0]; !ok {
+		return fmt.Errorf("variant %d of %s was taken meanwhile", last.Int64+1, providerID)
 	}
 	_, err = u.place(t, u.profileID, p)
 	return err

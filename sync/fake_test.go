@@ -1,9 +1,9 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	gosync "sync"
@@ -12,7 +12,9 @@ import (
 
 	"vitals/health"
 	"vitals/providers"
+	"vitals/seal"
 	"vitals/store"
+	"vitals/store/storetest"
 )
 
 // fakeSource serves readings page by page from memory. The cursor is the
@@ -145,7 +147,7 @@ func (p plainSource) Fetch(ctx context.Context, s providers.Stream, c string) (p
 // fixture is a database with one profile, and the Sources of the
 // profile's accounts for the engines made from it. A test sets one up with
 //
-//	fx := openFixture(t)
+//	fx := openFixture(t, backend)
 //	fake := newFake(10, map[providers.Stream]int{"a": 25, "b": 7})
 //	acct := fx.fakeAccount(t, store.ProviderOneUp, "u1", fake)
 //	e := fx.engine(Options{})
@@ -158,16 +160,18 @@ type fixture struct {
 	srcs    *sources
 }
 
-// openFixture opens a database in a new temporary directory and closes it
-// when the test ends.
-func openFixture(t testing.TB) fixture {
+// testSealKey is the tests' token key: a shared database keeps tokens
+// sealed only.
+func testSealKey(bool) (*seal.Keyring, error) {
+	return seal.New(bytes.Repeat([]byte{4}, seal.KeySize))
+}
+
+// openFixture opens a new database of the backend (storetest.Location)
+// and closes it when the test ends.
+func openFixture(t testing.TB, backend string) fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "vitals.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, backend, store.Options{SealKey: testSealKey})
 	p, err := db.EnsureProfile(ctx, "me")
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"vitals/providers"
 	"vitals/store"
+	"vitals/store/storetest"
 )
 
 // tokenServer is a provider whose data API accepts only the access token
@@ -116,56 +117,58 @@ func refreshVia(ts *tokenServer, user string) providers.RefreshFunc {
 // synced by its worker, by manual triggers and by several RunOnce calls at
 // the same time, refreshes once; so does a second account beside it.
 func TestConcurrentRoundsRefreshATokenOnce(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		stored func(user string) providers.Token
-	}{
-		{"expired", func(user string) providers.Token {
-			return providers.Token{AccessToken: user + "-old", RefreshToken: user + "-refresh", Expiry: time.Now().Add(-time.Hour)}
-		}},
-		{"refused", func(user string) providers.Token { // looks fresh, but the server has moved on
-			return providers.Token{AccessToken: user + "-old", RefreshToken: user + "-refresh", Expiry: time.Now().Add(time.Hour)}
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			ts := newTokenServer(t)
-			fx := openFixture(t)
-			accts := []store.Account{fx.account(t, store.ProviderOmron, "alice"), fx.account(t, store.ProviderOneUp, "bob")}
-			for _, a := range accts {
-				ts.current[a.ExternalID] = "issued-elsewhere" // the stored token is refused
-				if err := providers.NewCredentials(fx.db, a.ID, nil).Save(ctx, tc.stored(a.ExternalID)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var made atomic.Int32
-			factory := func(a store.Account) (providers.Source, error) {
-				made.Add(1)
-				return &credSource{user: a.ExternalID, creds: providers.NewCredentials(fx.db, a.ID, refreshVia(ts, a.ExternalID)), client: ts.Client(), base: ts.URL}, nil
-			}
-			e := New(fx.db, factory, Options{Concurrency: 8})
-			go e.Run(ctx)
-			var wg gosync.WaitGroup
-			for range 6 {
-				wg.Go(func() {
-					for _, out := range e.RunOnce(ctx, accts) {
-						if out.Err != nil {
-							t.Errorf("%s: %v", out.Account.ExternalID, out.Err)
-						}
+	storetest.Each(t, func(t *testing.T, backend string) {
+		for _, tc := range []struct {
+			name   string
+			stored func(user string) providers.Token
+		}{
+			{"expired", func(user string) providers.Token {
+				return providers.Token{AccessToken: user + "-old", RefreshToken: user + "-refresh", Expiry: time.Now().Add(-time.Hour)}
+			}},
+			{"refused", func(user string) providers.Token { // looks fresh, but the server has moved on
+				return providers.Token{AccessToken: user + "-old", RefreshToken: user + "-refresh", Expiry: time.Now().Add(time.Hour)}
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				ts := newTokenServer(t)
+				fx := openFixture(t, backend)
+				accts := []store.Account{fx.account(t, store.ProviderOmron, "alice"), fx.account(t, store.ProviderOneUp, "bob")}
+				for _, a := range accts {
+					ts.current[a.ExternalID] = "issued-elsewhere" // the stored token is refused
+					if err := providers.NewCredentials(fx.db, a.ID, nil).Save(ctx, tc.stored(a.ExternalID)); err != nil {
+						t.Fatal(err)
 					}
-				})
-				wg.Go(func() { e.SyncNow() })
-			}
-			wg.Wait()
-			for _, a := range accts {
-				if n := ts.refreshCount(a.ExternalID); n != 1 {
-					t.Errorf("%s's token refreshed %d times, want once", a.ExternalID, n)
 				}
-			}
-			if n := made.Load(); n != 2 {
-				t.Errorf("%d sources made for 2 accounts, want one each", n)
-			}
-		})
-	}
+				var made atomic.Int32
+				factory := func(a store.Account) (providers.Source, error) {
+					made.Add(1)
+					return &credSource{user: a.ExternalID, creds: providers.NewCredentials(fx.db, a.ID, refreshVia(ts, a.ExternalID)), client: ts.Client(), base: ts.URL}, nil
+				}
+				e := New(fx.db, factory, Options{Concurrency: 8})
+				go e.Run(ctx)
+				var wg gosync.WaitGroup
+				for range 6 {
+					wg.Go(func() {
+						for _, out := range e.RunOnce(ctx, accts) {
+							if out.Err != nil {
+								t.Errorf("%s: %v", out.Account.ExternalID, out.Err)
+							}
+						}
+					})
+					wg.Go(func() { e.SyncNow() })
+				}
+				wg.Wait()
+				for _, a := range accts {
+					if n := ts.refreshCount(a.ExternalID); n != 1 {
+						t.Errorf("%s's token refreshed %d times, want once", a.ExternalID, n)
+					}
+				}
+				if n := made.Load(); n != 2 {
+					t.Errorf("%d sources made for 2 accounts, want one each", n)
+				}
+			})
+		}
+	})
 }

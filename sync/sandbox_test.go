@@ -1,11 +1,11 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,7 +18,9 @@ import (
 	"vitals/providers/oneup"
 	"vitals/providers/oneup/oneupsim"
 	"vitals/sandbox"
+	"vitals/seal"
 	"vitals/store"
+	"vitals/store/storetest"
 	"vitals/sync"
 )
 
@@ -38,14 +40,17 @@ func startSandbox(tb testing.TB, opt sandbox.Options) *sandbox.Sandbox {
 	return sb
 }
 
-func openDB(tb testing.TB, dir string) *store.DB {
+// openDB opens a new database of the backend (storetest.Location), with a
+// token key, and closes it when the test ends.
+func openDB(tb testing.TB, backend string) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(dir, "vitals.db"), store.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Open(tb, backend, store.Options{SealKey: testSealKey})
+}
+
+// testSealKey is the tests' token key: a shared database keeps tokens
+// sealed only.
+func testSealKey(bool) (*seal.Keyring, error) {
+	return seal.New(bytes.Repeat([]byte{4}, seal.KeySize))
 }
 
 // noRedirects reads the authorization server's redirect instead of
