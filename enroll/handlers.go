@@ -105,23 +105,24 @@ func (s *Service) invitation(ctx context.Context, e store.Enrollment, connected 
 			return page{status: "unavailable", Title: "Please try again later", Alert: true,
 				Lead: "The list of devices and health systems cannot be fetched right now. Nothing was shared. Please open your link again in a few minutes."}, http.StatusServiceUnavailable
 		}
-		var buttons []systemButton
+		groups := []systemGroup{{Title: "Devices and apps"}, {Title: "Health systems"}}
 		for _, sys := range systems {
 			if !sys.Working() {
 				continue
 			}
-			kind := "Health system"
+			g := &groups[1]
 			if sys.Kind == oneup.KindDevice {
-				kind = "Device or app"
+				g = &groups[0]
 			}
-			buttons = append(buttons, systemButton{ID: sys.ID, Name: sys.Name, Kind: kind, Connected: slices.Contains(connected, sys.ID)})
+			g.Systems = append(g.Systems, systemButton{ID: sys.ID, Name: sys.Name, Connected: slices.Contains(connected, sys.ID)})
 		}
+		groups = slices.DeleteFunc(groups, func(g systemGroup) bool { return len(g.Systems) == 0 })
 		return page{status: "invitation", Title: "Share your health data with " + c,
 			Lead: c + " asks to receive the readings of your devices and the records of your health systems, through 1upHealth.",
 			Shared: []string{"Readings such as blood pressure, weight, activity and oxygen saturation from the devices you connect",
 				"Observations from the health systems you connect"},
 			Body:    []string{"Each button takes you to the device's or health system's own sign-in, then back here. Connect as many as you like.", stop + "."},
-			Systems: buttons}, http.StatusOK
+			Systems: groups}, http.StatusOK
 	}
 }
 

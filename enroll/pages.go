@@ -27,14 +27,20 @@ type page struct {
 	Body    []string // more paragraphs
 	Button  string   // a form posting back to Action; "" offers nothing
 	Action  string   // "" posts to the page's own address
-	Systems []systemButton
+	Systems []systemGroup
 	Clinic  string
+}
+
+// systemGroup is a kind of 1upHealth system (devices, health systems).
+type systemGroup struct {
+	Title   string
+	Systems []systemButton
 }
 
 // systemButton is a 1upHealth device or health system to connect.
 type systemButton struct {
-	ID, Name, Kind string
-	Connected      bool
+	ID, Name  string
+	Connected bool
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
@@ -61,12 +67,12 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <button type="submit" name="go" value="1">{{.Button}}</button>
 </form>
 {{end}}{{with .Systems}}<form method="post"{{with $.Action}} action="{{.}}"{{end}}>
-<fieldset>
-<legend>Choose what to connect</legend>
-<ul class="systems">{{range .}}<li>{{if .Connected}}<span class="connected">✓ {{.Name}} is connected</span>{{else}}<button type="submit" name="system" value="{{.ID}}">Connect {{.Name}}</button> <span class="kind">{{.Kind}}</span>{{end}}</li>
+{{range .}}<fieldset>
+<legend>{{.Title}}</legend>
+<ul class="systems">{{range .Systems}}<li>{{if .Connected}}<span class="connected">✓ {{.Name}} is connected</span>{{else}}<button type="submit" name="system" value="{{.ID}}">Connect {{.Name}}</button>{{end}}</li>
 {{end}}</ul>
 </fieldset>
-</form>
+{{end}}</form>
 {{end}}</main>
 </body>
 </html>
@@ -86,13 +92,12 @@ h2{font-size:1.1rem;margin:1.4rem 0 .4rem}
 ul{padding-left:1.3rem}
 li{margin:.2rem 0}
 form{margin:1.6rem 0 0}
-fieldset{border:0;padding:0;margin:0}
+fieldset{border:0;padding:0;margin:0 0 1.2rem}
 legend{font-weight:600;font-size:1.1rem;margin-bottom:.4rem}
 .systems{list-style:none;padding:0}
 .systems li{margin:.6rem 0}
 button{display:block;width:100%;min-height:3rem;font:inherit;font-weight:600;color:#fff;background:#0b5394;border:2px solid #0b5394;border-radius:6px;padding:.7rem 1rem;cursor:pointer;text-align:center}
 button:focus-visible{outline:3px solid #1a1a1a;outline-offset:3px}
-.kind{display:block;font-size:.9rem;color:#3d3d3d;margin-top:.15rem}
 .connected{font-weight:600;color:#0f4d1f}
 `
 
