@@ -292,3 +292,70 @@ func TestEnrollRateLimit(t *testing.T) {
 		t.Errorf("another address: %d, want its own bucket", w.Code)
 	}
 }
+
+// 1upHealth: the user is created, a system is connected through the
+// connect page and back, and another may be connected in the same
+// session; the link itself is then used.
+func TestEnrollOneUpWithoutABrowser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend)
+		c := client(t)
+		l := f.create(store.ProviderOneUp, time.Hour)
+		landing := get(t, c, l.URL)
+		if landing.status != http.StatusOK || !strings.Contains(landing.body, `name="system" value="4709"`) {
+			t.Fatalf("landing %d:\n%s", landing.status, landing.body)
+		}
+		connect := func(from, system string) page {
+			t.Helper()
+			start := post(t, c, from, url.Values{"system": {system}})
+			if start.status != http.StatusSeeOther {
+				t.Fatalf("connect %s: %d\n%s", system, start.status, start.body)
+			}
+			target := start.header.Get("Location")
+			if !strings.HasPrefix(target, f.sb.URL()) {
+				t.Fatalf("connect %s went to %s, want the 1upHealth host", system, target)
+			}
+			approve := get(t, c, target)
+			form := hidden(approve.body)
+			form.Set("decision", "approve")
+			action := regexp.MustCompile(`<form method="post" action="([^"]+)"`).FindStringSubmatch(approve.body)
+			if len(action) < 2 {
+				t.Fatalf("1upHealth's connect page has no form:\n%s", approve.body)
+			}
+			back := post(t, c, html.UnescapeString(action[1]), form)
+			if back.status != http.StatusFound || !strings.Contains(back.header.Get("Location"), enroll.OneUpCallback) {
+				t.Fatalf("1upHealth answered %d to %s", back.status, back.header.Get("Location"))
+			}
+			return get(t, c, back.header.Get("Location"))
+		}
+		done := connect(l.URL, "4709")
+		if done.status != http.StatusOK || !strings.Contains(done.body, "Connected — your readings from Fitbit will reach Riverside Clinic.") ||
+			!strings.Contains(done.body, "✓ Fitbit is connected") {
+			t.Fatalf("after connecting: %d\n%s", done.status, done.body)
+		}
+		more := connect(f.url+"/enroll/session", "4711")
+		if !strings.Contains(more.body, "✓ Fitbit is connected") || !strings.Contains(more.body, "✓ Withings is connected") {
+			t.Errorf("second system:\n%s", more.body)
+		}
+		accts, err := f.db.Accounts(context.Background(), f.prof.ID)
+		if err != nil || len(accts) != 1 || accts[0].Provider != store.ProviderOneUp {
+			t.Fatalf("accounts %+v, %v", accts, err)
+		}
+		systems, _ := f.db.Systems(context.Background(), accts[0].ID)
+		if len(systems) != 2 {
+			t.Errorf("systems %+v, want Fitbit and Withings", systems)
+		}
+		if p := get(t, client(t), l.URL); p.status != http.StatusGone || !strings.Contains(p.body, "already used") {
+			t.Errorf("the link after connecting: %d", p.status)
+		}
+		tok, err := f.db.LoadSecret(context.Background(), accts[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range strings.Split(string(tok), `"`) {
+			if len(part) > 20 && (strings.Contains(done.body, part) || strings.Contains(f.logs.String(), part)) {
+				t.Errorf("a token reached a page or the log")
+			}
+		}
+	})
+}

@@ -170,7 +170,7 @@ func Create(ctx context.Context, db *store.DB, publicURL string, prof store.Prof
 		ttl = DefaultExpires
 	}
 	if ttl < time.Minute || ttl > MaxExpires {
-		return Link{}, fmt.Errorf("enroll: --expires %s: want between 1m and %s", ttl, "30d")
+		return Link{}, fmt.Errorf("enroll: --expires %s: a link lasts at least a minute and at most 30 days", ttl.Round(time.Minute))
 	}
 	token := rand.Text() // 26 base32 characters: 130 random bits
 	e, err := db.CreateEnrollment(ctx, store.Enrollment{ProfileID: prof.ID, Provider: p, Created: now, Expires: now.Add(ttl), CreatedBy: by},
