@@ -260,7 +260,7 @@ func enrollHandler(a *invocation, db *store.DB, e *sync.Engine, log *slog.Logger
 	}
 	uris := svc.RedirectURIs()
 	fmt.Fprintf(a.stderr, "Enrollment pages at %s%s<link>. Register these redirect URIs with the vendors:\n"+
-		"  Omron (redirect URI):                %s\n"+
+		"  Omron (redirect URI):                  %s\n"+
 		"  1upHealth (application redirect URI): %s\n", strings.TrimRight(public, "/"), enroll.Prefix, uris[store.ProviderOmron], uris[store.ProviderOneUp])
 	return svc.Handler(), nil
 }

@@ -58,6 +58,9 @@ type snapshot struct {
 	summary health.Summary
 
 	accounts   []accountInfo
+	// enrollments are the profile's enrollment links (vitals enroll);
+	// none under a role that may not read them (a clinician's).
+	enrollments []store.Enrollment
 	conditions []health.Condition // recorded atrial fibrillation
 	alerts     []alert
 
@@ -596,6 +599,11 @@ func (s *snapshot) loadSources(ctx context.Context, db *store.DB) error {
 	accounts, err := db.Accounts(ctx, s.profile.ID)
 	if err != nil {
 		return err
+	}
+	if db.CanReadSecrets() {
+		if s.enrollments, err = db.Enrollments(ctx, s.profile.ID); err != nil {
+			return err
+		}
 	}
 	stats, err := db.SourceStats(ctx, s.profile.ID)
 	if err != nil {
