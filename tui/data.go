@@ -57,12 +57,12 @@ type snapshot struct {
 	// no screen compares another mean with a threshold.
 	summary health.Summary
 
-	accounts   []accountInfo
+	accounts []accountInfo
 	// enrollments are the profile's enrollment links (vitals enroll);
 	// none under a role that may not read them (a clinician's).
 	enrollments []store.Enrollment
-	conditions []health.Condition // recorded atrial fibrillation
-	alerts     []alert
+	conditions  []health.Condition // recorded atrial fibrillation
+	alerts      []alert
 
 	// firstSync names the linked accounts whose first sync is under way
 	// (an engine runs, and they have neither finished a sync nor failed
