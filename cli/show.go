@@ -41,6 +41,15 @@ Ranges: 7d, 30d, 90d, 1y, all.`,
 			if err != nil {
 				return fmt.Errorf("--range: %w", err)
 			}
+			// In a terminal, the screen fits the window unless the
+			// flags say otherwise; a file or pipe gets the defaults.
+			tty, cols, lines := terminal(a.stdout)
+			if tty && !cmd.Flags().Changed("width") && cols > 0 {
+				width = max(cols, 80)
+			}
+			if tty && !cmd.Flags().Changed("height") && lines > 0 {
+				height = max(lines-1, 24) // the prompt keeps its line
+			}
 			if width < 80 || height < 24 {
 				return fmt.Errorf("--width %d --height %d: a screen is at least 80 columns by 24 lines", width, height)
 			}
@@ -67,16 +76,30 @@ Ranges: 7d, 30d, 90d, 1y, all.`,
 				return err
 			}
 			// The writer drops colours where they do not belong: a file,
-			// a pipe, NO_COLOR.
-			w := colorprofile.NewWriter(a.stdout, os.Environ())
-			_, err = fmt.Fprintln(w, screen)
-			return err
+			// a pipe, NO_COLOR. There, the padding that fills a
+			// terminal's lines is only trailing spaces, and goes.
+			if tty {
+				_, err = fmt.Fprintln(colorprofile.NewWriter(a.stdout, os.Environ()), screen)
+				return err
+			}
+			var plain strings.Builder
+			w := colorprofile.NewWriter(&plain, os.Environ())
+			w.Profile = colorprofile.Detect(a.stdout, os.Environ())
+			if _, err := fmt.Fprint(w, screen); err != nil {
+				return err
+			}
+			for line := range strings.Lines(plain.String()) {
+				if _, err := fmt.Fprintln(a.stdout, strings.TrimRight(line, " \n")); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&tab, "tab", "overview", "the screen: "+strings.Join(tui.TabNames(), ", "))
 	f.StringVar(&rng, "range", "30d", "the period: 7d, 30d, 90d, 1y or all")
-	f.IntVar(&width, "width", 100, "columns")
-	f.IntVar(&height, "height", 30, "lines")
+	f.IntVar(&width, "width", 100, "columns (in a terminal: its width)")
+	f.IntVar(&height, "height", 30, "lines (in a terminal: its height, less the prompt's line)")
 	return cmd
 }

@@ -29,7 +29,7 @@ type v2Row struct {
 func TestMigrateFromVersion2(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v2.db")
-	old, err := sql.Open("sqlite", dsn(path, false, true))
+	old, err := sql.Open("sqlite", dsn(path, false, true, false))
 	if err != nil {
 		t.Fatal(err)
 	}
