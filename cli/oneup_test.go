@@ -148,7 +148,7 @@ func TestLinkOneUpAndConnectCommands(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("the browser ended with HTTP %d at %s", resp.StatusCode, resp.Request.URL)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no link printed")
 	}
 	err = <-done
