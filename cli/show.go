@@ -15,6 +15,7 @@ import (
 func newShowCmd(a *invocation) *cobra.Command {
 	var tab, rng string
 	var width, height int
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "Print one screen of the dashboard, without a terminal",
@@ -25,12 +26,17 @@ Colours are left out when the output is not a terminal or NO_COLOR is set.
 When nothing is newer than the period's start, the period ends on the newest
 reading instead, so an imported or old database still shows its data.
 
+With --json, the period's summary behind the screens is printed as data
+instead (the one home mean and its verdict, counts, alerts, accounts:
+docs/json.md).
+
 Tabs: ` + strings.Join(tui.TabNames(), ", ") + `.
 Ranges: 7d, 30d, 90d, 1y, all.`,
 		Example: `  vitals show
   vitals show --tab bp --range 90d
   vitals show --tab alerts --width 120 --height 40 > alerts.txt
-  vitals show --profile p-1042 --tab review --range 7d`,
+  vitals show --profile p-1042 --tab review --range 7d
+  vitals show --json --range 7d | jq .blood_pressure.home_mean`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := tui.ParseTab(tab)
@@ -66,6 +72,13 @@ Ranges: 7d, 30d, 90d, 1y, all.`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				facts, err := tui.LoadFacts(ctx, o, tui.Screen{Tab: t, Range: r, Width: width, Height: height})
+				if err != nil {
+					return err
+				}
+				return writeJSON(a.stdout, showJSONOf(facts, r))
+			}
 			light := false
 			in, inFile := a.stdin.(*os.File)
 			if out, ok := a.stdout.(*os.File); ok && inFile && isTerminal(out) && isTerminal(in) {
@@ -99,6 +112,7 @@ Ranges: 7d, 30d, 90d, 1y, all.`,
 	f := cmd.Flags()
 	f.StringVar(&tab, "tab", "overview", "the screen: "+strings.Join(tui.TabNames(), ", "))
 	f.StringVar(&rng, "range", "30d", "the period: 7d, 30d, 90d, 1y or all")
+	f.BoolVar(&asJSON, "json", false, "print the period's summary as JSON instead of a screen (see docs/json.md)")
 	f.IntVar(&width, "width", 100, "columns (in a terminal: its width)")
 	f.IntVar(&height, "height", 30, "lines (in a terminal: its height, less the prompt's line)")
 	return cmd
