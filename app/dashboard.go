@@ -18,6 +18,7 @@ func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 	if err != nil {
 		return tui.Options{}, err
 	}
+	now, loc := a.Clock()
 	return tui.Options{
 		DB:        db,
 		Profile:   prof,
@@ -26,8 +27,8 @@ func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 		StepGoal:  a.Config.Display.StepGoal,
 		QuietDays: a.Config.Display.QuietDays,
 		Range:     tui.Range30d,
-		Now:       time.Now,
-		Location:  time.Local,
+		Now:       now,
+		Location:  loc,
 		// Reports and exports of the period on screen (w): they only
 		// read the database, so a read-only one may write them too.
 		Files: NewDashboardFiles(db),
