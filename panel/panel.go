@@ -325,13 +325,13 @@ const (
 	ByAttention Column = iota // reasons, most first; then the newest reading, oldest first
 	ByHandle
 	ByName
-	ByNewest   // the newest reading, oldest first
-	ByDays     // monitoring days, fewest first
-	ByMean     // the week's home mean (systolic, then diastolic), highest first
-	ByChange   // the change from the week before, largest rise first
-	ByFlags    // AFib and irregular flags, most first
-	BySevere   // unacknowledged readings above 180/120, most first
-	BySources  // sources needing relinking or quiet, most first
+	ByNewest  // the newest reading, oldest first
+	ByDays    // monitoring days, fewest first
+	ByMean    // the week's home mean (systolic, then diastolic), highest first
+	ByChange  // the change from the week before, largest rise first
+	ByFlags   // AFib and irregular flags, most first
+	BySevere  // unacknowledged readings above 180/120, most first
+	BySources // sources needing relinking or quiet, most first
 	columnCount
 )
 

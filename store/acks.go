@@ -45,9 +45,9 @@ type Ack struct {
 	// Reading is the reading as it was acknowledged; from Acks, its ID is
 	// the row its measurement is shown by now (0: gone).
 	Reading health.BloodPressure
-	By        string
-	At        time.Time
-	Note      string
+	By      string
+	At      time.Time
+	Note    string
 }
 
 // Alert is the alert id of the acknowledged reading.

@@ -29,7 +29,7 @@ type Filter struct {
 	// ProfileID's (the clinician's panel): each profile's are read through
 	// the (profile_id, taken_at) index, so a window costs what it holds.
 	AllProfiles bool
-	From, To  time.Time // [From, To); a zero time leaves that end open
+	From, To    time.Time // [From, To); a zero time leaves that end open
 	// AccountID, when not 0, selects the measurements that account
 	// delivered, alone or with other routes; each is still returned as its
 	// shown record, which may be another route's.

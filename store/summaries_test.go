@@ -59,7 +59,7 @@ func TestDaySummariesFollowEveryWrite(t *testing.T) {
 		blanked.IrregularHeartbeat = true
 		page := health.Batch{
 			BloodPressure: []health.BloodPressure{
-				reading("o1", d, ny, 182, 95), // 2 Nov, severe
+				reading("o1", d, ny, 182, 95),                   // 2 Nov, severe
 				reading("o2", d.Add(5*time.Hour), ny, 120, 121), // 3 Nov 03:30 local, severe (diastolic)
 				flagged, blanked, // 3 Nov
 				reading("o5", d.Add(30*time.Hour), ny, 180, 120), // 4 Nov 04:30, not above 180/120

@@ -215,7 +215,7 @@ func upsertStatements(t table) upsertSQL {
 		t.name, strings.Join(cols, ", "), strings.Join(arrays, ", "))
 	set := strings.Join(sets, ", ") + ", filled = 0"
 	return upsertSQL{
-		insert: ins,
+		insert:  ins,
 		current: fmt.Sprintf(`SELECT id, taken_at, digest FROM %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? AND variant = 0`, t.name),
 		byKey: fmt.Sprintf(`SELECT id, variant, digest, taken_at, utc_offset, filled, %s FROM %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? ORDER BY variant`,
 			strings.Join(t.cols, ", "), t.name),
