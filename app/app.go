@@ -52,6 +52,8 @@ type App struct {
 	// what "today" is (time.Now and time.Local when nil); tests fix them.
 	Now      func() time.Time
 	Location *time.Location
+	// Panel opens the dashboard on the clinician's panel (vitals panel).
+	Panel bool
 }
 
 // Clock returns the clock and zone the commands use.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/user"
 	"time"
 
 	"vitals/store"
@@ -19,7 +21,13 @@ func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 		return tui.Options{}, err
 	}
 	now, loc := a.Clock()
+	tab := tui.TabOverview
+	if a.Panel {
+		tab = tui.TabPanel
+	}
 	return tui.Options{
+		Tab:       tab,
+		Who:       OSUser(),
 		DB:        db,
 		Profile:   prof,
 		Units:     units,
@@ -84,4 +92,13 @@ func waitForEngine(ctx context.Context, ran <-chan error, stderr io.Writer) erro
 			return nil
 		}
 	}
+}
+
+// OSUser is the name of the user running vitals (who acknowledges an
+// alert unless told otherwise), or "".
+func OSUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }

@@ -43,6 +43,12 @@ func addDashboard(root *cobra.Command, a *invocation) {
 			return err
 		}
 		defer db.Close()
+		// A clinic's database opens on the panel, unless a person is named.
+		if a.Profile == "" && !a.Panel {
+			if ps, err := db.Profiles(ctx); err == nil && len(ps) > 1 {
+				a.Panel = true
+			}
+		}
 		if readOnly {
 			// A database this user may not write: shown as it is, with
 			// nothing syncing into it.

@@ -101,8 +101,11 @@ type Report struct {
 	Profile string // the profile's handle
 	Summary health.Summary
 	Devices []Device
-	Made    time.Time // in the zone it is shown in
-	Paper   Paper
+	// Acks are the clinicians' acknowledgements of the period's alerts
+	// (readings above 180/120, rhythm flags), oldest reading first.
+	Acks  []store.Ack
+	Made  time.Time // in the zone it is shown in
+	Paper Paper
 }
 
 // MaxDays is the longest period Load makes a report of without
@@ -154,6 +157,15 @@ func Load(ctx context.Context, db *store.DB, p store.Profile, opt Options) (Repo
 	r := New(p.Title(), p.Name, home, office, opt)
 	if s := r.Summary; !opt.All && s.To.Sub(s.From)+1 > MaxDays {
 		return Report{}, &LongPeriodError{From: s.From, To: s.To, Days: s.To.Sub(s.From) + 1, Home: len(s.Entries), Office: len(s.OfficeReadings)}
+	}
+	acks, err := db.Acks(ctx, store.AckFilter{ProfileID: p.ID, From: f.From, To: f.To})
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	for _, a := range acks {
+		if d := health.DateOf(a.Reading.Local()); !d.Before(from) && !d.After(to) {
+			r.Acks = append(r.Acks, a)
+		}
 	}
 	return r, nil
 }

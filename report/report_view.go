@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"vitals/health"
+	"vitals/sanitize"
+	"vitals/store"
 )
 
 // view is the report laid out as text: what every format prints, so the
@@ -29,6 +31,7 @@ type view struct {
 	AFibCaveat  string
 	BlankedNote string // when the period has blanked readings
 	Devices     []string
+	Acks        []string // the clinicians' acknowledgements of alerts
 	Chart       chart
 	Empty       bool // no home readings at all
 }
@@ -131,7 +134,37 @@ func (r Report) view() view {
 	for _, d := range r.Devices {
 		v.Devices = append(v.Devices, deviceText(d))
 	}
+	for _, a := range r.Acks {
+		v.Acks = append(v.Acks, ackText(a, r.Made.Location()))
+	}
 	return v
+}
+
+// ackText is an acknowledgement in a sentence: the reading, what it
+// alerted to, who reviewed it when, and the note (text from outside,
+// made safe).
+func ackText(a store.Ack, zone *time.Location) string {
+	b := a.Reading
+	what := []string{}
+	if a.Severe() {
+		what = append(what, "above 180/120")
+	}
+	if b.PossibleAFib {
+		what = append(what, "possible AFib")
+	}
+	if b.IrregularHeartbeat {
+		what = append(what, "irregular heartbeat")
+	}
+	values := "blanked"
+	if b.HasPressures() {
+		values = fmt.Sprintf("%.0f/%.0f mmHg", b.Systolic.Or(0), b.Diastolic.Or(0))
+	}
+	s := fmt.Sprintf("%s, %s (%s, alert %s): acknowledged by %s on %s", b.Local().Format(dateTimeLayout), values,
+		strings.Join(what, ", "), a.Alert(), sanitize.Line(a.By), a.At.In(zone).Format(dateTimeLayout+" MST"))
+	if a.Note != "" {
+		s += ": " + sanitize.Line(a.Note)
+	}
+	return s
 }
 
 // summaryItems are the summary's lines. Every mean compared with a limit

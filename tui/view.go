@@ -37,6 +37,7 @@ type frame struct {
 	bpLayout                                       bpLayout
 	rows                                           filteredRows // what the lists' filters keep
 	filters                                        [tabCount]string
+	panel                                          panelState
 }
 
 // drawHook, when set by a test, is called each time a screen or the tab
@@ -52,7 +53,7 @@ func (m *model) frame() frame {
 		engine: m.opts.Engine != nil, actions: m.opts.Actions != nil, static: m.static,
 		bpOffset: m.bpOffset, alertOffset: m.alertOffset, reviewOffset: m.reviewOffset,
 		sourceSel: m.sourceSel, actDay: m.actDay, bpLayout: m.bpLayout,
-		rows: m.rows, filters: m.filters,
+		rows: m.rows, filters: m.filters, panel: m.panelSt,
 	}
 }
 
@@ -174,6 +175,20 @@ func (m *model) tabBarFor(cur Tab) tabBarLayout {
 }
 
 func (m *model) periodBar() string {
+	if m.tab == TabPanel {
+		left := " " + m.st.bold.Render("Every patient")
+		if m.data != nil {
+			left += " · today " + m.data.today.String()
+		}
+		if m.loading {
+			left += m.st.muted.Render(" ⟳")
+		}
+		right := m.st.muted.Render("rulebook " + m.set.rulebook.Name() + " ")
+		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
+			return left + strings.Repeat(" ", gap) + right
+		}
+		return fit(left, m.width)
+	}
 	left := " " + m.st.bold.Render(m.profile.Title())
 	if m.data == nil {
 		return fit(left+m.st.muted.Render(" · loading readings…"), m.width)
@@ -245,6 +260,8 @@ func (m *model) body() (out string) {
 		s = f.sources(w, h)
 	case TabReview:
 		s = f.review(w, h)
+	case TabPanel:
+		s = f.panelScreen(w, h)
 	}
 	// A column of margin on each side.
 	return block(indent(block(s, w, h)), m.width, h)
@@ -321,6 +338,10 @@ func (m *model) overlayBox() string {
 		return st.box.Render(body)
 	case overlayPicker:
 		return st.box.Render(m.picker.render(st))
+	case overlayAck:
+		if m.ack != nil {
+			return m.ackBox()
+		}
 	case overlayDetails:
 		inner := boxW - 4
 		var lines []string
