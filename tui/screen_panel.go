@@ -165,8 +165,8 @@ func (f frame) panelScreen(w, h int) string {
 	if f.panel.attention || f.filters[TabPanel] != "" {
 		title += fmt.Sprintf(" · %d shown", len(f.rows.panel))
 	}
-	period := "Period " + shortDay(d.today.AddDays(-(health.MonitoringPeriodDays - 1))) + "–" + shortDay(d.today) +
-		" (30 days: monitoring days and flags) · home mean of the last 7 days, day 1 left out"
+	period := shortDay(d.today.AddDays(-(health.MonitoringPeriodDays-1))) + "–" + shortDay(d.today) +
+		": monitoring days, flags · Home 7d: protocol mean, last 7 days"
 	out := []string{st.title.Render(fit(title, w)), st.muted.Render(fit(period, w))}
 	if len(d.panel) == 0 {
 		out = append(out, "", st.muted.Render("No patients: add a profile (vitals profile add) or import readings."))
@@ -179,26 +179,32 @@ func (f frame) panelScreen(w, h int) string {
 	wide := w >= 110
 	cols := []column{
 		{title: "!", width: 1},
-		{title: "Patient", width: 14, grow: true},
-		{title: "Newest", width: 7, right: true},
+		{title: "Patient", width: 16, grow: !wide},
+		{title: "Newest", width: 6, right: true},
 		{title: "Days", width: 8, right: true},
 		{title: "Home 7d", width: 11, right: true},
-		{title: "Verdict", width: 6},
+		{title: "Verdict", width: 8},
 	}
 	if wide {
-		cols = append(cols, column{title: "Δ 7d", width: 11, right: true})
+		cols[1].width = 19
+	}
+	if wide {
+		cols = append(cols, column{title: "Δ 7d", width: 10, right: true})
 	}
 	cols = append(cols,
 		column{title: "AF/Irr", width: 6, right: true},
 		column{title: ">180", width: 4, right: true},
 	)
 	if wide {
-		cols = append(cols, column{title: "Needs attention because", width: 30, words: true})
+		cols = append(cols, column{title: "Needs attention because", width: 20, grow: true, words: true})
 	} else {
-		cols = append(cols, column{title: "Reasons", width: 9})
+		cols = append(cols, column{title: "Why", width: 5})
 	}
 	t := table{cols: cols, sel: -1}
 	rows := h - panelHeader
+	if !wide {
+		rows-- // the legend of the reasons' letters
+	}
 	end := min(f.panel.offset+rows, len(f.rows.panel))
 	for i := f.panel.offset; i < end; i++ {
 		r := d.panel[f.rows.panel[i]]
@@ -213,7 +219,9 @@ func (f frame) panelScreen(w, h int) string {
 		if mean == "" {
 			mean = "—"
 		}
-		verdict := map[health.Verdict]string{health.AtOrAbove: st.bad.Render("▲ high"), health.Below: st.good.Render("✓ below"), health.NotAssessed: st.warn.Render("△ n/a")}[r.Week.Verdict]
+		// The verdict's mark carries it without colour, as elsewhere.
+		verdict := map[health.Verdict]string{health.AtOrAbove: st.bad.Render("▲ at/abv"), health.Below: st.good.Render("✓ below"),
+			health.NotAssessed: st.warn.Render("△ n/a")}[r.Week.Verdict]
 		row := []string{mark, r.Title(), r.AgeText(), fmt.Sprintf("%d %s", r.Days, r.Band), mean, verdict}
 		if wide {
 			row = append(row, r.ChangeText())
@@ -227,6 +235,9 @@ func (f frame) panelScreen(w, h int) string {
 		t.rows = append(t.rows, row)
 	}
 	out = append(out, t.render(st, w))
+	if !wide {
+		out = append(out, st.muted.Render(fit(health.AttentionLegend, w)))
+	}
 	return strings.Join(out, "\n")
 }
 
@@ -234,13 +245,13 @@ func (f frame) panelScreen(w, h int) string {
 func reasonsText(r panel.Row) string {
 	var out []string
 	for _, a := range r.Attention {
-		s := a.String()
+		s := a.Short()
 		switch a {
 		case health.AttentionQuiet:
 			if r.DaysSince < 0 {
 				s = "no readings yet"
 			} else {
-				s = fmt.Sprintf("no readings for %s", r.AgeText())
+				s = fmt.Sprintf("no readings %s", r.AgeText())
 			}
 		case health.AttentionRelink:
 			s = "relink " + sourceTitles(r.Relink)
@@ -271,6 +282,3 @@ func sourceTitles(ss []panel.Source) string {
 	}
 	return strings.Join(out, ", ")
 }
-
-// panelLegend explains the columns under the table when there is room.
-const panelLegend = "Reasons: S above 180/120 not acknowledged · F new rhythm flag · R home mean at or above threshold and rising · Q no readings · L relink"

@@ -208,12 +208,12 @@ var tabNames = [tabCount]struct{ flag, title, short string }{
 	{"overview", "Overview", "Overview"},
 	{"bp", "Blood pressure", "BP"},
 	{"weight", "Weight", "Weight"},
-	{"activity", "Activity", "Activity"},
+	{"activity", "Activity", "Steps"},
 	{"vitals", "Vitals", "Vitals"},
 	{"alerts", "Alerts", "Alerts"},
 	{"sources", "Sources", "Sources"},
 	{"review", "Review", "Review"},
-	{"panel", "Panel", "Panel"},
+	{"panel", "Panel", "Pts"},
 }
 
 func (t Tab) String() string { return tabNames[t].title }

@@ -133,7 +133,7 @@ func (m *model) tabBarFor(cur Tab) tabBarLayout {
 		sep     string
 		numOnly bool
 	}
-	formats := []format{{false, " ", "", false}, {true, " ", "", false}, {true, "", " ", false}, {true, "", " ", true}}
+	formats := []format{{false, " ", "", false}, {false, "", " ", false}, {true, " ", "", false}, {true, "", " ", false}, {true, "", " ", true}}
 	for i, f := range formats {
 		var parts []string
 		var spans [][2]int
@@ -148,7 +148,7 @@ func (m *model) tabBarFor(cur Tab) tabBarLayout {
 			}
 			label := fmt.Sprintf("%d %s", t+1, title)
 			if f.numOnly && t != cur {
-				label = fmt.Sprint(t + 1)
+				label = fmt.Sprint(int(t) + 1)
 			}
 			label = f.pad + label + f.pad
 			w := ansi.StringWidth(label)
