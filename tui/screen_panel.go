@@ -165,7 +165,7 @@ func (f frame) panelScreen(w, h int) string {
 	if f.panel.attention || f.filters[TabPanel] != "" {
 		title += fmt.Sprintf(" · %d shown", len(f.rows.panel))
 	}
-	period := shortDay(d.today.AddDays(-(health.MonitoringPeriodDays-1))) + "–" + shortDay(d.today) +
+	period := shortDay(d.today.AddDays(-(health.MonitoringPeriodDays - 1))) + "–" + shortDay(d.today) +
 		": monitoring days, flags · Home 7d: protocol mean, last 7 days"
 	out := []string{st.title.Render(fit(title, w)), st.muted.Render(fit(period, w))}
 	if len(d.panel) == 0 {
