@@ -61,7 +61,7 @@ Days are the wall-clock days of each reading; "today" is the local date.`,
 					return errors.New("the panel needs a terminal: use `vitals panel --json`, or `vitals show --tab panel`")
 				}
 				a.Panel = true
-				return cmd.Root().RunE(cmd.Root(), nil)
+				return cmd.Root().RunE(cmd, nil)
 			}
 			db, _, err := a.OpenDBToRead(ctx)
 			if err != nil {

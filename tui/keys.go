@@ -86,8 +86,8 @@ func DefaultKeyMap() KeyMap {
 
 		Sort:      b([]string{"o"}, "o", "panel: sort by the next column"),
 		Reverse:   b([]string{"O"}, "O", "panel: reverse the order"),
-		Attention: b([]string{"!"}, "!", "panel: only who needs attention"),
-		Ack:       b([]string{"A"}, "A", "alerts: acknowledge an alert"),
+		Attention: b([]string{"!"}, "!", "needs attention"),
+		Ack:       b([]string{"A"}, "A", "acknowledge"),
 
 		Profile: b([]string{"p"}, "p", "profile"),
 		Select:  b([]string{"enter"}, "enter", "choose"),
@@ -118,6 +118,14 @@ func DefaultKeyMap() KeyMap {
 // ShortHelp is the hint line at the bottom of the screen.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Quit, k.Tabs, k.PeriodHint, k.MoveHint, k.Sync, k.Profile}
+}
+
+// PanelHelp is the hint line of the Panel tab.
+func (k KeyMap) PanelHelp() []key.Binding {
+	sel := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open"))
+	sort := key.NewBinding(key.WithKeys("o"), key.WithHelp("o/O", "sort"))
+	filter := key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter"))
+	return []key.Binding{k.Help, k.Quit, k.Tabs, sel, sort, k.Attention, filter}
 }
 
 // FullHelp is the help overlay, one column a group.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -305,7 +306,14 @@ func (m *model) hintLine() string {
 	if filterable(m.tab) && (m.filtering || m.filters[m.tab] != "") {
 		return m.filterLine()
 	}
-	return fit(" "+m.helpModel().ShortHelpView(m.keys.ShortHelp()), m.width)
+	keys := m.keys.ShortHelp()
+	switch m.tab {
+	case TabPanel:
+		keys = m.keys.PanelHelp()
+	case TabAlerts:
+		keys = append(keys[:3:3], m.keys.Ack, key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")), m.keys.PeriodHint, m.keys.Profile)
+	}
+	return fit(" "+m.helpModel().ShortHelpView(keys), m.width)
 }
 
 // overlayBox is the box drawn over the screen, if any.
