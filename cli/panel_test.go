@@ -194,3 +194,23 @@ func TestExportRPM(t *testing.T) {
 		t.Error("--month 2026-13 was taken")
 	}
 }
+
+// TestShowPanel prints the panel of the known weeks, as on screen.
+func TestShowPanel(t *testing.T) {
+	db, _ := knownDB(t)
+	out, _, err := runAt(t, db, "show", "--tab", "panel", "--width", "160", "--height", "24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"[9 Panel]", "Panel: 3 patients, 2 need attention",
+		"▲ Ann Above (p-above)  today   7 2–15  142.0/88.0 ▲ at/abv",
+		"▲ Cy Nine (p-nine)    8 days   9 2–15           — △ n/a",
+		"  Ben Below (p-below)  today 21 16–30  120.0/77.0 ✓ below   ±0.0/±0.0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, " me ") {
+		t.Error("showing the panel added the default profile")
+	}
+}
