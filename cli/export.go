@@ -261,7 +261,7 @@ var exportExtensions = map[string][]string{
 func exportFormat(format, out string) (string, error) {
 	format = strings.ToLower(format)
 	if format != "" && format != "csv" && format != "fhir" {
-		return "", fmt.Errorf("--format %q: want csv, fhir or rpm", format)
+		return "", fmt.Errorf("--format %q: want csv or fhir, or rpm for monitoring days", format)
 	}
 	ext := strings.ToLower(filepath.Ext(out))
 	if out == "" || out == "-" || ext == "" || strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) {

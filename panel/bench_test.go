@@ -37,15 +37,29 @@ func generate(b *testing.B, patients, days int) *store.DB {
 		b.Cleanup(func() { db.Close() })
 		return db
 	}
+	// A generation that was stopped goes on where it stopped: each
+	// patient's readings are one transaction, so a patient is whole or
+	// has none.
 	tmp := path + ".part"
-	os.Remove(tmp)
 	db, err := store.Open(ctx, tmp, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
+	sums, err := db.ProfileSummaries(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := map[string]bool{}
+	for _, s := range sums {
+		done[s.Name] = s.Total > 0
+	}
 	end := benchToday.In(time.UTC)
 	for i := range patients {
-		p, err := db.AddProfile(ctx, fmt.Sprintf("p-%05d", i), fmt.Sprintf("Patient %d", i), 0)
+		name := fmt.Sprintf("p-%05d", i)
+		if done[name] {
+			continue
+		}
+		p, err := db.EnsureProfile(ctx, name)
 		if err != nil {
 			b.Fatal(err)
 		}

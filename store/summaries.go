@@ -312,8 +312,10 @@ func (db *DB) NewestReadings(ctx context.Context) (map[int64]time.Time, error) {
 // NewestBySource returns the newest reading's instant of every account
 // that has readings, by account id.
 func (db *DB) NewestBySource(ctx context.Context) (map[int64]time.Time, error) {
-	return db.newest(ctx, `SELECT a.id, (SELECT max(s.last_at) FROM daily_summaries s WHERE s.account_id = a.id
-		AND s.day = (SELECT max(m.day) FROM daily_summaries m WHERE m.account_id = a.id)) FROM accounts a`)
+	// An account is one profile's: one row a day, the newest found by
+	// walking its index back one step.
+	return db.newest(ctx, `SELECT a.id, (SELECT s.last_at FROM daily_summaries s WHERE s.account_id = a.id
+		ORDER BY s.day DESC LIMIT 1) FROM accounts a`)
 }
 
 func (db *DB) newest(ctx context.Context, q string) (map[int64]time.Time, error) {

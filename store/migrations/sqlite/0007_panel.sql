@@ -28,8 +28,10 @@ CREATE TABLE daily_summaries (
     last_at    INTEGER NOT NULL,
     PRIMARY KEY (profile_id, day, account_id)
 ) STRICT;
-CREATE INDEX daily_summaries_day ON daily_summaries (day, profile_id);
-CREATE INDEX daily_summaries_account ON daily_summaries (account_id, day);
+-- The panel reads a period of every profile: a covering index, so that
+-- the days asked for are read together, wherever the rows are kept.
+CREATE INDEX daily_summaries_day ON daily_summaries (day, profile_id, account_id, readings, bp, afib, irregular, blanked, severe, first_at, last_at);
+CREATE INDEX daily_summaries_account ON daily_summaries (account_id, day, last_at);
 
 -- A clinician's acknowledgement of an alert: a blood-pressure reading above
 -- 180/120 or with a rhythm flag (its alert id is "bp-" and the reading's
