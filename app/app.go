@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 
 	"vitals/config"
@@ -47,6 +48,24 @@ type App struct {
 	// Instrument, when set, wraps the transport of every vendor request
 	// (vitals serve counts them for its metrics).
 	Instrument func(http.RoundTripper) http.RoundTripper
+	// Now and Location are the clock and the viewer's zone, which say
+	// what "today" is (time.Now and time.Local when nil); tests fix them.
+	Now      func() time.Time
+	Location *time.Location
+	// Panel opens the dashboard on the clinician's panel (vitals panel).
+	Panel bool
+}
+
+// Clock returns the clock and zone the commands use.
+func (a *App) Clock() (func() time.Time, *time.Location) {
+	now, loc := a.Now, a.Location
+	if now == nil {
+		now = time.Now
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	return now, loc
 }
 
 // DatabasePath is the database the flags name: a file's path, or a

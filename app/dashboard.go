@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/user"
 	"time"
 
 	"vitals/store"
@@ -18,7 +20,14 @@ func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 	if err != nil {
 		return tui.Options{}, err
 	}
+	now, loc := a.Clock()
+	tab := tui.TabOverview
+	if a.Panel {
+		tab = tui.TabPanel
+	}
 	return tui.Options{
+		Tab:       tab,
+		Who:       OSUser(),
 		DB:        db,
 		Profile:   prof,
 		Units:     units,
@@ -26,8 +35,8 @@ func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 		StepGoal:  a.Config.Display.StepGoal,
 		QuietDays: a.Config.Display.QuietDays,
 		Range:     tui.Range30d,
-		Now:       time.Now,
-		Location:  time.Local,
+		Now:       now,
+		Location:  loc,
 		// Reports and exports of the period on screen (w): they only
 		// read the database, so a read-only one may write them too.
 		Files: NewDashboardFiles(db),
@@ -83,4 +92,13 @@ func waitForEngine(ctx context.Context, ran <-chan error, stderr io.Writer) erro
 			return nil
 		}
 	}
+}
+
+// OSUser is the name of the user running vitals (who acknowledges an
+// alert unless told otherwise), or "".
+func OSUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }

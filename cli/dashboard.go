@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"vitals/app"
+	"vitals/config"
 	"vitals/store"
 	"vitals/tui"
 )
@@ -29,6 +32,9 @@ func addDashboard(root *cobra.Command, a *invocation) {
 		if demo {
 			return a.RunDemo(ctx, a.stderr)
 		}
+		if err := a.choosePanel(ctx, cmd); err != nil {
+			return err
+		}
 		// The dashboard makes the database on first use: a person starts
 		// with it, and links accounts from its Sources screen.
 		open := a.OpenProfileToRead
@@ -43,6 +49,7 @@ func addDashboard(root *cobra.Command, a *invocation) {
 			return err
 		}
 		defer db.Close()
+
 		if readOnly {
 			// A database this user may not write: shown as it is, with
 			// nothing syncing into it.
@@ -58,4 +65,32 @@ func addDashboard(root *cobra.Command, a *invocation) {
 		engine := a.NewEngine(db, 0, slog.New(slog.DiscardHandler))
 		return a.RunDashboard(ctx, db, prof, engine, app.NewDashboardActions(a.LinkFlow(db, engine)), a.stderr)
 	}
+}
+
+// choosePanel opens the dashboard on the clinician's panel when the
+// database holds several profiles and nobody is named (--profile,
+// VITALS_PROFILE); then, and for vitals panel, the first profile by name
+// is the current one unless the default profile exists, so that opening
+// a clinic's database adds no empty profile to it.
+func (a *invocation) choosePanel(ctx context.Context, cmd *cobra.Command) error {
+	named := cmd.Flags().Changed("profile") || os.Getenv(config.EnvProfile) != ""
+	if named || !a.Exists() {
+		return nil
+	}
+	db, _, err := a.OpenDBToRead(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ps, err := db.Profiles(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ps) > 1 {
+		a.Panel = true
+	}
+	if a.Panel && len(ps) > 0 && !slices.ContainsFunc(ps, func(p store.Profile) bool { return p.Name == store.DefaultProfile }) {
+		a.Profile = ps[0].Name
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ type exportOptions struct {
 	out    string
 	tz     string
 	raw    bool
+	month  string // --format rpm: the month whose first day starts the period
 }
 
 func newExportCmd(a *invocation) *cobra.Command {
@@ -59,23 +60,38 @@ that vitals import reads back to the same readings. Without --format, the
 extension of --out decides (.json: fhir; .csv: csv), else csv; an --out
 whose extension names another format is refused.
 
+--format rpm writes remote-monitoring days, one row per patient (every
+profile), for the 30-day period that starts on the first day of --month
+(YYYY-MM): profile, period_start, period_end, days (with at least one
+reading), band (0–1, 2–15 or 16–30: the bands the 2026 device codes 99445
+and 99454 use), readings, sources. Facts only: what may be billed is for the
+clinic to decide. A 31-day month's last day starts the next period.
+
 --from and --to take dates (YYYY-MM-DD, both days included, midnight in the
 --tz zone, default the local zone) or RFC 3339 instants (2025-01-12T08:00:00Z,
 --to included). Files are written readable by you only: they are health data.`,
 		Example: `  vitals export --format csv --type bloodpressure --out bp.csv
   vitals export --format csv --type bp --from 2025-01-01 --to 2025-01-31
   vitals export --format csv --out exports/
-  vitals export --format fhir --out all.json`,
+  vitals export --format fhir --out all.json
+  vitals export --format rpm --month 2026-11 --out rpm.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("format") {
 				o.format = ""
 			}
+			if strings.EqualFold(o.format, "rpm") {
+				return a.runExportRPM(cmd.Context(), o)
+			}
+			if o.month != "" {
+				return errors.New("--month is for --format rpm; --from and --to choose the readings of csv and fhir")
+			}
 			return a.runExport(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.format, "format", "csv", "csv or fhir")
+	f.StringVar(&o.format, "format", "csv", "csv, fhir or rpm (monitoring days)")
+	f.StringVar(&o.month, "month", "", "rpm: the month (YYYY-MM) whose first day starts the 30-day period")
 	f.StringSliceVar(&o.types, "type", nil, "measurement types, repeated or comma-separated (default: all)")
 	f.StringVar(&o.from, "from", "", "first day (YYYY-MM-DD) or instant (RFC 3339)")
 	f.StringVar(&o.to, "to", "", "last day (YYYY-MM-DD, included) or instant (RFC 3339, included)")
@@ -245,7 +261,7 @@ var exportExtensions = map[string][]string{
 func exportFormat(format, out string) (string, error) {
 	format = strings.ToLower(format)
 	if format != "" && format != "csv" && format != "fhir" {
-		return "", fmt.Errorf("--format %q: want csv or fhir", format)
+		return "", fmt.Errorf("--format %q: want csv or fhir, or rpm for monitoring days", format)
 	}
 	ext := strings.ToLower(filepath.Ext(out))
 	if out == "" || out == "-" || ext == "" || strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) {
@@ -392,4 +408,62 @@ func kindLabel(k health.Kind) string {
 		return k.Label()
 	}
 	return strings.ToLower(k.Label())
+}
+
+// runExportRPM writes the monitoring days of every patient for the
+// 30-day period starting on the first of --month.
+func (a *invocation) runExportRPM(ctx context.Context, o exportOptions) error {
+	if o.month == "" {
+		return errors.New("--format rpm needs --month YYYY-MM: the period starts on its first day")
+	}
+	m, err := time.Parse("2006-01", o.month)
+	if err != nil {
+		return fmt.Errorf("--month %q: want YYYY-MM, such as 2026-11", o.month)
+	}
+	if len(o.types) > 0 || o.from != "" || o.to != "" || o.tz != "" {
+		return errors.New("--format rpm takes --month only: it counts readings of every type, on each reading's own wall-clock day")
+	}
+	if ext := strings.ToLower(filepath.Ext(o.out)); o.out != "" && ext != "" && ext != ".csv" && ext != ".txt" {
+		return fmt.Errorf("--out %s: the monitoring days are CSV: name it .csv", sanitize.Line(o.out))
+	}
+	from := health.DateOf(m)
+	to := from.AddDays(health.MonitoringPeriodDays - 1)
+	db, _, err := a.OpenDBToRead(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	periods, err := db.Monitoring(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	profiles, err := db.Profiles(ctx)
+	if err != nil {
+		return err
+	}
+	accounts, err := db.Accounts(ctx, 0)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, p := range profiles {
+		names[p.ID] = p.Name
+	}
+	titles := map[int64]string{}
+	for _, acc := range accounts {
+		titles[acc.ID] = acc.Title()
+	}
+	rows := make([]report.RPMRow, 0, len(periods))
+	for _, p := range periods {
+		r := report.RPMRow{Profile: names[p.ProfileID], From: p.From, To: p.To, Days: p.Days, Band: p.Band, Readings: p.Readings}
+		for _, id := range p.Sources {
+			r.Sources = append(r.Sources, titles[id])
+		}
+		rows = append(rows, r)
+	}
+	if err := writeOutput(a.stdout, o.out, func(w io.Writer) error { return report.WriteRPM(w, rows, o.raw) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "exported the monitoring days of %s, %s to %s, to %s\n", countOf(len(rows), "patient"), from, to, sanitize.Line(outName(o.out)))
+	return nil
 }

@@ -156,6 +156,8 @@ Try it on synthetic data, with local stand-ins for both vendors:
 		newProfileCmd(a),
 		newAddCmd(a),
 		newDBCmd(a),
+		newPanelCmd(a),
+		newAckCmd(a),
 	)
 	root.AddCommand(newConfigCmd(a))
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err) })

@@ -36,6 +36,7 @@ Ranges: 7d, 30d, 90d, 1y, all.`,
   vitals show --tab bp --range 90d
   vitals show --tab alerts --width 120 --height 40 > alerts.txt
   vitals show --profile p-1042 --tab review --range 7d
+  vitals show --tab panel --width 160
   vitals show --json --range 7d | jq .blood_pressure.home_mean`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,6 +64,13 @@ Ranges: 7d, 30d, 90d, 1y, all.`,
 				return fmt.Errorf("--width %d --height %d: at most 1000 each", width, height)
 			}
 			ctx := cmd.Context()
+			if t == tui.TabPanel {
+				// Every patient: no profile is added to show them.
+				a.Panel = true
+				if err := a.choosePanel(ctx, cmd); err != nil {
+					return err
+				}
+			}
 			db, prof, _, err := a.OpenProfileToRead(ctx)
 			if err != nil {
 				return err

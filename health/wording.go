@@ -158,3 +158,24 @@ func BlankedText(b BloodPressure) string {
 }
 
 func countOf(n int, one, many string) string { return fmt.Sprintf("%d %s", n, Plural(n, one, many)) }
+
+// Short is the attention reason in a few words, for a table cell.
+func (a Attention) Short() string {
+	switch a {
+	case AttentionSevere:
+		return ">180/120 not acked"
+	case AttentionFlag:
+		return "new rhythm flag"
+	case AttentionRising:
+		return "≥ threshold, rising"
+	case AttentionQuiet:
+		return "no readings"
+	case AttentionRelink:
+		return "relink"
+	}
+	return a.String()
+}
+
+// AttentionLegend explains the one-letter forms of the attention reasons on
+// a narrow screen, and their legend.
+const AttentionLegend = "S >180/120 unacked · F new flag · R ≥ threshold, rising · Q quiet · L relink"

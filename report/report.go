@@ -114,8 +114,11 @@ type Report struct {
 	// came by several is one reading in every figure but listed under
 	// each route here. Load fills it; New, given readings alone, cannot.
 	Routes []Route
-	Made   time.Time // in the zone it is shown in
-	Paper  Paper
+	// Acks are the clinicians' acknowledgements of the period's alerts
+	// (readings above 180/120, rhythm flags), oldest reading first.
+	Acks  []store.Ack
+	Made  time.Time // in the zone it is shown in
+	Paper Paper
 }
 
 // MaxDays is the longest period Load makes a report of without
@@ -174,6 +177,15 @@ func Load(ctx context.Context, db *store.DB, p store.Profile, opt Options) (Repo
 	}
 	for _, rt := range routes {
 		r.Routes = append(r.Routes, Route{Provider: rt.Provider, Origin: rt.Origin, Readings: rt.Measurements, Shared: rt.Measurements - rt.Alone})
+	}
+	acks, err := db.Acks(ctx, store.AckFilter{ProfileID: p.ID, From: f.From, To: f.To})
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	for _, a := range acks {
+		if d := health.DateOf(a.Reading.Local()); !d.Before(from) && !d.After(to) {
+			r.Acks = append(r.Acks, a)
+		}
 	}
 	return r, nil
 }

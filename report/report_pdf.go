@@ -123,6 +123,13 @@ func (r Report) PDF(w io.Writer) error {
 		}
 	}
 
+	if len(v.Acks) > 0 {
+		p.heading("Acknowledged alerts")
+		for _, a := range v.Acks {
+			p.paragraph("• " + a)
+		}
+	}
+
 	p.heading("About rhythm flags")
 	p.box(v.AFibCaveat, rgb{246, 242, 250}, colFlag)
 	if v.BlankedNote != "" {

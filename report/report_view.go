@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"vitals/health"
+	"vitals/sanitize"
 	"vitals/store"
 )
 
@@ -32,6 +33,7 @@ type view struct {
 	Devices     []string
 	Routes      []string // shown when readings arrived by more than one route
 	RoutesNote  string
+	Acks        []string // the clinicians' acknowledgements of alerts
 	Chart       chart
 	Empty       bool // no home readings at all
 }
@@ -140,6 +142,9 @@ func (r Report) view() view {
 			v.Routes = append(v.Routes, routeText(rt))
 		}
 	}
+	for _, a := range r.Acks {
+		v.Acks = append(v.Acks, ackText(a, r.Made.Location()))
+	}
 	return v
 }
 
@@ -164,6 +169,33 @@ func routeText(rt Route) string {
 		text += fmt.Sprintf(", %d of them also by another route", rt.Shared)
 	}
 	return text
+}
+
+// ackText is an acknowledgement in a sentence: the reading, what it
+// alerted to, who reviewed it when, and the note (text from outside,
+// made safe).
+func ackText(a store.Ack, zone *time.Location) string {
+	b := a.Reading
+	what := []string{}
+	if a.Severe() {
+		what = append(what, "above 180/120")
+	}
+	if b.PossibleAFib {
+		what = append(what, "possible AFib")
+	}
+	if b.IrregularHeartbeat {
+		what = append(what, "irregular heartbeat")
+	}
+	values := "blanked"
+	if b.HasPressures() {
+		values = fmt.Sprintf("%.0f/%.0f mmHg", b.Systolic.Or(0), b.Diastolic.Or(0))
+	}
+	s := fmt.Sprintf("%s, %s (%s, alert %s): acknowledged by %s on %s", b.Local().Format(dateTimeLayout), values,
+		strings.Join(what, ", "), a.Alert(), sanitize.Line(a.By), a.At.In(zone).Format(dateTimeLayout+" MST"))
+	if a.Note != "" {
+		s += ": " + sanitize.Line(a.Note)
+	}
+	return s
 }
 
 // summaryItems are the summary's lines. Every mean compared with a limit

@@ -192,6 +192,9 @@ func (db *DB) RemoveAccount(ctx context.Context, accountID int64) error {
 				return fmt.Errorf("%s: %w", t.kind, err)
 			}
 		}
+		if err := x.summarize(); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, accountID)
 		return err
 	})

@@ -123,7 +123,18 @@ func (c *copier) profile(ctx context.Context, p Profile) error {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}
-	return nil
+	if err := c.acks(ctx, p.ID, dp.ID); err != nil {
+		return fmt.Errorf("acknowledgements: %w", err)
+	}
+	// The summaries of the profile as the copy left it.
+	return c.dst.tx(ctx, func(tx *txn) error {
+		x := newIDTx(ctx, tx)
+		defer x.close()
+		if err := x.touchAll(dp.ID); err != nil {
+			return err
+		}
+		return x.summarize()
+	})
 }
 
 // targetProfile finds src's profile p in dst, by uid then by name, or

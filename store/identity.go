@@ -226,6 +226,7 @@ type idTx struct {
 	tx    *txn
 	ranks map[int64]int
 	stmts map[string]*sql.Stmt
+	dirty map[int64]span // profile → instants whose days summarize recomputes
 }
 
 func newIDTx(ctx context.Context, tx *txn) *idTx {
@@ -485,6 +486,9 @@ func (x *idTx) remove(t table, where string, args ...any) (int64, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if err := x.touchWhere(t, where, args...); err != nil {
 		return 0, err
 	}
 	res, err := x.tx.ExecContext(x.ctx, "DELETE FROM "+t.name+" WHERE "+where, args...)

@@ -205,6 +205,9 @@ func (db *DB) UndoImport(ctx context.Context, profileID, importID int64) (int, e
 			}
 			n += int(m)
 		}
+		if err := x.summarize(); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE imports SET undone_at = ? WHERE id = ?`, db.now().Unix(), importID)
 		return err
 	})

@@ -35,6 +35,15 @@ var migrationSteps = map[int]func(context.Context, *txn) error{
 		}
 		return nil
 	},
+	// Version 7 adds daily summaries: built here for the readings held.
+	7: func(ctx context.Context, tx *txn) error {
+		x := newIDTx(ctx, tx)
+		defer x.close()
+		if err := x.touchAll(0); err != nil {
+			return err
+		}
+		return x.summarize()
+	},
 }
 
 // migration is one embedded migration file.

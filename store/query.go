@@ -25,7 +25,11 @@ const (
 // measurement once.
 type Filter struct {
 	ProfileID int64
-	From, To  time.Time // [From, To); a zero time leaves that end open
+	// AllProfiles selects the measurements of every profile instead of
+	// ProfileID's (the clinician's panel): each profile's are read through
+	// the (profile_id, taken_at) index, so a window costs what it holds.
+	AllProfiles bool
+	From, To    time.Time // [From, To); a zero time leaves that end open
 	// AccountID, when not 0, selects the measurements that account
 	// delivered, alone or with other routes; each is still returned as its
 	// shown record, which may be another route's.
@@ -38,10 +42,16 @@ type Filter struct {
 	// Blood pressure only: each narrows the selection.
 	Flagged bool // possible AFib or irregular heartbeat
 	Severe  bool // above 180 systolic and/or 120 diastolic
+	// Alerts: flagged, above 180/120, or without a pressure (blanked):
+	// what may raise an alert.
+	Alerts bool
 }
 
 func (f Filter) where(t table) (string, []any) {
 	conds, args := []string{"profile_id = ?", "measurement IS NULL"}, []any{f.ProfileID}
+	if f.AllProfiles {
+		conds, args = []string{"profile_id IN (SELECT id FROM profiles)", "measurement IS NULL"}, nil
+	}
 	if !f.From.IsZero() {
 		conds, args = append(conds, "taken_at >= ?"), append(args, f.From.Unix())
 	}
@@ -64,11 +74,14 @@ func (f Filter) where(t table) (string, []any) {
 	if f.Severe {
 		conds = append(conds, "(systolic > 180 OR diastolic > 120)")
 	}
+	if f.Alerts {
+		conds = append(conds, "(possible_afib OR irregular OR systolic > 180 OR diastolic > 120 OR systolic IS NULL OR diastolic IS NULL OR systolic <= 0 OR diastolic <= 0)")
+	}
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
 func selectReadings[T any](ctx context.Context, db *DB, s spec[T], f Filter) ([]T, error) {
-	if (f.Flagged || f.Severe) && s.kind != health.KindBloodPressure {
+	if (f.Flagged || f.Severe || f.Alerts) && s.kind != health.KindBloodPressure {
 		return nil, fmt.Errorf("store: flagged and severe apply to blood pressure, not %s", s.kind)
 	}
 	raw := "NULL"

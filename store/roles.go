@@ -29,7 +29,7 @@ var ErrNotPostgres = errors.New("only a PostgreSQL database has roles")
 // clinicianTables are the tables a clinician's role may read: what the
 // dashboard, `vitals show`, `vitals report` and `vitals export` read.
 func clinicianTables() []string {
-	out := []string{"schema_migrations", "meta", "profiles", "accounts", "systems", "cursors", "imports"}
+	out := []string{"schema_migrations", "meta", "profiles", "accounts", "systems", "cursors", "imports", "daily_summaries", "acknowledgements"}
 	for _, t := range allTables {
 		out = append(out, t.name)
 	}

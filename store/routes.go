@@ -126,7 +126,7 @@ func (db *DB) RemoveRoute(ctx context.Context, profileID, accountID int64, origi
 			}
 			n += int(m)
 		}
-		return nil
+		return x.summarize()
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: remove readings of %q: %w", origin, err)

@@ -124,6 +124,9 @@ func upsertImport(ctx context.Context, tx *txn, profileID, accountID int64, impo
 	if err != nil {
 		return nil, err
 	}
+	if err := x.summarize(); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -137,8 +140,8 @@ type upserter struct {
 
 // statements of one kind's upsert, built from the table's columns.
 type upsertSQL struct {
-	insert                    bulkInsert
-	update, byKey, updateByID string
+	insert                     bulkInsert
+	current, byKey, updateByID string
 }
 
 // bulkInsert is the INSERT of one table's rows, each bound as
@@ -212,9 +215,8 @@ func upsertStatements(t table) upsertSQL {
 		t.name, strings.Join(cols, ", "), strings.Join(arrays, ", "))
 	set := strings.Join(sets, ", ") + ", filled = 0"
 	return upsertSQL{
-		insert: ins,
-		update: fmt.Sprintf(`UPDATE %s SET %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? AND variant = 0 AND digest <> ? RETURNING id`,
-			t.name, set),
+		insert:  ins,
+		current: fmt.Sprintf(`SELECT id, taken_at, digest FROM %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? AND variant = 0`, t.name),
 		byKey: fmt.Sprintf(`SELECT id, variant, digest, taken_at, utc_offset, filled, %s FROM %s WHERE account_id = ? AND id_scope = ? AND provider_id = ? ORDER BY variant`,
 			strings.Join(t.cols, ", "), t.name),
 		updateByID: fmt.Sprintf(`UPDATE %s SET %s WHERE id = ?`, t.name, set),
@@ -250,6 +252,7 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 	}
 	k := &kindUpsert{upserter: u, t: s.table, q: upsertStatements(s.table)}
 	lo, hi := timeRange(rows, s.meta)
+	u.touch(u.profileID, lo, hi)
 	var err error
 	if k.seen, err = u.occupied(s.table, lo, hi); err != nil {
 		return fmt.Errorf("look up %s readings: %w", s.kind, err)
@@ -529,17 +532,25 @@ const (
 // correction, made in place, and the measurement keeps its other
 // provenances.
 func (u *upserter) correct(t table, q upsertSQL, upd []any, scope, providerID string, digest int64) (outcome, error) {
-	st, err := u.stmt(q.update)
+	// The row is read first: a correction may move the reading to
+	// another day, whose summary must then be recomputed too.
+	st, err := u.stmt(q.current)
 	if err != nil {
 		return 0, err
 	}
-	args := append(slices.Clip(upd), u.accountID, scope, providerID, digest)
-	var id int64
-	err = st.QueryRowContext(u.ctx, args...).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
+	var id, takenAt, was int64
+	err = st.QueryRowContext(u.ctx, u.accountID, scope, providerID).Scan(&id, &takenAt, &was)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && was == digest {
 		return unchanged, nil
 	}
 	if err != nil {
+		return 0, err
+	}
+	u.touch(u.profileID, takenAt, takenAt)
+	if st, err = u.stmt(q.updateByID); err != nil {
+		return 0, err
+	}
+	if _, err := st.ExecContext(u.ctx, append(slices.Clip(upd), id)...); err != nil {
 		return 0, err
 	}
 	return updated, u.settle(t, u.profileID, id)
@@ -589,6 +600,7 @@ func (u *upserter) fileKnown(t table, q upsertSQL, upd []any, p provenance, scop
 	}
 	for _, h := range known {
 		if h.takenAt+h.offset == p.takenAt+p.offset && slices.Equal(h.own, p.vals) {
+			u.touch(u.profileID, h.takenAt, h.takenAt) // it moves from there
 			st, err := u.stmt(q.updateByID)
 			if err != nil {
 				return 0, err

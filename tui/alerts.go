@@ -44,7 +44,15 @@ type alert struct {
 	title  string
 	detail string
 	search string // lower-case text for the filter
+	// reading is the row id of the reading an alert about one reading
+	// names (above 180/120, a rhythm flag, blanked): a clinician can
+	// acknowledge it (A); acked is its acknowledgement, if any.
+	reading int64
+	acked   *store.Ack
 }
+
+// ackable reports whether the alert names a reading not yet acknowledged.
+func (a alert) ackable() bool { return a.reading != 0 && a.acked == nil }
 
 // buildAlerts lists what the period's readings and the sources call for.
 func buildAlerts(s *snapshot, set settings) []alert {
@@ -63,9 +71,10 @@ func buildAlerts(s *snapshot, set settings) []alert {
 	for _, r := range s.bp.readings {
 		if r.HasPressures() && health.Severe(r.Systolic.Or(0), r.Diastolic.Or(0)) {
 			out = append(out, alert{
-				kind:   alertSevere,
-				title:  fmt.Sprintf("Above 180/120 · %s · %s mmHg%s", s.period.when(r.Local()), pressure(r.Systolic, r.Diastolic), where(r.Meta)),
-				detail: health.SevereAdvice,
+				reading: r.ID,
+				kind:    alertSevere,
+				title:   fmt.Sprintf("Above 180/120 · %s · %s mmHg%s", s.period.when(r.Local()), pressure(r.Systolic, r.Diastolic), where(r.Meta)),
+				detail:  health.SevereAdvice,
 			})
 		}
 	}
@@ -80,7 +89,7 @@ func buildAlerts(s *snapshot, set settings) []alert {
 		if !r.Flagged() {
 			continue
 		}
-		a := alert{kind: alertIrregular, detail: health.IrregularCaveat}
+		a := alert{kind: alertIrregular, detail: health.IrregularCaveat, reading: r.ID}
 		name := "Irregular heartbeat"
 		if r.PossibleAFib {
 			a.kind, a.detail, name = alertAFib, health.AFibCaveat, "Possible AFib"
@@ -107,9 +116,10 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			values += fmt.Sprintf(", pulse %.0f", p)
 		}
 		out = append(out, alert{
-			kind:   alertBlanked,
-			title:  fmt.Sprintf("Blanked reading, cause not given · %s · %s%s", s.period.when(r.Local()), values, where(r.Meta)),
-			detail: health.BlankedNoCauseDetail,
+			reading: r.ID,
+			kind:    alertBlanked,
+			title:   fmt.Sprintf("Blanked reading, cause not given · %s · %s%s", s.period.when(r.Local()), values, where(r.Meta)),
+			detail:  health.BlankedNoCauseDetail,
 		})
 	}
 	quiet := time.Duration(set.quietDays) * 24 * time.Hour
@@ -148,6 +158,21 @@ func buildAlerts(s *snapshot, set settings) []alert {
 			title:  fmt.Sprintf("Atrial fibrillation recorded by %s%s, %s", origin, status, c.Local().Format(fmtDayYear)),
 			detail: "A diagnosis in a health record, unlike a monitor's screening flag.",
 		})
+	}
+	for i, a := range out {
+		if a.reading == 0 {
+			continue
+		}
+		out[i].title += " · " + store.AlertID(a.reading)
+		if ack, ok := s.acks[a.reading]; ok {
+			out[i].acked = &ack
+			note := ""
+			if ack.Note != "" {
+				note = ": " + ack.Note
+			}
+			out[i].title += " · ✓ acknowledged"
+			out[i].detail = fmt.Sprintf("Acknowledged by %s on %s%s. %s", ack.By, ack.At.In(set.loc).Format(fmtDayYear+" 15:04"), note, a.detail)
+		}
 	}
 	for i, a := range out {
 		out[i].search = strings.ToLower(a.kind.mark() + " " + a.title + " · " + a.detail)

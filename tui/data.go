@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"vitals/health"
+	"vitals/panel"
 	"vitals/store"
 )
 
@@ -20,6 +21,7 @@ type query struct {
 	rng     Range
 	end     health.Date // zero: today, or the newest reading's day (see resolvePeriod)
 	syncing bool        // an engine syncs the linked accounts in the background
+	panel   bool        // read the clinician's panel too (its tab is open)
 }
 
 // settings are the person's display choices and the clock.
@@ -56,6 +58,13 @@ type snapshot struct {
 	// blood-pressure screen, the review and the alerts all show it, and
 	// no screen compares another mean with a threshold.
 	summary health.Summary
+
+	// panel is the clinician's panel, read when its tab is open
+	// (panelLoaded); acks are the profile's acknowledgements of the
+	// period's alerts, by the row id of the reading as shown now.
+	panel       []panel.Row
+	panelLoaded bool
+	acks        map[int64]store.Ack
 
 	accounts []accountInfo
 	// enrollments are the profile's enrollment links (vitals enroll);
@@ -252,6 +261,23 @@ func load(ctx context.Context, db *store.DB, q query, set settings) (*snapshot, 
 		if c.IsAFib() {
 			s.conditions = append(s.conditions, c)
 		}
+	}
+	acks, err := db.Acks(ctx, store.AckFilter{ProfileID: pid, From: f.From, To: f.To})
+	if err != nil {
+		return nil, err
+	}
+	s.acks = map[int64]store.Ack{}
+	for _, a := range acks {
+		if a.Reading.ID != 0 {
+			s.acks[a.Reading.ID] = a
+		}
+	}
+	if q.panel {
+		s.panel, err = panel.Build(ctx, db, panel.Options{Now: set.now, Location: set.loc, Rulebook: set.rulebook, QuietDays: set.quietDays})
+		if err != nil {
+			return nil, err
+		}
+		s.panelLoaded = true
 	}
 	s.alerts = buildAlerts(s, set)
 	return s, nil

@@ -22,10 +22,11 @@ import (
 // lists, in their order. nil keeps every row; an empty slice, none.
 type filteredRows struct {
 	bp, alerts, sources []int
+	panel               []int // the panel's rows, sorted and kept: never nil once loaded
 }
 
 // filterable reports whether a tab has a list that / filters.
-func filterable(t Tab) bool { return t == TabBP || t == TabAlerts || t == TabSources }
+func filterable(t Tab) bool { return t == TabBP || t == TabAlerts || t == TabSources || t == TabPanel }
 
 // newFilterInput is the filter's text field for a dark or light
 // background, keeping what prev holds.
@@ -73,6 +74,7 @@ func (m *model) applyFilters() {
 	m.rows.bp = matchRows(m.filters[TabBP], func(i int) string { return d.bp.search[i] }, len(d.bp.readings))
 	m.rows.alerts = matchRows(m.filters[TabAlerts], func(i int) string { return d.alerts[i].search }, len(d.alerts))
 	m.rows.sources = matchRows(m.filters[TabSources], func(i int) string { return d.accounts[i].search }, len(d.accounts))
+	m.rows.panel = m.panelOrder()
 }
 
 // visibleSources are the indexes of the accounts the Sources tab lists.
@@ -130,6 +132,7 @@ func (m *model) setFilter(text string) {
 	}
 	m.applyFilters()
 	m.clampScroll()
+	m.clampPanel()
 }
 
 // onFilterKey types into the filter: enter keeps it, esc clears it.
@@ -164,6 +167,8 @@ func (m *model) filterCount() string {
 		kept, n, one, many = m.rows.alerts, len(m.data.alerts), "alert", "alerts"
 	case TabSources:
 		kept, n, one, many = m.rows.sources, len(m.data.accounts), "source", "sources"
+	case TabPanel:
+		kept, n, one, many = m.rows.panel, len(m.data.panel), "patient", "patients"
 	}
 	if kept == nil {
 		return "all " + howMany(n, one, many)

@@ -19,7 +19,7 @@ func TestGoldenScreens(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 36}} {
 		w, h := size[0], size[1]
 		m := loaded(t, fx, w, h)
-		for tab := range tabCount {
+		for tab := range TabPanel { // the panel has its own fixture: TestGoldenPanel
 			m.tab = tab
 			got := screen(m)
 			t.Run(fmt.Sprintf("%s-%dx%d", tabNames[tab].flag, w, h), func(t *testing.T) {

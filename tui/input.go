@@ -13,8 +13,29 @@ import (
 // Input: keys, mouse and the picker. Each changes the model's state and
 // may return a command; none draws or reads the database.
 
-// onKey routes a key to the open overlay, or else to the dashboard.
+// onKey routes a key, and loads the panel when its tab opens.
 func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
+	before := m.tab
+	cmd := m.routeKey(k)
+	if m.tab != before {
+		return tea.Batch(cmd, m.tabOpened())
+	}
+	return cmd
+}
+
+// tabOpened reads the panel when its tab opens without it.
+func (m *model) tabOpened() tea.Cmd {
+	if m.tab == TabPanel && (m.data == nil || !m.data.panelLoaded) {
+		return m.loadCmd()
+	}
+	if m.tab == TabPanel {
+		m.clampPanel()
+	}
+	return nil
+}
+
+// routeKey routes a key to the open overlay, or else to the dashboard.
+func (m *model) routeKey(k tea.KeyPressMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return m.quit()
 	}
@@ -36,6 +57,8 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case overlayWrite:
 		return m.onWriteKey(k)
+	case overlayAck:
+		return m.onAckKey(k)
 	case overlayHelp:
 		if key.Matches(k, m.keys.Help, m.keys.Back) {
 			m.overlay = overlayNone
@@ -84,9 +107,20 @@ func (m *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 
+	if m.tab == TabPanel {
+		if cmd, ok := m.onPanelKey(k); ok {
+			return cmd
+		}
+	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
+	case key.Matches(k, m.keys.Ack):
+		return m.openAck()
+	case key.Matches(k, m.keys.Back) && m.panelSt.opened && m.tab != TabPanel && (!filterable(m.tab) || m.filters[m.tab] == ""):
+		// Back to the panel, on the row the patient was opened from.
+		m.panelSt.opened = false
+		m.tab = TabPanel
 	case key.Matches(k, m.keys.Help):
 		m.overlay = overlayHelp
 	case key.Matches(k, m.keys.Filter):
@@ -233,6 +267,8 @@ func (m *model) visibleRows() int {
 		return max(m.bodyH-alertsHeader, 1)
 	case TabReview:
 		return m.bodyH
+	case TabPanel:
+		return m.panelRows()
 	}
 	return 1
 }
@@ -255,6 +291,8 @@ func (m *model) scroll(n int) {
 		if n == 1 || n == -1 {
 			m.moveDay(n)
 		}
+	case TabPanel:
+		m.movePanel(n)
 	}
 	m.clampScroll()
 }
@@ -290,6 +328,7 @@ func (m *model) onClick(mouse tea.Mouse) tea.Cmd {
 			if mouse.X >= r[0] && mouse.X < r[1] && Tab(i) != m.tab {
 				m.tab = Tab(i)
 				m.stopFilter() // the filter being typed stays with its tab
+				return m.tabOpened()
 			}
 		}
 		return nil
@@ -347,6 +386,9 @@ func (m *model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
 		m.overlay = overlayNone
 		if p.kind == pickSystem {
 			return m.startConnect(p.account, p.systems[it.index])
+		}
+		if p.kind == pickAlert {
+			return m.startAckNote(m.data.alerts[it.index])
 		}
 		prof := m.profiles[it.index]
 		if prof.ID == m.profile.ID {

@@ -23,6 +23,11 @@ type KeyMap struct {
 	Details key.Binding // the status line's whole message
 	Mouse   key.Binding // mouse capture on and off, to select text
 
+	// The panel's: sort column, reverse, only who needs attention. The
+	// Alerts tab's: acknowledge an alert.
+	Sort, Reverse, Attention key.Binding
+	Ack                      key.Binding
+
 	Profile key.Binding
 	Select  key.Binding
 	Back    key.Binding
@@ -49,7 +54,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		NextTab: b([]string{"tab"}, "tab", "next tab"),
 		PrevTab: b([]string{"shift+tab"}, "shift+tab", "previous tab"),
-		Tabs:    b([]string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1-8", "tabs"),
+		Tabs:    b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1-9", "tabs"),
 
 		Longer:  b([]string{"+", "="}, "+", "longer period"),
 		Shorter: b([]string{"-", "_"}, "-", "shorter period"),
@@ -78,6 +83,11 @@ func DefaultKeyMap() KeyMap {
 		Write:   b([]string{"w"}, "w", "write a report or export"),
 		Details: b([]string{"e"}, "e", "whole status message"),
 		Mouse:   b([]string{"m"}, "m", "mouse on/off (select text)"),
+
+		Sort:      b([]string{"o"}, "o", "panel: sort by the next column"),
+		Reverse:   b([]string{"O"}, "O", "panel: reverse the order"),
+		Attention: b([]string{"!"}, "!", "needs attention"),
+		Ack:       b([]string{"A"}, "A", "acknowledge"),
 
 		Profile: b([]string{"p"}, "p", "profile"),
 		Select:  b([]string{"enter"}, "enter", "choose"),
@@ -110,6 +120,14 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Quit, k.Tabs, k.PeriodHint, k.MoveHint, k.Sync, k.Profile}
 }
 
+// PanelHelp is the hint line of the Panel tab.
+func (k KeyMap) PanelHelp() []key.Binding {
+	sel := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open"))
+	sort := key.NewBinding(key.WithKeys("o"), key.WithHelp("o/O", "sort"))
+	filter := key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter"))
+	return []key.Binding{k.Help, k.Quit, k.Tabs, sel, sort, k.Attention, filter}
+}
+
 // FullHelp is the help overlay, one column a group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
@@ -118,6 +136,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Select},
 		{k.Sync, k.SyncOne, k.Link, k.Connect, k.Relink, k.Unlink, k.Copy},
 		{k.Filter, k.Write, k.Details, k.Mouse},
+		{k.Sort, k.Reverse, k.Attention, k.Ack},
 	}
 }
 

@@ -46,6 +46,7 @@ const (
 	overlayAction
 	overlayDetails // the status line's whole message (e)
 	overlayWrite   // the write menu and its file name (w)
+	overlayAck     // the note of an acknowledgement (A on Alerts)
 )
 
 // model is the dashboard's one root model.
@@ -102,6 +103,9 @@ type model struct {
 
 	write *writeState // the write menu, then its file name
 
+	panelSt panelState // the Panel tab's order, filter and selection
+	ack     *ackState  // the acknowledgement being written (A on Alerts)
+
 	overlay  overlay
 	picker   picker
 	action   *actionState
@@ -131,7 +135,7 @@ func (m *model) setTheme(dark bool) {
 }
 
 func (m *model) query() query {
-	return query{profile: m.profile, rng: m.rng, end: m.end, syncing: m.opts.Engine != nil}
+	return query{profile: m.profile, rng: m.rng, end: m.end, syncing: m.opts.Engine != nil, panel: m.tab == TabPanel}
 }
 
 // Init loads the data and asks the terminal for its background colour.
@@ -219,6 +223,7 @@ func (m *model) applySnapshot(s *snapshot) {
 	m.applyFilters()
 	m.layout()
 	m.clampScroll()
+	m.clampPanel()
 }
 
 func (m *model) say(format string, args ...any) {
@@ -308,6 +313,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onSuggested(msg)
 	case writtenMsg:
 		return m, m.onWritten(msg)
+	case ackedMsg:
+		return m, m.onAcked(msg)
 	case syncRequestedMsg:
 		if msg.err != nil {
 			m.fail("Sync could not start: %v", msg.err)
@@ -323,6 +330,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.picker.input, cmd = m.picker.input.Update(msg)
 	case m.overlay == overlayWrite && m.write != nil && m.write.step == writeName:
 		m.write.input, cmd = m.write.input.Update(msg)
+	case m.overlay == overlayAck && m.ack != nil:
+		m.ack.input, cmd = m.ack.input.Update(msg)
 	case m.overlay == overlayNone && m.filtering:
 		m.filterIn, cmd = m.filterIn.Update(msg) // a paste, too
 		m.setFilter(m.filterIn.Value())

@@ -34,7 +34,9 @@ func TestTabsByKeyAndMouse(t *testing.T) {
 		{"tab", TabActivity, "Steps a day"},
 		{"shift+tab", TabWeight, "Weight (kg)"},
 		{"8", TabReview, "Home blood-pressure review"},
+		{"tab", TabPanel, "Panel: 2 patients"},
 		{"tab", TabOverview, "Latest blood pressure"}, // wraps around
+		{"shift+tab", TabPanel, "Panel: 2 patients"},
 		{"shift+tab", TabReview, "Home blood-pressure review"},
 		{"7", TabSources, "Sources: linked accounts"},
 		{"6", TabAlerts, "Alerts, 30 days"},

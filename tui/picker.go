@@ -15,6 +15,7 @@ type pickKind int
 const (
 	pickProfile pickKind = iota
 	pickSystem
+	pickAlert // an alert to acknowledge
 )
 
 // pickItem is one entry of a picker; index points into the list it was

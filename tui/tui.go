@@ -85,7 +85,10 @@ type Options struct {
 	Actions Actions // nil: linking happens on the command line
 	Files   Files   // nil: reports and exports are written on the command line
 
-	Tab   Tab   // the first screen
+	Tab Tab // the first screen
+	// Who is the clinician acknowledging alerts on the Alerts tab (the
+	// operating system's user); "" refuses acknowledgements.
+	Who   string
 	Range Range // the first period
 
 	// Now and Location are the clock and the viewer's zone (time.Now and
@@ -197,6 +200,7 @@ const (
 	TabAlerts
 	TabSources
 	TabReview
+	TabPanel // the clinician's patient list: every profile
 	tabCount
 )
 
@@ -204,11 +208,12 @@ var tabNames = [tabCount]struct{ flag, title, short string }{
 	{"overview", "Overview", "Overview"},
 	{"bp", "Blood pressure", "BP"},
 	{"weight", "Weight", "Weight"},
-	{"activity", "Activity", "Activity"},
+	{"activity", "Activity", "Steps"},
 	{"vitals", "Vitals", "Vitals"},
 	{"alerts", "Alerts", "Alerts"},
 	{"sources", "Sources", "Sources"},
 	{"review", "Review", "Review"},
+	{"panel", "Panel", "Pts"},
 }
 
 func (t Tab) String() string { return tabNames[t].title }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -37,6 +38,7 @@ type frame struct {
 	bpLayout                                       bpLayout
 	rows                                           filteredRows // what the lists' filters keep
 	filters                                        [tabCount]string
+	panel                                          panelState
 }
 
 // drawHook, when set by a test, is called each time a screen or the tab
@@ -52,7 +54,7 @@ func (m *model) frame() frame {
 		engine: m.opts.Engine != nil, actions: m.opts.Actions != nil, static: m.static,
 		bpOffset: m.bpOffset, alertOffset: m.alertOffset, reviewOffset: m.reviewOffset,
 		sourceSel: m.sourceSel, actDay: m.actDay, bpLayout: m.bpLayout,
-		rows: m.rows, filters: m.filters,
+		rows: m.rows, filters: m.filters, panel: m.panelSt,
 	}
 }
 
@@ -132,7 +134,7 @@ func (m *model) tabBarFor(cur Tab) tabBarLayout {
 		sep     string
 		numOnly bool
 	}
-	formats := []format{{false, " ", "", false}, {true, " ", "", false}, {true, "", " ", false}, {true, "", " ", true}}
+	formats := []format{{false, " ", "", false}, {false, "", " ", false}, {true, " ", "", false}, {true, "", " ", false}, {true, "", " ", true}}
 	for i, f := range formats {
 		var parts []string
 		var spans [][2]int
@@ -147,7 +149,7 @@ func (m *model) tabBarFor(cur Tab) tabBarLayout {
 			}
 			label := fmt.Sprintf("%d %s", t+1, title)
 			if f.numOnly && t != cur {
-				label = fmt.Sprint(t + 1)
+				label = fmt.Sprint(int(t) + 1)
 			}
 			label = f.pad + label + f.pad
 			w := ansi.StringWidth(label)
@@ -174,6 +176,20 @@ func (m *model) tabBarFor(cur Tab) tabBarLayout {
 }
 
 func (m *model) periodBar() string {
+	if m.tab == TabPanel {
+		left := " " + m.st.bold.Render("Every patient")
+		if m.data != nil {
+			left += " · today " + m.data.today.String()
+		}
+		if m.loading {
+			left += m.st.muted.Render(" ⟳")
+		}
+		right := m.st.muted.Render("rulebook " + m.set.rulebook.Name() + " ")
+		if gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right); gap >= 1 {
+			return left + strings.Repeat(" ", gap) + right
+		}
+		return fit(left, m.width)
+	}
 	left := " " + m.st.bold.Render(m.profile.Title())
 	if m.data == nil {
 		return fit(left+m.st.muted.Render(" · loading readings…"), m.width)
@@ -245,6 +261,8 @@ func (m *model) body() (out string) {
 		s = f.sources(w, h)
 	case TabReview:
 		s = f.review(w, h)
+	case TabPanel:
+		s = f.panelScreen(w, h)
 	}
 	// A column of margin on each side.
 	return block(indent(block(s, w, h)), m.width, h)
@@ -288,7 +306,14 @@ func (m *model) hintLine() string {
 	if filterable(m.tab) && (m.filtering || m.filters[m.tab] != "") {
 		return m.filterLine()
 	}
-	return fit(" "+m.helpModel().ShortHelpView(m.keys.ShortHelp()), m.width)
+	keys := m.keys.ShortHelp()
+	switch m.tab {
+	case TabPanel:
+		keys = m.keys.PanelHelp()
+	case TabAlerts:
+		keys = append(keys[:3:3], m.keys.Ack, key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")), m.keys.PeriodHint, m.keys.Profile)
+	}
+	return fit(" "+m.helpModel().ShortHelpView(keys), m.width)
 }
 
 // overlayBox is the box drawn over the screen, if any.
@@ -321,6 +346,10 @@ func (m *model) overlayBox() string {
 		return st.box.Render(body)
 	case overlayPicker:
 		return st.box.Render(m.picker.render(st))
+	case overlayAck:
+		if m.ack != nil {
+			return m.ackBox()
+		}
 	case overlayDetails:
 		inner := boxW - 4
 		var lines []string
