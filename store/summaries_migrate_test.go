@@ -25,9 +25,14 @@ func TestMigrationBuildsSummaries(t *testing.T) {
 		}}); err != nil {
 			t.Fatal(err)
 		}
-		// Back to version 6: no summaries, no acknowledgements.
+		// Back to version 6: no summaries, no acknowledgements, and not
+		// version 8's indexes either.
+		undo := []string{`DROP TABLE daily_summaries`, `DROP TABLE acknowledgements`}
+		for _, t := range allTables {
+			undo = append(undo, `DROP INDEX `+t.name+`_account_time`)
+		}
 		err = db.tx(ctx, func(tx *txn) error {
-			for _, q := range []string{`DROP TABLE daily_summaries`, `DROP TABLE acknowledgements`} {
+			for _, q := range undo {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
 					return err
 				}
