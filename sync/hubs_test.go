@@ -112,7 +112,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func TestHubsShareAccounts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, backend string) {
 		ctx := context.Background()
-		sb := startSandbox(t, sandbox.Options{Seed: 3, Patients: 24, HistoryDays: 7, Latency: 5 * time.Millisecond})
+		sb := startSandbox(t, sandbox.Options{Seed: 3, Patients: 24, HistoryDays: 7, Latency: 50 * time.Millisecond})
 		loc := storetest.Location(t, backend)
 		db, err := store.Open(ctx, loc, store.Options{SealKey: testSealKey})
 		if err != nil {
