@@ -22,6 +22,7 @@ var layers = [][]string{
 	{"sandbox", "sync", "report"},
 	{"tui"},
 	{"link", "hub"},
+	{"enroll"},
 	{"app"},
 	{"cli"},
 	{""}, // main

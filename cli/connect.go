@@ -22,7 +22,7 @@ import (
 func newConnectCmd(a *invocation) *cobra.Command {
 	var (
 		search, systemID, kind string
-		noBrowser              bool
+		noBrowser, asJSON      bool
 		timeout                time.Duration
 	)
 	cmd := &cobra.Command{
@@ -47,6 +47,7 @@ The sign-in address carries your access token: share it with no one.`,
   vitals connect --search fitbit
   vitals connect --kind clinical --search epic
   vitals connect --system 4709
+  vitals connect --kind device --json | jq -r '.[] | select(.connected) | .name'
   vitals connect --system 4706 --no-browser --timeout 10m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -56,7 +57,10 @@ The sign-in address carries your access token: share it with no one.`,
 			if timeout <= 0 {
 				return errors.New("--timeout must be positive, such as 5m")
 			}
-			return connectOneUp(cmd, a, connectOptions{search: search, systemID: strings.TrimSpace(systemID), kind: kind, noBrowser: noBrowser, timeout: timeout})
+			if asJSON && systemID != "" {
+				return errors.New("--json lists systems: it cannot be given with --system")
+			}
+			return connectOneUp(cmd, a, connectOptions{search: search, systemID: strings.TrimSpace(systemID), kind: kind, noBrowser: noBrowser, asJSON: asJSON, timeout: timeout})
 		},
 	}
 	f := cmd.Flags()
@@ -65,12 +69,13 @@ The sign-in address carries your access token: share it with no one.`,
 	f.StringVar(&kind, "kind", "", "clinical or device: list or connect only systems of this type")
 	f.BoolVar(&noBrowser, "no-browser", false, "print the sign-in address instead of opening a browser")
 	f.DurationVar(&timeout, "timeout", 5*time.Minute, "how long to wait for the browser to come back")
+	f.BoolVar(&asJSON, "json", false, "print the systems as JSON (see docs/json.md)")
 	return cmd
 }
 
 type connectOptions struct {
 	search, systemID, kind string
-	noBrowser              bool
+	noBrowser, asJSON      bool
 	timeout                time.Duration
 }
 
@@ -106,12 +111,17 @@ func connectOneUp(cmd *cobra.Command, a *invocation, opt connectOptions) error {
 				return err
 			}
 		}
-		out := cmd.OutOrStdout()
-		if err := listSystems(out, oneup.Search(systems, opt.search), connected, opt.search); err != nil {
+		found := oneup.Search(systems, opt.search)
+		if opt.asJSON {
+			err = writeJSON(a.stdout, systemsJSON(found, connected))
+		} else {
+			err = listSystems(a.stdout, a.stderr, found, connected, opt.search)
+		}
+		if err != nil {
 			return err
 		}
 		if !linked {
-			fmt.Fprintf(out, "Profile %q has no 1upHealth account yet: run `vitals link oneup` first.\n", prof.Name)
+			fmt.Fprintf(a.stderr, "vitals: profile %q has no 1upHealth account yet: run `vitals link oneup` first, then connect.\n", sanitize.Line(prof.Name))
 		}
 		return nil
 	}
@@ -126,10 +136,33 @@ func connectOneUp(cmd *cobra.Command, a *invocation, opt connectOptions) error {
 	return connectSystem(ctx, cmd, a, flow, acct, sys, opt)
 }
 
-// listSystems prints the numbered table of systems.
-func listSystems(out io.Writer, systems []oneup.System, connected []store.System, search string) error {
+// offeredSystemJSON is one system of `vitals connect --json`: the
+// fields of link --list's systemJSON, and more.
+type offeredSystemJSON struct {
+	systemJSON
+	Status    string `json:"status"` // 1upHealth's word for the connection, "" when it gives none
+	Connected bool   `json:"connected"`
+}
+
+// systemsJSON is the list of systems with whether the profile connected
+// each; an empty list is [], not null.
+func systemsJSON(systems []oneup.System, connected []store.System) []offeredSystemJSON {
+	have := map[string]bool{}
+	for _, s := range connected {
+		have[s.ID] = true
+	}
+	out := make([]offeredSystemJSON, 0, len(systems))
+	for _, s := range systems {
+		out = append(out, offeredSystemJSON{systemJSON{ID: s.ID, Name: s.Name, Kind: s.Kind}, s.Status, have[s.ID]})
+	}
+	return out
+}
+
+// listSystems prints the table of systems on out, and what to do next on
+// msgs.
+func listSystems(out, msgs io.Writer, systems []oneup.System, connected []store.System, search string) error {
 	if len(systems) == 0 {
-		fmt.Fprintf(out, "No system's name contains %q. Try a shorter text, or `vitals connect` for the whole list.\n", search)
+		fmt.Fprintf(msgs, "vitals: no system's name contains %q: try a shorter text, or `vitals connect` for the whole list.\n", sanitize.Line(search))
 		return nil
 	}
 	have := map[string]bool{}
@@ -152,7 +185,7 @@ func listSystems(out io.Writer, systems []oneup.System, connected []store.System
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "\nConnect one with: vitals connect --system ID")
+	fmt.Fprintln(msgs, "vitals: connect one with: vitals connect --system ID")
 	return nil
 }
 

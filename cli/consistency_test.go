@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -111,6 +112,22 @@ func TestOneHomeMeanEverywhere(t *testing.T) {
 			if !strings.Contains(outputs["report --format md"], fmt.Sprintf("2025-01-%02d to 2025-01-%02d", last-6, last)) ||
 				!strings.Contains(outputs["show --tab overview"], fmt.Sprintf("%02d Jan – %02d Jan 2025", last-6, last)) {
 				t.Fatalf("not the same period:\n%s\n%s", outputs["report --format md"], outputs["show --tab overview"])
+			}
+			// show --json gives the same mean, verdict and period as data.
+			js, _, err := runClinic(t, dir, nil, "show", "--json", "--range", "7d")
+			if err != nil {
+				t.Fatalf("show --json: %v", err)
+			}
+			var facts showJSON
+			if err := json.Unmarshal([]byte(js), &facts); err != nil {
+				t.Fatalf("show --json is not JSON (%v):\n%s", err, js)
+			}
+			bp := facts.BloodPressure
+			wantSys, wantDia, _ := strings.Cut(tc.mean, "/")
+			if bp.HomeMean == nil || bp.HomeMean.Text != tc.mean || fmt.Sprint(bp.HomeMean.Systolic) != strings.TrimSuffix(strings.TrimSuffix(wantSys, "0"), ".") ||
+				fmt.Sprint(bp.HomeMean.Diastolic) != strings.TrimSuffix(strings.TrimSuffix(wantDia, "0"), ".") || bp.VerdictText != tc.verdict ||
+				facts.From != fmt.Sprintf("2025-01-%02d", last-6) || facts.To != fmt.Sprintf("2025-01-%02d", last) {
+				t.Errorf("show --json: %+v %+v, want %s, %q, 2025-01-%02d to 2025-01-%02d", facts, bp.HomeMean, tc.mean, tc.verdict, last-6, last)
 			}
 			others := []string{"at or above the home threshold", "below the home threshold", "not assessed: the protocol minimum"}
 			for name, out := range outputs {

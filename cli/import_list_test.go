@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -276,9 +277,15 @@ func TestImportInterruptedJSON(t *testing.T) {
 	before := e.snapshot(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdin := waiting{make(chan struct{})}
+	stdin := waiting{c: make(chan struct{}), reading: make(chan struct{}), once: new(sync.Once)}
 	defer close(stdin.c)
-	time.AfterFunc(200*time.Millisecond, cancel)
+	// Interrupted once it waits on standard input (not before: a busy
+	// machine may take longer than any fixed delay to get there).
+	go func() {
+		<-stdin.reading
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+	}()
 	var out, errOut bytes.Buffer
 	a := &invocation{stdin: stdin, stdout: &out, stderr: &errOut}
 	root := newRootCmd(a)
@@ -295,6 +302,16 @@ func TestImportInterruptedJSON(t *testing.T) {
 }
 
 // waiting is standard input that gives nothing until closed.
-type waiting struct{ c chan struct{} }
+type waiting struct {
+	c       chan struct{}
+	reading chan struct{} // closed at the first Read
+	once    *sync.Once
+}
 
-func (w waiting) Read([]byte) (int, error) { <-w.c; return 0, io.EOF }
+func (w waiting) Read([]byte) (int, error) {
+	if w.reading != nil {
+		w.once.Do(func() { close(w.reading) })
+	}
+	<-w.c
+	return 0, io.EOF
+}

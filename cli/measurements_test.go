@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,16 @@ func TestOneMeasurementAcrossRoutes(t *testing.T) {
 			t.Errorf("CSV and account: %v, want the account's alone %v", got, want)
 		}
 		sameReport(t, reportOf(t, env, both), wantReport)
+		// The Sources section lists the CSV as a route of its own, each
+		// of its readings also brought by the Omron account.
+		routes := strings.Join(routesOf(t, env, both), "\n")
+		csvRoute := regexp.MustCompile(`(?m)^Omron Connect CSV \(imported file\): (\d+) readings?, (\d+) of them also by another route$`).FindStringSubmatch(routes)
+		if csvRoute == nil || csvRoute[1] != csvRoute[2] || csvRoute[1] == "0" {
+			t.Errorf("the report's routes:\n%s\nwant the CSV's, every reading of it also by another route", routes)
+		}
+		if !strings.Contains(routes, "(Omron account): ") || !strings.Contains(routes, "(1upHealth account): ") {
+			t.Errorf("the report's routes:\n%s\nwant the Omron and 1upHealth accounts", routes)
+		}
 		// Unlinking the account keeps the CSV's measurements.
 		if out, err := env.run(ctx, both, nil, "unlink", "omron", "--yes"); err != nil {
 			t.Fatalf("unlink: %v\n%s", err, out)
@@ -287,12 +298,43 @@ func reportOf(t *testing.T, env syncEnv, db string) string {
 		t.Fatalf("report of %s: %v", db, err)
 	}
 	var keep []string
+	inRoutes := false
 	for _, l := range strings.Split(out, "\n") {
-		if !strings.Contains(l, "| Made |") && !strings.HasPrefix(l, "Made by vitals on") {
+		switch {
+		case strings.HasPrefix(l, "The readings arrived by these routes."):
+			inRoutes = true // the routes differ by route: routesOf reads them
+		case inRoutes && (l == "" || strings.HasPrefix(l, "- ")):
+		case strings.Contains(l, "| Made |"), strings.HasPrefix(l, "Made by vitals on"):
+		default:
+			inRoutes = false
 			keep = append(keep, l)
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+// routesOf is the list of routes in the Sources section of the report
+// of the last 30 days.
+func routesOf(t *testing.T, env syncEnv, db string) []string {
+	t.Helper()
+	to := health.DateOf(time.Now())
+	out, err := env.run(context.Background(), db, nil, "report", "--format", "md", "--from", to.AddDays(-29).String(), "--to", to.String())
+	if err != nil {
+		t.Fatalf("report of %s: %v", db, err)
+	}
+	_, rest, ok := strings.Cut(out, "The readings arrived by these routes.")
+	if !ok {
+		return nil
+	}
+	var routes []string
+	for _, l := range strings.Split(rest, "\n")[1:] {
+		if r, ok := strings.CutPrefix(l, "- "); ok {
+			routes = append(routes, r)
+		} else if l != "" {
+			break
+		}
+	}
+	return routes
 }
 
 // sameReport fails where two reports part.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -148,7 +149,7 @@ func TestLinkOneUpAndConnectCommands(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("the browser ended with HTTP %d at %s", resp.StatusCode, resp.Request.URL)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("no link printed")
 	}
 	err = <-done
@@ -180,6 +181,36 @@ func TestLinkOneUpAndConnectCommands(t *testing.T) {
 	out, _ = e.run(t, nil, "connect", "--search", "fitbit")
 	if !strings.Contains(out, "connection working  yes") {
 		t.Errorf("the list does not mark Fitbit connected:\n%s", out)
+	}
+	// --json: the data alone on stdout, the sandbox's device list with
+	// Fitbit marked (oneupsim lists 4709 Fitbit, working, and 4715 Jawbone
+	// UP, "connection_not_working", among its devices).
+	var data bytes.Buffer
+	if _, err := e.run(t, &data, "connect", "--kind", "device", "--json"); err != nil {
+		t.Fatal(err)
+	}
+	var listed []struct {
+		ID, Name, Kind, Status string
+		Connected              bool
+	}
+	if err := json.Unmarshal(data.Bytes(), &listed); err != nil {
+		t.Fatalf("connect --json is not JSON (%v):\n%s", err, data.String())
+	}
+	byID := map[string]int{}
+	for i, s := range listed {
+		byID[s.ID] = i
+		if s.Kind != "device" {
+			t.Errorf("--kind device listed %+v", s)
+		}
+	}
+	if i, ok := byID["4709"]; !ok || listed[i].Name != "Fitbit" || !listed[i].Connected || listed[i].Status != "connection_working" {
+		t.Errorf("connect --json: %+v, want 4709 Fitbit connected and working", listed)
+	}
+	if i, ok := byID["4715"]; !ok || listed[i].Connected || listed[i].Status != "connection_not_working" {
+		t.Errorf("connect --json: %+v, want 4715 Jawbone listed, not working and not connected", listed)
+	}
+	if _, err := e.run(t, nil, "connect", "--system", "4709", "--json"); err == nil || !strings.Contains(err.Error(), "--json lists systems") {
+		t.Errorf("connect --system --json: %v", err)
 	}
 
 	// The connected device's readings arrive with a sync, named after it.

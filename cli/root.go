@@ -150,6 +150,7 @@ Try it on synthetic data, with local stand-ins for both vendors:
 		newSandboxCmd(a),
 		newSyncCmd(a),
 		newServeCmd(a),
+		newEnrollCmd(a),
 		newShowCmd(a),
 		newReportCmd(a),
 		newProfileCmd(a),

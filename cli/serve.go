@@ -27,6 +27,7 @@ func newServeCmd(a *invocation) *cobra.Command {
 	var listen string
 	var insecure bool
 	var hubOpt hubFlags
+	var publicURL, clinic string // enrollment pages (cli/enroll.go)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the sync engine headless, with the Omron notification endpoint",
@@ -76,6 +77,12 @@ once (what was stored stays).`,
 			if hubOpt.leaseTTL <= 0 || hubOpt.poll <= 0 {
 				return fmt.Errorf("serve: --lease-ttl %s, --request-poll %s: both must be positive, such as 30s and 2s", hubOpt.leaseTTL, hubOpt.poll)
 			}
+			if publicURL != "" {
+				a.Config.Serve.PublicURL = publicURL
+			}
+			if clinic != "" {
+				a.Config.Serve.Clinic = clinic
+			}
 			return runServe(cmd.Context(), a, listen, insecure, cmd.Flags().Changed("profile"), hubOpt)
 		},
 	}
@@ -83,6 +90,8 @@ once (what was stored stays).`,
 	cmd.Flags().DurationVar(&hubOpt.leaseTTL, "lease-ttl", sync.DefaultLeaseTTL, "how long an account stays with a process that stopped without handing it back")
 	cmd.Flags().DurationVar(&hubOpt.poll, "request-poll", sync.DefaultRequestPoll, "how often to look for syncs other processes handed over")
 	cmd.Flags().StringVar(&listen, "listen", "", "address for the notification endpoint (default serve.listen of the configuration, 127.0.0.1:8080)")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "where patients reach this hub (https://vitals.clinic.example): host the enrollment pages and OAuth callbacks (default serve.public_url)")
+	cmd.Flags().StringVar(&clinic, "clinic", "", "the practice's name on the enrollment pages (default serve.clinic, else the public URL's host)")
 	cmd.Flags().BoolVar(&insecure, "insecure-notify", false, "accept notifications without serve.notify_secret on an address beyond loopback (anyone who reaches it can trigger syncs)")
 	return cmd
 }
@@ -187,7 +196,11 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 		Burst:  a.Config.Serve.NotifyBurst,
 		Logger: log,
 	})
-	h := hub.New(hub.Options{Notify: notify, NotifyPath: path, Ready: db.Ping, Metrics: metrics, Logger: log})
+	enrollPages, err := enrollHandler(a, db, e, log)
+	if err != nil {
+		return err
+	}
+	h := hub.New(hub.Options{Notify: notify, NotifyPath: path, Enroll: enrollPages, Ready: db.Ping, Metrics: metrics, Logger: log})
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

@@ -112,6 +112,12 @@ func TestShowFlags(t *testing.T) {
 		if n := strings.Count(out, "\n"); n != 24 {
 			t.Errorf("%s: %d lines:\n%s", tab, n, out)
 		}
+		// Piped, a line ends where its text does.
+		for i, line := range strings.Split(out, "\n") {
+			if strings.HasSuffix(line, " ") {
+				t.Errorf("%s: line %d ends in spaces: %q", tab, i+1, line)
+			}
+		}
 	}
 }
 

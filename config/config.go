@@ -82,6 +82,13 @@ type Serve struct {
 	// Past it a sender is answered 429 with Retry-After.
 	NotifyRate  int `toml:"notify_rate"`
 	NotifyBurst int `toml:"notify_burst"`
+	// PublicURL is where patients reach the hub (behind its TLS proxy):
+	// enrollment links and the OAuth callbacks are made from it. Empty:
+	// no enrollment pages.
+	PublicURL string `toml:"public_url"`
+	// Clinic names the practice on the enrollment pages (default: the
+	// public URL's host).
+	Clinic string `toml:"clinic"`
 }
 
 // Duration is a time.Duration written as "30m" in TOML.

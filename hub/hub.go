@@ -1,5 +1,5 @@
 // Package hub is what `vitals serve` hosts over HTTP: the Omron
-// notification endpoint, liveness (/healthz) and readiness (/readyz)
+// notification endpoint, the enrollment pages (package enroll), liveness (/healthz) and readiness (/readyz)
 // checks, and Prometheus metrics (/metrics). Pages are plain
 // html/template with no JavaScript.
 package hub
@@ -24,6 +24,9 @@ type Options struct {
 	// Ready says whether the hub can do its work now (the database
 	// answers); nil means it can whenever it is not draining.
 	Ready func(ctx context.Context) error
+	// Enroll serves the enrollment pages and OAuth callbacks below
+	// /enroll/ (enroll.Service.Handler); nil serves none.
+	Enroll http.Handler
 	// Metrics are served at /metrics; nil serves none.
 	Metrics *Metrics
 	Logger  *slog.Logger
@@ -53,6 +56,9 @@ func New(opt Options) *Hub {
 		}
 		h.mux.Handle(path, opt.Notify)
 		h.mux.Handle(strings.TrimRight(path, "/")+"/", opt.Notify)
+	}
+	if opt.Enroll != nil {
+		h.mux.Handle("/enroll/", opt.Enroll)
 	}
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		plain(w, http.StatusOK, "ok")

@@ -256,11 +256,22 @@ func page(w http.ResponseWriter, status int, title, text string) {
 		html.EscapeString(title), html.EscapeString(title), html.EscapeString(text))
 }
 
+// maxPasted is the longest line read as a pasted URL: a redirect is a
+// few hundred bytes; anything longer is not one.
+const maxPasted = 64 << 10
+
 func (r Redirect) readPasted(offer func(url.Values) bool) {
-	sc := bufio.NewScanner(r.Pasted)
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	br := bufio.NewReaderSize(r.Pasted, 4096)
+	for {
+		raw, tooLong, err := readLine(br, maxPasted)
+		if tooLong {
+			r.note(fmt.Sprintf("That line is longer than %d KiB, and no redirected URL is: paste the address the browser shows after you answered, starting %s?", maxPasted>>10, r.URL))
+			continue
+		}
+		if err != nil && raw == "" {
+			return // end of input, or the terminal closed
+		}
+		line := strings.TrimSpace(raw)
 		if line == "" {
 			continue
 		}
@@ -276,6 +287,31 @@ func (r Redirect) readPasted(offer func(url.Values) bool) {
 		}
 		offer(q)
 		return
+	}
+}
+
+// readLine reads one line of at most max bytes. A longer line is read to
+// its end and dropped (tooLong), so that the next line is read whole: a
+// line that is too long must not end the reading.
+func readLine(br *bufio.Reader, max int) (line string, tooLong bool, err error) {
+	var b []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(b)+len(chunk) > max+1 { // +1: the newline
+				tooLong, b = true, nil
+			} else {
+				b = append(b, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case tooLong:
+			return "", true, err
+		default:
+			return string(b), false, err
+		}
 	}
 }
 

@@ -301,6 +301,35 @@ func TestRedirectPasted(t *testing.T) {
 	}
 }
 
+// TestRedirectPastedAfterALongLine: a line over 64 KiB (a paste gone
+// wrong) is named and passed over; the next line, the redirect, links.
+// Before, the reading stopped at the long line without a word.
+func TestRedirectPastedAfterALongLine(t *testing.T) {
+	t.Parallel()
+	for _, long := range []int{64<<10 + 1, 200 << 10} {
+		var notes strings.Builder
+		pasted := strings.NewReader(strings.Repeat("x", long) + "\nhttps://vitals.example/callback?code=good&state=st\n")
+		r := Redirect{URL: "https://vitals.example/callback", State: "st", Pasted: pasted, Notes: &notes}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		q, err := r.Wait(ctx, nil)
+		cancel()
+		if err != nil || q.Get("code") != "good" {
+			t.Errorf("after a line of %d bytes: Wait = %v, %v", long, q, err)
+		}
+		if !strings.Contains(notes.String(), "longer than 64 KiB") {
+			t.Errorf("after a line of %d bytes: notes %q", long, notes.String())
+		}
+	}
+	// A line of exactly 64 KiB is read (and is no URL).
+	var notes strings.Builder
+	r := Redirect{URL: "https://vitals.example/callback", State: "st", Pasted: strings.NewReader(strings.Repeat("x", 64<<10) + "\n"), Notes: &notes}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond) // no URL comes: Wait ends with ctx
+	defer cancel()
+	if _, err := r.Wait(ctx, nil); err == nil || !strings.Contains(notes.String(), "That is not the redirected URL") {
+		t.Errorf("a 64 KiB line: %v, notes %q", err, notes.String())
+	}
+}
+
 func TestRedirectNoAnswer(t *testing.T) {
 	t.Parallel()
 	r := Redirect{URL: "http://127.0.0.1:" + freePort(t) + "/callback", State: "st"}

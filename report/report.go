@@ -95,14 +95,27 @@ type Device struct {
 	Readings int
 }
 
+// Route is one way the period's blood pressures arrived (a linked
+// account, a file's source, readings typed in) with what it delivered.
+type Route struct {
+	Provider store.Provider
+	Origin   string // the system the readings came from
+	Readings int    // the measurements it delivered
+	Shared   int    // of those, measurements that another route delivered too
+}
+
 // Report is everything a report shows.
 type Report struct {
 	Patient string // how the person is named (the profile's title)
 	Profile string // the profile's handle
 	Summary health.Summary
 	Devices []Device
-	Made    time.Time // in the zone it is shown in
-	Paper   Paper
+	// Routes is every route of the period's readings; a measurement that
+	// came by several is one reading in every figure but listed under
+	// each route here. Load fills it; New, given readings alone, cannot.
+	Routes []Route
+	Made   time.Time // in the zone it is shown in
+	Paper  Paper
 }
 
 // MaxDays is the longest period Load makes a report of without
@@ -154,6 +167,13 @@ func Load(ctx context.Context, db *store.DB, p store.Profile, opt Options) (Repo
 	r := New(p.Title(), p.Name, home, office, opt)
 	if s := r.Summary; !opt.All && s.To.Sub(s.From)+1 > MaxDays {
 		return Report{}, &LongPeriodError{From: s.From, To: s.To, Days: s.To.Sub(s.From) + 1, Home: len(s.Entries), Office: len(s.OfficeReadings)}
+	}
+	routes, err := db.RoutesOf(ctx, p.ID, store.RouteFilter{Kind: health.KindBloodPressure, From: from, To: to})
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	for _, rt := range routes {
+		r.Routes = append(r.Routes, Route{Provider: rt.Provider, Origin: rt.Origin, Readings: rt.Measurements, Shared: rt.Measurements - rt.Alone})
 	}
 	return r, nil
 }

@@ -116,6 +116,12 @@ func (r Report) PDF(w io.Writer) error {
 	for _, d := range v.Devices {
 		p.paragraph("• " + d)
 	}
+	if len(v.Routes) > 0 {
+		p.paragraph(v.RoutesNote)
+		for _, rt := range v.Routes {
+			p.paragraph("• " + rt)
+		}
+	}
 
 	p.heading("About rhythm flags")
 	p.box(v.AFibCaveat, rgb{246, 242, 250}, colFlag)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"vitals/health"
+	"vitals/store"
 )
 
 // view is the report laid out as text: what every format prints, so the
@@ -29,6 +30,8 @@ type view struct {
 	AFibCaveat  string
 	BlankedNote string // when the period has blanked readings
 	Devices     []string
+	Routes      []string // shown when readings arrived by more than one route
+	RoutesNote  string
 	Chart       chart
 	Empty       bool // no home readings at all
 }
@@ -131,7 +134,36 @@ func (r Report) view() view {
 	for _, d := range r.Devices {
 		v.Devices = append(v.Devices, deviceText(d))
 	}
+	if len(r.Routes) > 1 {
+		v.RoutesNote = "The readings arrived by these routes. A measurement that arrived by several is one reading in every figure of this report, and is listed under each route here:"
+		for _, rt := range r.Routes {
+			v.Routes = append(v.Routes, routeText(rt))
+		}
+	}
 	return v
+}
+
+// routeText is a route's line: where the readings came from, how, and
+// how many another route brought as well.
+func routeText(rt Route) string {
+	how := map[store.Provider]string{
+		store.ProviderOmron:  "Omron account",
+		store.ProviderOneUp:  "1upHealth account",
+		store.ProviderFile:   "imported file",
+		store.ProviderManual: "typed in",
+	}[rt.Provider]
+	if how == "" {
+		how = string(rt.Provider)
+	}
+	text := how
+	if rt.Origin != "" && rt.Origin != health.OriginManual {
+		text = rt.Origin + " (" + how + ")"
+	}
+	text += ": " + count(rt.Readings, "reading")
+	if rt.Shared > 0 {
+		text += fmt.Sprintf(", %d of them also by another route", rt.Shared)
+	}
+	return text
 }
 
 // summaryItems are the summary's lines. Every mean compared with a limit

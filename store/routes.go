@@ -37,9 +37,39 @@ type Route struct {
 // account or removing a file's readings. Ordered by account, origin, id
 // scope and kind.
 func (db *DB) Routes(ctx context.Context, profileID int64) ([]Route, error) {
+	return db.RoutesOf(ctx, profileID, RouteFilter{})
+}
+
+// RouteFilter narrows Routes to one kind of reading and to the days of a
+// period by each reading's own wall clock, as the protocol counts them
+// (a report's Sources section).
+type RouteFilter struct {
+	Kind     health.Kind // "" for every kind
+	From, To health.Date // the period's first and last day; zero: unbounded
+}
+
+// RoutesOf is Routes narrowed by f.
+func (db *DB) RoutesOf(ctx context.Context, profileID int64, f RouteFilter) ([]Route, error) {
 	var parts []string
 	var args []any
+	var within string
+	var bounds []any
+	if !f.From.IsZero() {
+		// The instant bound lets the index narrow the rows (offsets run
+		// from UTC−12 to UTC+14); the wall-clock bound is the rule.
+		lo := f.From.In(time.UTC).Unix()
+		within += " AND r.taken_at >= ? AND r.taken_at + r.utc_offset >= ?"
+		bounds = append(bounds, lo-14*3600, lo)
+	}
+	if !f.To.IsZero() {
+		hi := f.To.AddDays(1).In(time.UTC).Unix()
+		within += " AND r.taken_at < ? AND r.taken_at + r.utc_offset < ?"
+		bounds = append(bounds, hi+12*3600, hi)
+	}
 	for _, t := range allTables {
+		if f.Kind != "" && t.kind != f.Kind {
+			continue
+		}
 		// g is the measurement of row r: its shown row's id. A row is its
 		// route's alone when no row of another route shares g.
 		parts = append(parts, fmt.Sprintf(`SELECT r.account_id, a.provider, r.origin, r.id_scope, '%[1]s',
@@ -52,9 +82,12 @@ func (db *DB) Routes(ctx context.Context, profileID int64) ([]Route, error) {
 				THEN COALESCE(r.measurement, r.id) END),
 			min(r.taken_at), max(r.taken_at)
 			FROM %[2]s r JOIN accounts a ON a.id = r.account_id
-			WHERE r.profile_id = ?
+			WHERE r.profile_id = ?`+within+`
 			GROUP BY r.account_id, a.provider, r.origin, r.id_scope`, t.kind, t.name))
-		args = append(args, profileID)
+		args = append(append(args, profileID), bounds...)
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("store: list routes: no readings of kind %q", f.Kind)
 	}
 	rows, err := db.r.QueryContext(ctx, strings.Join(parts, " UNION ALL ")+" ORDER BY 1, 3, 4, 5", args...)
 	if err != nil {

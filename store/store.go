@@ -127,22 +127,16 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	d := sqliteDialect{}
-	db := &DB{location: path, d: d, now: time.Now, readOnly: opt.ReadOnly, secrets: true}
-	w, err := sql.Open("sqlite", dsn(path, opt.ReadOnly, true))
+	db, err := openSQLiteHandles(path, opt.ReadOnly, false)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxLifetime(0)
-	db.w = handle{w, d}
-	r, err := sql.Open("sqlite", dsn(path, true, false))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	if opt.ReadOnly {
+		db, err = readableInPlace(ctx, db, path)
+		if err != nil {
+			return nil, err
+		}
 	}
-	r.SetMaxOpenConns(4)
-	db.r = handle{r, d}
 	if !opt.ReadOnly {
 		if err := db.migrate(ctx); err != nil {
 			db.Close()
@@ -163,6 +157,62 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	return db, nil
 }
 
+// openSQLiteHandles opens the writer's and the readers' connections.
+// Immutable tells SQLite that nobody can change the file while it is open,
+// so it reads without the -shm file it would otherwise have to create.
+func openSQLiteHandles(path string, readOnly, immutable bool) (*DB, error) {
+	d := sqliteDialect{}
+	db := &DB{location: path, d: d, now: time.Now, readOnly: readOnly, secrets: true}
+	w, err := sql.Open("sqlite", dsn(path, readOnly, true, immutable))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	db.w = handle{w, d}
+	r, err := sql.Open("sqlite", dsn(path, true, false, immutable))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	db.r = handle{r, d}
+	return db, nil
+}
+
+// readableInPlace makes a read-only open work in a folder this user may
+// not write to (a copy shared read-only, a mounted backup). SQLite reads
+// a database in WAL mode through a -shm file beside it, which it cannot
+// create there; when nothing is left in the -wal file, the database file
+// alone is the whole database and is read as immutable. With writes still
+// in the -wal file, reading the file alone would silently miss them, so
+// the error says what to do instead.
+func readableInPlace(ctx context.Context, db *DB, path string) (*DB, error) {
+	var probe int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&probe)
+	if err == nil || !readOnlyFolder(err) {
+		return db, nil // other errors surface where the database is first read
+	}
+	db.Close()
+	if fi, statErr := os.Stat(path + "-wal"); statErr == nil && fi.Size() > 0 {
+		return nil, fmt.Errorf("store: %s: its last writes are still in %s, which SQLite cannot read in a folder this user may not write to: copy both files to a folder you can write to, or open it once where it can be written", path, filepath.Base(path)+"-wal")
+	}
+	return openSQLiteHandles(path, true, true)
+}
+
+// readOnlyFolder reports the failures of a read-only folder: SQLite's
+// SQLITE_READONLY family (a -shm it may not create) and SQLITE_CANTOPEN
+// (the same, with a -wal file present); the database file itself was
+// found before.
+func readOnlyFolder(err error) bool {
+	var ce interface{ Code() int }
+	if !errors.As(err, &ce) {
+		return false
+	}
+	code := ce.Code() & 0xff
+	return code == 8 || code == 14
+}
+
 // notADatabase reports SQLite's SQLITE_NOTADB: the file is something else.
 func notADatabase(err error) bool {
 	var ce interface{ Code() int }
@@ -173,7 +223,7 @@ func notADatabase(err error) bool {
 // the writer, a busy timeout instead of instant "database is locked"
 // errors, foreign keys on, and immediate write transactions so two writers
 // never deadlock upgrading a read lock.
-func dsn(path string, readOnly, writer bool) string {
+func dsn(path string, readOnly, writer, immutable bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
@@ -184,6 +234,9 @@ func dsn(path string, readOnly, writer bool) string {
 	}
 	if readOnly {
 		q.Set("mode", "ro")
+	}
+	if immutable {
+		q.Set("immutable", "1")
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }

@@ -57,9 +57,12 @@ type snapshot struct {
 	// no screen compares another mean with a threshold.
 	summary health.Summary
 
-	accounts   []accountInfo
-	conditions []health.Condition // recorded atrial fibrillation
-	alerts     []alert
+	accounts []accountInfo
+	// enrollments are the profile's enrollment links (vitals enroll);
+	// none under a role that may not read them (a clinician's).
+	enrollments []store.Enrollment
+	conditions  []health.Condition // recorded atrial fibrillation
+	alerts      []alert
 
 	// firstSync names the linked accounts whose first sync is under way
 	// (an engine runs, and they have neither finished a sync nor failed
@@ -596,6 +599,11 @@ func (s *snapshot) loadSources(ctx context.Context, db *store.DB) error {
 	accounts, err := db.Accounts(ctx, s.profile.ID)
 	if err != nil {
 		return err
+	}
+	if db.CanReadSecrets() {
+		if s.enrollments, err = db.Enrollments(ctx, s.profile.ID); err != nil {
+			return err
+		}
 	}
 	stats, err := db.SourceStats(ctx, s.profile.ID)
 	if err != nil {

@@ -202,9 +202,37 @@ func (f frame) sources(w, h int) string {
 	if slices.Contains(vis, f.sourceSel) {
 		out = append(out, f.sourceDetail(d.accounts[f.sourceSel], w)...)
 	}
+	out = append(out, f.enrollmentLines(w)...)
 	out = append(out, "")
 	out = append(out, wrapLines(f.sourceHelp(), w)...)
 	return strings.Join(out, "\n")
+}
+
+// enrollmentLines list the profile's pending and used enrollment links
+// (vitals enroll), newest first; nothing when there are none.
+func (f frame) enrollmentLines(w int) []string {
+	var out []string
+	for i := len(f.d.enrollments) - 1; i >= 0; i-- {
+		e := f.d.enrollments[i]
+		var what string
+		switch e.Status(f.now) {
+		case store.EnrollmentPending:
+			opened := "not opened yet"
+			if !e.Opened.IsZero() {
+				opened = "opened " + ago(f.now, e.Opened)
+			}
+			what = f.st.warn.Render("… pending") + fmt.Sprintf(" until %s, %s", e.Expires.In(f.set.loc).Format(fmtDayYear), opened)
+		case store.EnrollmentUsed:
+			what = f.st.good.Render("✓ used") + " " + ago(f.now, e.Completed)
+		default:
+			continue // expired and revoked links: vitals enroll --list
+		}
+		out = append(out, fmt.Sprintf("  #%d %s: %s", e.ID, store.Account{Provider: e.Provider}.Title(), what))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return append([]string{"", f.st.title.Render("Enrollment links") + " (vitals enroll PROFILE makes one; --list shows all)"}, wrapLines(out, w)...)
 }
 
 // agoOr says how long ago t was, or a dash when it never was.

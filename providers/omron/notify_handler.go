@@ -8,9 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -110,7 +108,7 @@ type NotifyEndpoint struct {
 	secret string
 	log    *slog.Logger
 	now    func() time.Time
-	limits *limiters
+	limits *providers.AddrLimiter
 	sample *sampler
 	counts [numOutcomes]atomic.Int64
 }
@@ -144,7 +142,7 @@ func NewNotifyEndpoint(n Notifier, opt NotifyOptions) *NotifyEndpoint {
 		secret: opt.Secret,
 		log:    opt.Logger,
 		now:    opt.Now,
-		limits: &limiters{rate: opt.Rate, burst: opt.Burst, by: map[string]*rate.Limiter{}},
+		limits: providers.NewAddrLimiter(opt.Rate, opt.Burst),
 		sample: &sampler{window: opt.LogWindow, lines: opt.LogLines, log: opt.Logger, by: map[sampleKey]*sampleState{}},
 	}
 }
@@ -198,7 +196,7 @@ func (h *NotifyEndpoint) Flush() {
 
 func (h *NotifyEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := h.now()
-	from := sender(r)
+	from := providers.ClientAddress(r)
 	// done counts the outcome and logs it if the sampler lets it through.
 	done := func(o outcome, level slog.Level, msg string, attrs ...any) {
 		h.counts[o].Add(1)
@@ -207,7 +205,7 @@ func (h *NotifyEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if wait := h.limits.reserve(from, now); wait > 0 {
+	if wait := h.limits.Reserve(from, now); wait > 0 {
 		// Whole seconds, at least one; an hour at most, should the bucket
 		// never refill (a burst of 0).
 		secs := math.Ceil(min(wait, time.Hour).Seconds())
@@ -276,96 +274,13 @@ func (h *NotifyEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	done(outOK, slog.LevelInfo, "omron notification", "user", note.UserID, "type", typ, "accounts", count)
 }
 
-// sender is the address a request's rate limit and log lines go by. A
-// peer on loopback is the TLS-terminating proxy the documentation asks
-// for: the client is then the last address it appended to
-// X-Forwarded-For (earlier ones are whatever the client sent). An IPv6
-// client counts by its /64, which one host commonly owns whole.
-func sender(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return providers.VendorText(host, 64)
-	}
-	if addr.IsLoopback() {
-		if fwd := r.Header.Values("X-Forwarded-For"); len(fwd) > 0 {
-			hops := strings.Split(fwd[len(fwd)-1], ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
-				addr = a
-			}
-		}
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is6() {
-		p, _ := addr.Prefix(64)
-		return p.String()
-	}
-	return addr.String()
-}
-
-// maxTracked bounds the senders the limiters and the sampler remember at
-// once; beyond it new senders share one bucket and one log key, so that a
+// maxTracked bounds the senders the sampler remembers at once; beyond it
+// new senders share one log key (providers.OtherAddresses), so that a
 // flood from many addresses cannot grow memory without bound.
-const maxTracked = 10000
+const maxTracked = providers.MaxTrackedAddresses
 
 // overflow is the key of senders past maxTracked.
-const overflow = "(other addresses)"
-
-// limiters are the senders' token buckets.
-type limiters struct {
-	rate  rate.Limit
-	burst int
-
-	mu    gosync.Mutex
-	by    map[string]*rate.Limiter
-	swept time.Time // the last look for idle buckets
-}
-
-// reserve takes a token from addr's bucket at now, and returns 0, or how
-// long until a token would be there (and takes none).
-func (l *limiters) reserve(addr string, now time.Time) time.Duration {
-	if l.rate == rate.Inf {
-		return 0
-	}
-	l.mu.Lock()
-	lim, ok := l.by[addr]
-	if !ok {
-		// At most once a second: under a flood from many addresses a
-		// sweep per request would cost more than the requests.
-		if len(l.by) >= maxTracked && now.Sub(l.swept) >= time.Second {
-			l.swept = now
-			l.forgetIdleLocked(now)
-		}
-		if len(l.by) >= maxTracked {
-			addr = overflow
-			lim = l.by[addr]
-		}
-		if lim == nil {
-			lim = rate.NewLimiter(l.rate, l.burst)
-			l.by[addr] = lim
-		}
-	}
-	l.mu.Unlock()
-	res := lim.ReserveN(now, 1)
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		return d
-	}
-	return 0
-}
-
-// forgetIdleLocked drops the buckets that are full again: a new bucket
-// would be the same.
-func (l *limiters) forgetIdleLocked(now time.Time) {
-	for addr, lim := range l.by {
-		if lim.TokensAt(now) >= float64(l.burst) {
-			delete(l.by, addr)
-		}
-	}
-}
+const overflow = providers.OtherAddresses
 
 // sampler rations the request log by sender and outcome.
 type sampler struct {

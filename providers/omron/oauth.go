@@ -47,8 +47,15 @@ func (a Authorization) Format(f fmt.State, verb rune) { providers.FormatMasked(f
 // NewAuthorization starts a link: a fresh random state and PKCE (S256)
 // verifier, and the authorization URL with the configured scopes.
 func (c *Client) NewAuthorization() Authorization {
-	verifier := oauth2.GenerateVerifier()
-	state := rand.Text()
+	return c.AuthorizationFor(rand.Text(), oauth2.GenerateVerifier())
+}
+
+// AuthorizationFor is NewAuthorization with a given state and PKCE
+// verifier (43 to 128 unreserved characters), for a server that keeps
+// neither between the request and the redirect: the enrollment hub
+// derives the verifier again from the browser's session when it comes
+// back. The redirect URI is the client's configured one.
+func (c *Client) AuthorizationFor(state, verifier string) Authorization {
 	oc := oauth2.Config{
 		ClientID:    c.cfg.ClientID,
 		Endpoint:    oauth2.Endpoint{AuthURL: c.cfg.AuthorizeURL, TokenURL: c.cfg.TokenURL},

@@ -62,17 +62,20 @@ const (
 	// loopback: the browser ends on a page that does not load, and the
 	// person pastes its address back (the paste path of linking).
 	DefaultPasteRedirectURI = "https://vitals.example/callback"
+	// DefaultHubRedirectURI is the enrollment callback of a `vitals
+	// serve --public-url http://127.0.0.1:<port>` hub, on any port.
+	DefaultHubRedirectURI = "http://127.0.0.1/enroll/callback/omron"
 )
 
 // DefaultClient is the default partner application. Its loopback redirect
-// URI accepts any port (as RFC 8252 §7.3 asks of servers), so a client on
+// URIs (the loopback link's and a local hub's enrollment callback) accept any port (as RFC 8252 §7.3 asks of servers), so a client on
 // a free port links without registering it: http://127.0.0.1:<port>/callback.
 func DefaultClient() Client {
 	return Client{
 		ID:              DefaultClientID,
 		Secret:          DefaultClientSecret,
 		Name:            "vitals (sandbox)",
-		RedirectURIs:    []string{"http://127.0.0.1/callback", "http://[::1]/callback", DefaultPasteRedirectURI},
+		RedirectURIs:    []string{"http://127.0.0.1/callback", "http://[::1]/callback", DefaultPasteRedirectURI, DefaultHubRedirectURI},
 		AnyLoopbackPort: true,
 	}
 }
