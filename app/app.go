@@ -343,10 +343,14 @@ func engineOptions(cfg config.Config, log *slog.Logger) sync.Options {
 
 // NewEngine returns the sync engine over db as the configuration sets it
 // up: the dashboard, `vitals sync`, `vitals serve` and the demo share it.
-// profileID limits it to one profile's accounts (0: every profile's).
-func (a *App) NewEngine(db *store.DB, profileID int64, log *slog.Logger) *sync.Engine {
+// profileID limits it to one profile's accounts (0: every profile's);
+// adjust, when given, changes the options last (serve's hub settings).
+func (a *App) NewEngine(db *store.DB, profileID int64, log *slog.Logger, adjust ...func(*sync.Options)) *sync.Engine {
 	opt := engineOptions(a.Config, log)
 	opt.ProfileID = profileID
+	for _, f := range adjust {
+		f(&opt)
+	}
 	return sync.New(db, SourceFunc(a.Config, db, a.HTTPClient()), opt)
 }
 

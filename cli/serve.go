@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ import (
 func newServeCmd(a *invocation) *cobra.Command {
 	var listen string
 	var insecure bool
+	var hubOpt hubFlags
 	var publicURL, clinic string // enrollment pages (cli/enroll.go)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -51,6 +54,15 @@ TLS-terminating proxy in front to expose the endpoint beyond this machine.
 Each sender may send serve.notify_rate requests a second (bursts of
 serve.notify_burst); past that it is answered 429 with Retry-After.
 
+Several serve processes may share one database (a clinic's PostgreSQL, on
+one machine or several): each syncs an account only while it holds the
+account's lease, which it takes when it has room for one more sync and
+hands back when the sync ends, so the accounts spread over the processes.
+A process that dies keeps its accounts no longer than --lease-ttl (renewed
+every third of it while a sync runs). A notification for an account
+another process is syncing is handed to it through the database, which
+each process reads every --request-poll: one notification, one fetch.
+
 Logs go to stderr. SIGINT or SIGTERM stops it cleanly: the page being
 fetched is stored, and no page starts after; a second signal stops it at
 once (what was stored stays).`,
@@ -62,15 +74,21 @@ once (what was stored stays).`,
 			if listen == "" {
 				listen = a.Config.Serve.Listen
 			}
+			if hubOpt.leaseTTL <= 0 || hubOpt.poll <= 0 {
+				return fmt.Errorf("serve: --lease-ttl %s, --request-poll %s: both must be positive, such as 30s and 2s", hubOpt.leaseTTL, hubOpt.poll)
+			}
 			if publicURL != "" {
 				a.Config.Serve.PublicURL = publicURL
 			}
 			if clinic != "" {
 				a.Config.Serve.Clinic = clinic
 			}
-			return runServe(cmd.Context(), a, listen, insecure, cmd.Flags().Changed("profile"))
+			return runServe(cmd.Context(), a, listen, insecure, cmd.Flags().Changed("profile"), hubOpt)
 		},
 	}
+	cmd.Flags().StringVar(&hubOpt.name, "hub-name", "", "this process's name in the accounts' leases (default: host, process id and a random suffix)")
+	cmd.Flags().DurationVar(&hubOpt.leaseTTL, "lease-ttl", sync.DefaultLeaseTTL, "how long an account stays with a process that stopped without handing it back")
+	cmd.Flags().DurationVar(&hubOpt.poll, "request-poll", sync.DefaultRequestPoll, "how often to look for syncs other processes handed over")
 	cmd.Flags().StringVar(&listen, "listen", "", "address for the notification endpoint (default serve.listen of the configuration, 127.0.0.1:8080)")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "where patients reach this hub (https://vitals.clinic.example): host the enrollment pages and OAuth callbacks (default serve.public_url)")
 	cmd.Flags().StringVar(&clinic, "clinic", "", "the practice's name on the enrollment pages (default serve.clinic, else the public URL's host)")
@@ -114,10 +132,17 @@ func errOpenEndpoint(a *invocation, listen string) error {
 // characters of hex are 64 bits.
 const minSecret = 16
 
+// hubFlags are how serve shares the database with other serve processes.
+type hubFlags struct {
+	name     string
+	leaseTTL time.Duration
+	poll     time.Duration
+}
+
 // runServe serves until ctx ends. oneProfile limits the engine to the
 // profile --profile names; insecure accepts an address beyond loopback
 // without a notification secret.
-func runServe(ctx context.Context, a *invocation, listen string, insecure, oneProfile bool) error {
+func runServe(ctx context.Context, a *invocation, listen string, insecure, oneProfile bool, hf hubFlags) error {
 	log := serveLogger(a.stderr)
 	secret := a.Config.Serve.NotifySecret
 	// Refused before anything is opened: the fix is in the configuration.
@@ -141,7 +166,13 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 
 	metrics := hub.NewMetrics()
 	a.Instrument = metrics.Transport
-	e := a.NewEngine(db, profileID, log)
+	if hf.name == "" {
+		host, _ := os.Hostname()
+		hf.name = sync.HubName(cmp.Or(host, "vitals"), os.Getpid())
+	}
+	e := a.NewEngine(db, profileID, log, func(o *sync.Options) {
+		o.Hub, o.LeaseTTL, o.RequestPoll = hf.name, hf.leaseTTL, hf.poll
+	})
 	events, unsubscribe := e.Subscribe()
 	logged := make(chan struct{})
 	go func() {
@@ -201,7 +232,7 @@ func runServe(ctx context.Context, a *invocation, listen string, insecure, onePr
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("vitals serve started", "listen", ln.Addr().String(), "notify_path", path,
 		"secret", secret != "", "notifications", a.Config.Sync.Notifications, "interval", a.Config.Sync.Interval.Duration,
-		"db", db.Path(), "profile", whose)
+		"db", db.Path(), "profile", whose, "hub", hf.name, "lease_ttl", hf.leaseTTL.String())
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -269,6 +300,8 @@ func logEvent(log *slog.Logger, ev sync.Event) {
 			return
 		}
 		log.Warn("sync failed", append(attrs, "err", ev.Err)...)
+	case sync.TookOver:
+		log.Info("lease taken over", append(attrs, "from", ev.TakenFrom)...)
 	case sync.NeedsRelink:
 		log.Warn("account must be linked again: run `vitals link "+string(ev.Provider)+"`", append(attrs, "profile_id", ev.ProfileID, "err", ev.Err)...)
 	}

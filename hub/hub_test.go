@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"vitals/store"
 	"vitals/sync"
@@ -50,7 +51,11 @@ func TestMetrics(t *testing.T) {
 	m.Observe(sync.Event{Kind: sync.Finished, Provider: store.ProviderOmron})
 	m.Observe(sync.Event{Kind: sync.Failed, Provider: store.ProviderOneUp, Err: errors.New("HTTP 503")})
 	m.Observe(sync.Event{Kind: sync.Failed, Provider: store.ProviderOneUp, Err: sync.ErrInterrupted})
-	m.LeaseTakeover()
+	m.Observe(sync.Event{Kind: sync.TookOver, Provider: store.ProviderOmron, TakenFrom: "hub-a"})
+	// A notified round stored 3.5 s after the notification arrived: in
+	// the 5 s bucket, not the 2 s one.
+	at := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	m.Observe(sync.Event{Kind: sync.Finished, Provider: store.ProviderOmron, At: at, Notified: at.Add(-3500 * time.Millisecond)})
 
 	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/busy" {
@@ -77,10 +82,13 @@ func TestMetrics(t *testing.T) {
 		`vitals_readings_stored_total{outcome="added",provider="omron"} 100`,
 		`vitals_readings_stored_total{outcome="held",provider="omron"} 3`,
 		`vitals_readings_stored_total{outcome="updated",provider="omron"} 2`,
-		`vitals_sync_rounds_total{provider="omron",result="ok"} 1`,
+		`vitals_sync_rounds_total{provider="omron",result="ok"} 2`,
 		`vitals_sync_rounds_total{provider="oneup",result="failed"} 1`,
 		`vitals_sync_rounds_total{provider="oneup",result="interrupted"} 1`,
 		`vitals_lease_takeovers_total 1`,
+		`vitals_notification_to_stored_seconds_bucket{le="2"} 0`,
+		`vitals_notification_to_stored_seconds_bucket{le="5"} 1`,
+		`vitals_notification_to_stored_seconds_count 1`,
 		`vitals_vendor_requests_total{code="200",host="` + host + `"} 2`,
 		`vitals_vendor_requests_total{code="429",host="` + host + `"} 1`,
 		`go_goroutines`,

@@ -59,8 +59,8 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// Observe counts a sync event: finished rounds and the readings pages
-// stored.
+// Observe counts a sync event: finished rounds, the readings pages
+// stored, leases taken over, and the lag of notified rounds.
 func (m *Metrics) Observe(ev sync.Event) {
 	p := string(ev.Provider)
 	switch ev.Kind {
@@ -70,6 +70,11 @@ func (m *Metrics) Observe(ev sync.Event) {
 		m.readings.WithLabelValues(p, "updated").Add(float64(ev.Updated))
 	case sync.Finished:
 		m.rounds.WithLabelValues(p, "ok").Inc()
+		if !ev.Notified.IsZero() {
+			m.NotificationStored(ev.At.Sub(ev.Notified))
+		}
+	case sync.TookOver:
+		m.LeaseTakeover()
 	case sync.Failed:
 		result := "failed"
 		if errors.Is(ev.Err, sync.ErrInterrupted) {

@@ -270,3 +270,26 @@ func (db *DB) LockRefresh(ctx context.Context, accountID int64) (unlock func(), 
 	}
 	return unlock, nil
 }
+
+// UnheldSyncRequests returns, by account, the accounts that have sync
+// requests waiting and no live lease: their holder released the lease
+// before it looked, or nobody held it. A hub that takes such an account's
+// lease takes its requests with it.
+func (db *DB) UnheldSyncRequests(ctx context.Context) ([]int64, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT account_id FROM sync_requests
+		WHERE account_id NOT IN (SELECT account_id FROM leases WHERE holder <> '' AND expires_at > ?)
+		ORDER BY account_id`, db.leaseNow())
+	if err != nil {
+		return nil, fmt.Errorf("store: read waiting sync requests: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: read waiting sync requests: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -203,11 +203,26 @@ func TestSyncRequestsReachTheHolder(t *testing.T) {
 		if got, _ := hubA.TakeSyncRequests(ctx, "hub-a"); len(got) != 0 {
 			t.Errorf("taken without the lease: %+v", got)
 		}
+		if ids, err := hubB.UnheldSyncRequests(ctx); err != nil || len(ids) != 1 || ids[0] != acct {
+			t.Errorf("waiting unheld = %v, %v; want [%d]", ids, err, acct)
+		}
 		if _, err := hubB.AcquireLease(ctx, acct, "hub-b", time.Minute); err != nil {
 			t.Fatal(err)
 		}
+		if ids, err := hubA.UnheldSyncRequests(ctx); err != nil || len(ids) != 0 {
+			t.Errorf("waiting unheld once hub-b holds the account = %v, %v; want none", ids, err)
+		}
 		if got, _ := hubB.TakeSyncRequests(ctx, "hub-b"); len(got) != 1 {
 			t.Errorf("the new holder took %+v; want the waiting request", got)
+		}
+
+		// A holder whose lease ran out leaves its requests to others.
+		if _, err := hubA.RequestSync(ctx, SyncRequest{AccountID: acct, Reason: "manual", RequestedBy: "hub-a"}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		if ids, err := hubA.UnheldSyncRequests(ctx); err != nil || len(ids) != 1 {
+			t.Errorf("waiting unheld after hub-b's lease ran out = %v, %v; want [%d]", ids, err, acct)
 		}
 	})
 }

@@ -220,7 +220,7 @@ func openPostgres(ctx context.Context, location string, opt Options) (*DB, error
 	// A hub's workers, its notification endpoint and a few held refresh
 	// locks; the server's max_connections is shared by every hub.
 	pool.SetMaxOpenConns(16)
-	pool.SetMaxIdleConns(4)
+	pool.SetMaxIdleConns(16)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	d := postgresDialect{}
 	h := handle{pool, d}

@@ -34,6 +34,8 @@ const (
 	DefaultConcurrency   = 4
 	DefaultShutdownGrace = 15 * time.Second
 	DefaultRescan        = time.Minute
+	DefaultLeaseTTL      = 30 * time.Second
+	DefaultRequestPoll   = 2 * time.Second
 )
 
 // Options tune an Engine. The zero value of every field picks its default.
@@ -81,6 +83,22 @@ type Options struct {
 	// account linked by another process gets a worker (Reload does it at
 	// once).
 	Rescan time.Duration
+	// Hub names this engine among the processes that share the database
+	// (host, process id and a random suffix). When set, the engine syncs
+	// an account only while it holds the account's lease, hands requests
+	// for accounts another hub holds over through the database, and takes
+	// the requests handed to it (see lease.go). Empty: one process syncs
+	// the database, with no leases.
+	Hub string
+	// LeaseTTL is how long a lease lasts unrenewed: a hub that dies keeps
+	// its accounts no longer than this.
+	LeaseTTL time.Duration
+	// LeaseRenew is how often a held lease is renewed (LeaseTTL/3 when
+	// zero).
+	LeaseRenew time.Duration
+	// RequestPoll is how often a hub looks for requests handed to it, and
+	// for requests that no hub holds.
+	RequestPoll time.Duration
 	// ProfileID limits the engine to one profile's accounts (0: every
 	// profile's).
 	ProfileID int64
@@ -124,6 +142,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Rescan <= 0 {
 		o.Rescan = DefaultRescan
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.LeaseRenew <= 0 || o.LeaseRenew >= o.LeaseTTL {
+		o.LeaseRenew = o.LeaseTTL / 3
+	}
+	if o.RequestPoll <= 0 {
+		o.RequestPoll = DefaultRequestPoll
 	}
 	if o.EventBuffer <= 0 {
 		o.EventBuffer = DefaultEventBuffer
@@ -211,8 +238,15 @@ type request struct {
 	// rewind holds notified streams and the day to fetch them from; the
 	// key "" stands for every stream.
 	rewind map[providers.Stream]time.Time
+	// notified is when the earliest notification merged in arrived.
+	notified time.Time
+	// claim asks a hub to take the account's lease for the sync requests
+	// waiting for it in the database (the round takes them in).
+	claim bool
 }
 
+// empty reports whether the request asks for nothing to be fetched (a
+// claim alone fetches only what the requests it takes in ask for).
 func (r request) empty() bool { return !r.full && len(r.rewind) == 0 }
 
 // rank orders triggers for a merged request: the one reported is the
@@ -234,6 +268,10 @@ func (r *request) merge(o request) {
 		r.trigger = o.trigger
 	}
 	r.full = r.full || o.full
+	r.claim = r.claim || o.claim
+	if !o.notified.IsZero() && (r.notified.IsZero() || o.notified.Before(r.notified)) {
+		r.notified = o.notified
+	}
 	for s, from := range o.rewind {
 		if r.rewind == nil {
 			r.rewind = map[providers.Stream]time.Time{}
@@ -310,11 +348,20 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	rescan := time.NewTicker(e.opt.Rescan)
 	defer rescan.Stop()
+	var poll <-chan time.Time
+	if e.opt.Hub != "" {
+		t := time.NewTicker(e.opt.RequestPoll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			stop()
+			e.releaseAll(ctx)
 			return nil
+		case <-poll:
+			e.poll(ctx)
 		case <-rescan.C:
 			if err := e.Reload(ctx); err != nil && ctx.Err() == nil {
 				e.opt.Logger.Warn("sync: read the accounts again", "err", err)
@@ -477,7 +524,7 @@ func (e *Engine) Notify(ctx context.Context, p store.Provider, externalID string
 		e.unknown.Add(1)
 		return 0, nil
 	}
-	r := request{trigger: Notification, rewind: map[providers.Stream]time.Time{}}
+	r := request{trigger: Notification, rewind: map[providers.Stream]time.Time{}, notified: time.Now()}
 	if len(streams) == 0 {
 		r.rewind[""] = from
 	}
@@ -587,7 +634,7 @@ func (e *Engine) work(ctx context.Context, a *account) {
 			return
 		}
 		req := a.take()
-		if req.empty() {
+		if req.empty() && !req.claim {
 			continue
 		}
 		if !req.full {
@@ -597,7 +644,12 @@ func (e *Engine) work(ctx context.Context, a *account) {
 		if out.NeedsRelink() {
 			return
 		}
-		if req.full && ctx.Err() == nil {
+		switch {
+		case !out.retryAt.IsZero():
+			// Another hub holds the account, or synced it: look again
+			// when its lease runs out, or when the account is due.
+			next = later(out.retryAt, time.Now().Add(100*time.Millisecond)).Add(e.leaseJitter())
+		case req.full && !out.skipped && ctx.Err() == nil:
 			next = time.Now().Add(period + e.jitter())
 		}
 	}

@@ -31,6 +31,9 @@ const (
 	// NeedsRelink: the provider refused the account's credentials; the
 	// account's worker stopped until it is linked again.
 	NeedsRelink
+	// TookOver: this hub took the account's lease over from TakenFrom,
+	// whose lease had run out (it stopped without handing it back).
+	TookOver
 )
 
 func (k EventKind) String() string {
@@ -47,6 +50,8 @@ func (k EventKind) String() string {
 		return "failed"
 	case NeedsRelink:
 		return "needs relinking"
+	case TookOver:
+		return "took over"
 	}
 	return "unknown"
 }
@@ -79,6 +84,13 @@ type Event struct {
 	// Pages: PageStored, the pages this round has stored so far;
 	// Finished, Failed, NeedsRelink: the round's total.
 	Pages int
+	// Notified: Finished, when the round served a notification, the
+	// earliest such notification's arrival (at this hub, or at the hub
+	// that handed it over), for the notification-to-stored lag.
+	Notified time.Time
+	// TakenFrom: TookOver, the hub whose lease had run out.
+	TakenFrom string
+
 	// Dropped counts the events this subscriber missed just before this
 	// one because its buffer was full (see Engine.Subscribe).
 	Dropped int

@@ -20,6 +20,12 @@ type Outcome struct {
 	// refused the credentials, errors.Is(Err, ErrInterrupted) when the
 	// context ended first.
 	Err error
+
+	// skipped: the round did not run, because another hub holds the
+	// account or synced it recently enough; retryAt says when to look
+	// again (zero: as scheduled).
+	skipped bool
+	retryAt time.Time
 }
 
 // NeedsRelink reports whether only linking the account again can help.
@@ -66,6 +72,16 @@ func (e *Engine) round(ctx context.Context, a *account, req request) Outcome {
 		return out
 	}
 	defer func() { <-e.sem }()
+	// A hub takes the lease only once it has a slot, so it never holds
+	// more accounts than it can sync: an idle hub finds the rest free.
+	if e.opt.Hub != "" {
+		leased, release, ok := e.lease(ctx, a, &req, &out)
+		if !ok {
+			return out
+		}
+		defer release()
+		ctx = leased
+	}
 
 	a.mu.Lock()
 	a.running = true
@@ -92,6 +108,7 @@ func (e *Engine) round(ctx context.Context, a *account, req request) Outcome {
 	end.Added, end.Held, end.Updated, end.Unchanged = t.Added, t.Held, t.Updated, t.Unchanged
 	switch {
 	case out.Err == nil:
+		end.Notified = req.notified
 		if err := e.db.RecordSync(bg, acct.ID, nil); err != nil {
 			e.opt.Logger.Warn("record sync", "account", acct.ID, "err", err)
 		}
