@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"time"
 
+	"vitals/enroll"
 	"vitals/store"
 	"vitals/sync"
 	"vitals/tui"
@@ -39,8 +40,30 @@ func (a *App) DashboardOptions(db *store.DB, prof store.Profile) (tui.Options, e
 		Location:  loc,
 		// Reports and exports of the period on screen (w): they only
 		// read the database, so a read-only one may write them too.
-		Files: NewDashboardFiles(db),
+		Files:  NewDashboardFiles(db),
+		Enroll: a.dashboardEnroll(db),
 	}, nil
+}
+
+// dashboardEnroll makes enrollment links from the dashboard (E) as
+// `vitals enroll` does, when the configuration names the hub's public
+// address and the database may be written; nil otherwise.
+func (a *App) dashboardEnroll(db *store.DB) func(context.Context, store.Profile, store.Provider) (tui.EnrollmentLink, error) {
+	public := a.Config.Serve.PublicURL
+	if public == "" || db.ReadOnly() {
+		return nil
+	}
+	return func(ctx context.Context, prof store.Profile, p store.Provider) (tui.EnrollmentLink, error) {
+		l, err := enroll.Create(ctx, db, public, prof, p, 0, OSUser(), "", time.Now())
+		if err != nil {
+			return tui.EnrollmentLink{}, err
+		}
+		qr, err := enroll.QR(l.URL)
+		if err != nil {
+			return tui.EnrollmentLink{}, err
+		}
+		return tui.EnrollmentLink{ID: l.ID, Provider: p, URL: l.URL, QR: qr, Expires: l.Expires}, nil
+	}
 }
 
 // RunDashboard shows the dashboard on db while the sync engine runs in

@@ -59,6 +59,8 @@ func (m *model) routeKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.onWriteKey(k)
 	case overlayAck:
 		return m.onAckKey(k)
+	case overlayEnroll:
+		return m.onEnrollKey(k)
 	case overlayHelp:
 		if key.Matches(k, m.keys.Help, m.keys.Back) {
 			m.overlay = overlayNone
@@ -185,6 +187,8 @@ func (m *model) routeKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.syncNow(true)
 	case key.Matches(k, m.keys.Link):
 		return m.openLinkMenu()
+	case key.Matches(k, m.keys.Enroll):
+		return m.openEnroll()
 	case key.Matches(k, m.keys.Connect):
 		return m.connect()
 	case key.Matches(k, m.keys.Relink):

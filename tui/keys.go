@@ -16,6 +16,7 @@ type KeyMap struct {
 
 	Sync, SyncOne                 key.Binding
 	Link, Connect, Relink, Unlink key.Binding
+	Enroll                        key.Binding // an enrollment link for the profile
 	Copy                          key.Binding
 
 	Filter  key.Binding // type to narrow the list on screen
@@ -78,6 +79,7 @@ func DefaultKeyMap() KeyMap {
 		Relink:  b([]string{"r"}, "r", "relink"),
 		Unlink:  b([]string{"x", "delete"}, "x", "unlink"),
 		Copy:    b([]string{"y"}, "y", "copy the address"),
+		Enroll:  b([]string{"E"}, "E", "enrollment link for the patient"),
 
 		Filter:  b([]string{"/"}, "/", "filter the list"),
 		Write:   b([]string{"w"}, "w", "write a report or export"),
@@ -134,7 +136,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Tabs, k.NextTab, k.PrevTab, k.Profile, k.Help, k.Back, k.Quit},
 		{k.Shorter, k.Longer, k.Earlier, k.Later, k.Today, k.DayBefore, k.DayAfter},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Select},
-		{k.Sync, k.SyncOne, k.Link, k.Connect, k.Relink, k.Unlink, k.Copy},
+		{k.Sync, k.SyncOne, k.Link, k.Connect, k.Relink, k.Unlink, k.Copy, k.Enroll},
 		{k.Filter, k.Write, k.Details, k.Mouse},
 		{k.Sort, k.Reverse, k.Attention, k.Ack},
 	}

@@ -47,6 +47,7 @@ const (
 	overlayDetails // the status line's whole message (e)
 	overlayWrite   // the write menu and its file name (w)
 	overlayAck     // the note of an acknowledgement (A on Alerts)
+	overlayEnroll  // an enrollment link: the provider, then the link and its QR code (E)
 )
 
 // model is the dashboard's one root model.
@@ -101,7 +102,8 @@ type model struct {
 	filterIn  textinput.Model
 	rows      filteredRows
 
-	write *writeState // the write menu, then its file name
+	write  *writeState  // the write menu, then its file name
+	enroll *enrollState // the enrollment box (E): provider, then the link shown once
 
 	panelSt panelState // the Panel tab's order, filter and selection
 	ack     *ackState  // the acknowledgement being written (A on Alerts)
@@ -315,6 +317,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onWritten(msg)
 	case ackedMsg:
 		return m, m.onAcked(msg)
+	case enrolledMsg:
+		return m, m.onEnrolled(msg)
 	case syncRequestedMsg:
 		if msg.err != nil {
 			m.fail("Sync could not start: %v", msg.err)

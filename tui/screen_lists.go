@@ -229,6 +229,13 @@ func (f frame) enrollmentLines(w int) []string {
 		}
 		out = append(out, fmt.Sprintf("  #%d %s: %s", e.ID, store.Account{Provider: e.Provider}.Title(), what))
 	}
+	if f.enroll && !f.static {
+		hint := f.st.helpKey.Render(f.keys.Enroll.Help().Key) + " " + f.st.helpDesc.Render("makes an enrollment link for the patient's phone")
+		if len(out) == 0 {
+			return []string{"", hint}
+		}
+		return append([]string{"", f.st.title.Render("Enrollment links") + " (" + hint + "; vitals enroll --list shows all)"}, wrapLines(out, w)...)
+	}
 	if len(out) == 0 {
 		return nil
 	}

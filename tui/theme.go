@@ -28,6 +28,7 @@ type styles struct {
 	box                              lipgloss.Style
 	link                             lipgloss.Style
 	filter                           lipgloss.Style // a list's filter text
+	qr                               lipgloss.Style // a QR code: black on white whatever the theme, for a camera
 
 	// Chart colours (256-colour indices, which asciigraph writes itself).
 	sys, dia, pulse, threshold, line2 asciigraph.AnsiColor
@@ -71,6 +72,7 @@ func newStyles(dark bool) styles {
 		BorderForeground(c("#5F5F87", "#AFAFD7"))
 	s.link = lipgloss.NewStyle().Underline(true)
 	s.filter = fg("#005F87", "#87D7FF").Bold(true)
+	s.qr = lipgloss.NewStyle().Foreground(lipgloss.Color("#000000")).Background(lipgloss.Color("#FFFFFF"))
 
 	if dark {
 		s.sys, s.dia, s.pulse, s.threshold, s.line2 = 203, 75, 246, 242, 114

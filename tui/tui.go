@@ -84,6 +84,9 @@ type Options struct {
 	Engine  Engine  // nil: offline, the database as it is
 	Actions Actions // nil: linking happens on the command line
 	Files   Files   // nil: reports and exports are written on the command line
+	// Enroll makes an enrollment link for a profile (vitals enroll); nil
+	// when no hub's public address is configured.
+	Enroll func(ctx context.Context, profile store.Profile, provider store.Provider) (EnrollmentLink, error)
 
 	Tab Tab // the first screen
 	// Who is the clinician acknowledging alerts on the Alerts tab (the

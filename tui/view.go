@@ -31,6 +31,7 @@ type frame struct {
 	now     time.Time
 	engine  bool
 	actions bool
+	enroll  bool // enrollment links can be made here (E)
 	static  bool
 
 	bpOffset, alertOffset, reviewOffset, sourceSel int
@@ -51,7 +52,7 @@ func (m *model) frame() frame {
 	}
 	return frame{
 		st: m.st, set: m.set, keys: m.keys, d: m.data, now: m.set.now(),
-		engine: m.opts.Engine != nil, actions: m.opts.Actions != nil, static: m.static,
+		engine: m.opts.Engine != nil, actions: m.opts.Actions != nil, enroll: m.opts.Enroll != nil, static: m.static,
 		bpOffset: m.bpOffset, alertOffset: m.alertOffset, reviewOffset: m.reviewOffset,
 		sourceSel: m.sourceSel, actDay: m.actDay, bpLayout: m.bpLayout,
 		rows: m.rows, filters: m.filters, panel: m.panelSt,
@@ -376,6 +377,8 @@ func (m *model) overlayBox() string {
 			return st.box.Width(m.writeMenuWidth() + 4).Render(m.writeBox(m.writeMenuWidth()))
 		}
 		return st.box.Width(boxW).Render(m.writeBox(boxW - 4))
+	case overlayEnroll:
+		return m.enrollBox(boxW)
 	case overlayLinkMenu:
 		body := st.title.Render("Link an account") + "\n\n" +
 			st.helpKey.Render(m.keys.LinkOmron.Help().Key) + "  Omron Wellness (blood pressure, AFib flags, weight, activity…)\n" +
