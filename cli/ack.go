@@ -45,11 +45,16 @@ operating system's account).`,
 			if strings.TrimSpace(by) == "" {
 				return &usageErr{errors.New("--by: who acknowledges could not be told from the system: give --by NAME")}
 			}
-			db, err := a.OpenDB(ctx)
+			// A clinician's role may acknowledge though it reads only:
+			// the store says whether this database takes one.
+			db, _, err := a.OpenDBToRead(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			if !db.CanAcknowledge() {
+				return fmt.Errorf("%s is open read-only here: acknowledge on a database you may write to (or, on a clinic's, as a role granted acknowledgements: vitals db roles --grant)", sanitize.Line(db.Path()))
+			}
 			p, err := db.Profile(ctx, args[0])
 			if err != nil {
 				return fmt.Errorf("profile %s: %w (vitals profile list shows them)", sanitize.Line(args[0]), err)

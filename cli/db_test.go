@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -224,5 +225,30 @@ func TestClinicianReadsAClinic(t *testing.T) {
 	}
 	if _, _, err := e.run(t, clin, "report"); err == nil || !strings.Contains(err.Error(), `no profile "me"`) {
 		t.Errorf("report of a profile the clinic does not have: %v", err)
+	}
+
+	// The clinician finds an alert on the panel (a reading above 180/120
+	// the hub stored today) and acknowledges it; the report says so.
+	e.mustRun(t, hubURL, "--profile", "p-1042", "add", "bp", "186/121")
+	var rows struct {
+		Patients []struct {
+			Profile string `json:"profile"`
+			Alerts  []struct {
+				ID     string `json:"id"`
+				Severe bool   `json:"severe"`
+			} `json:"alerts"`
+		} `json:"patients"`
+	}
+	if err := json.Unmarshal([]byte(e.mustRun(t, clin, "panel", "--json")), &rows); err != nil || len(rows.Patients) != 1 ||
+		len(rows.Patients[0].Alerts) != 1 || !rows.Patients[0].Alerts[0].Severe {
+		t.Fatalf("panel --json as a clinician: %+v, %v", rows, err)
+	}
+	id := rows.Patients[0].Alerts[0].ID
+	out := e.mustRun(t, clin, "ack", "p-1042", "--alert", id, "--by", "dr-lee", "--note", "called, repeat in clinic")
+	if !strings.Contains(out, "acknowledged "+id+" of p-1042") {
+		t.Errorf("ack as a clinician:\n%s", out)
+	}
+	if md := e.mustRun(t, clin, "--profile", "p-1042", "report", "--format", "md"); !strings.Contains(md, "acknowledged by dr-lee") {
+		t.Errorf("the report lacks the clinician's acknowledgement:\n%s", md)
 	}
 }

@@ -260,14 +260,16 @@ func (db *DB) checkRole(ctx context.Context) error {
 	if v == 0 {
 		return nil // a new database: migrate creates it, or says why it cannot
 	}
-	var write, secrets sql.NullBool
+	var write, secrets, ack sql.NullBool
 	err = db.r.QueryRowContext(ctx, `SELECT has_table_privilege(to_regclass('profiles'), 'INSERT'),
-		has_table_privilege(to_regclass('secrets'), 'SELECT')`).Scan(&write, &secrets)
+		has_table_privilege(to_regclass('secrets'), 'SELECT'),
+		COALESCE(has_table_privilege(to_regclass('acknowledgements'), 'INSERT'), false)`).Scan(&write, &secrets, &ack)
 	if err != nil {
 		return fmt.Errorf("read the role's privileges: %w", err)
 	}
 	if !write.Bool {
 		db.readOnly = true
+		db.ackOnly = ack.Bool
 	}
 	db.secrets = secrets.Bool
 	return nil

@@ -28,6 +28,7 @@ var ErrNotPostgres = errors.New("only a PostgreSQL database has roles")
 
 // clinicianTables are the tables a clinician's role may read: what the
 // dashboard, `vitals show`, `vitals report` and `vitals export` read.
+// It may also insert into acknowledgements (grantSQL).
 func clinicianTables() []string {
 	out := []string{"schema_migrations", "meta", "profiles", "accounts", "systems", "cursors", "imports", "daily_summaries", "acknowledgements"}
 	for _, t := range allTables {
@@ -53,7 +54,8 @@ REVOKE ALL ON SCHEMA %[1]s FROM PUBLIC;
 GRANT USAGE ON SCHEMA %[1]s TO %[3]s;
 ALTER ROLE %[2]s SET search_path = %[1]s;
 ALTER ROLE %[3]s SET search_path = %[1]s;
--- Whatever a clinician's session asks, it may not write.
+-- A clinician's sessions are read-only unless a transaction asks to
+-- write, which only acknowledging an alert does (the one table granted).
 ALTER ROLE %[3]s SET default_transaction_read_only = on;
 
 -- 2. As %[2]s, after the first hub has started (it creates the tables),
@@ -71,7 +73,9 @@ func grantSQL(schema, role string) string {
 	for _, t := range clinicianTables() {
 		tables = append(tables, schema+"."+t)
 	}
-	return fmt.Sprintf("GRANT USAGE ON SCHEMA %s TO %s;\nGRANT SELECT ON %s TO %s;\n", schema, role, strings.Join(tables, ", "), role)
+	// A clinician reviews alerts: acknowledging is the one write allowed.
+	return fmt.Sprintf("GRANT USAGE ON SCHEMA %s TO %s;\nGRANT SELECT ON %s TO %s;\nGRANT INSERT ON %s.acknowledgements TO %s;\n",
+		schema, role, strings.Join(tables, ", "), role, schema, role)
 }
 
 // ident quotes a name as an SQL identifier when it needs it.

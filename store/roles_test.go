@@ -29,6 +29,10 @@ func clinicianURL(t *testing.T, hub *DB, hubURL string) string {
 	if _, err := conn.Exec(ctx, "CREATE ROLE "+ident(role)+" LOGIN PASSWORD '"+password+"'"); err != nil {
 		t.Skipf("the test role may not create roles (%v): grant it CREATEROLE to test the clinician's role", err)
 	}
+	// As RolesSQL makes it: read-only sessions by default.
+	if _, err := conn.Exec(ctx, "ALTER ROLE "+ident(role)+" SET default_transaction_read_only = on"); err != nil {
+		t.Fatal(err)
+	}
 	var schema string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		t.Fatal(err)
@@ -125,6 +129,38 @@ func TestClinicianRole(t *testing.T) {
 	}
 	if _, err := clin.Upsert(ctx, p.ID, a.ID, health.Batch{}); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("Upsert as a clinician: %v, want ErrReadOnly", err)
+	}
+
+	// A clinician reviews alerts: acknowledging is the one write the
+	// role may make, and its sessions stay read-only for the rest.
+	if _, err := hub.Upsert(ctx, p.ID, a.ID, health.Batch{BloodPressure: []health.BloodPressure{bp("2", at.Add(time.Hour), 185, 100)}}); err != nil {
+		t.Fatal(err)
+	}
+	var severe int64
+	if err := hub.r.QueryRowContext(ctx, `SELECT id FROM bp_readings WHERE provider_id = '2'`).Scan(&severe); err != nil {
+		t.Fatal(err)
+	}
+	if !clin.CanAcknowledge() {
+		t.Error("a clinician may not acknowledge")
+	}
+	ack, err := clin.Acknowledge(ctx, p.ID, severe, "dr-lee", "called, repeat in clinic")
+	if err != nil || ack.ID == 0 || !ack.Severe() {
+		t.Fatalf("Acknowledge as a clinician = %+v, %v", ack, err)
+	}
+	if acks, err := hub.Acks(ctx, AckFilter{ProfileID: p.ID}); err != nil || len(acks) != 1 || acks[0].By != "dr-lee" || acks[0].Note != "called, repeat in clinic" {
+		t.Errorf("the hub reads the clinician's acknowledgement as %+v, %v", acks, err)
+	}
+	if _, err := clin.r.ExecContext(ctx, `INSERT INTO profiles (name, display_name, uid, height_m, created_at) VALUES ('x', '', 'u', 0, 0)`); err == nil {
+		t.Error("a clinician's session wrote a profile by hand")
+	}
+	tx, err := clin.w.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	tx.ExecContext(ctx, `SET TRANSACTION READ WRITE`)
+	if _, err := tx.ExecContext(ctx, `UPDATE bp_readings SET systolic = 120`); err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Errorf("a clinician's transaction that asks to write changed a reading: %v", err)
 	}
 }
 

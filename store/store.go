@@ -71,6 +71,7 @@ type DB struct {
 	sealKey  func(create bool) (*seal.Keyring, error) // nil: secrets in the database are kept plain
 	readOnly bool                                     // opened read-only, or the role may not write
 	secrets  bool                                     // the role may read the secrets table
+	ackOnly  bool                                     // read-only, but the role may acknowledge alerts (a clinician's)
 	shared   bool                                     // PostgreSQL: tokens are always sealed, never in a keyring
 
 	sealMu sync.Mutex

@@ -38,6 +38,10 @@ func (m *model) openAck() tea.Cmd {
 		m.fail("Acknowledging needs to know who you are: run `vitals ack` with --by instead.")
 		return nil
 	}
+	if !m.opts.DB.CanAcknowledge() {
+		m.fail("This database is open read-only: acknowledge where it may be written (or, on a clinic's, as a role granted acknowledgements).")
+		return nil
+	}
 	var items []pickItem
 	for i, a := range m.data.alerts {
 		if a.ackable() {

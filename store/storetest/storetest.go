@@ -144,6 +144,10 @@ func ClinicianURL(tb testing.TB, hub *store.DB, hubURL string) string {
 	if _, err := conn.Exec(ctx, "CREATE ROLE "+role+" LOGIN PASSWORD '"+password+"'"); err != nil {
 		tb.Skipf("the test server's role may not create roles (%v): grant it CREATEROLE to test the clinician's role", err)
 	}
+	// As store.RolesSQL makes it: read-only sessions by default.
+	if _, err := conn.Exec(ctx, "ALTER ROLE "+role+" SET default_transaction_read_only = on"); err != nil {
+		tb.Fatal(err)
+	}
 	var schema string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		tb.Fatal(err)
