@@ -320,15 +320,31 @@ func TestRedirectPastedAfterALongLine(t *testing.T) {
 			t.Errorf("after a line of %d bytes: notes %q", long, notes.String())
 		}
 	}
-	// A line of exactly 64 KiB is read (and is no URL).
-	var notes strings.Builder
-	r := Redirect{URL: "https://vitals.example/callback", State: "st", Pasted: strings.NewReader(strings.Repeat("x", 64<<10) + "\n"), Notes: &notes}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond) // no URL comes: Wait ends with ctx
+	// A line of exactly 64 KiB is read (and is no URL). No URL comes, so
+	// Wait ends with ctx while the reader may still be writing its note.
+	pr, pw := io.Pipe()
+	notes := make(chan string, 1)
+	r := Redirect{URL: "https://vitals.example/callback", State: "st", Pasted: pr, Notes: noteFunc(func(s string) { notes <- s })}
+	go pw.Write([]byte(strings.Repeat("x", 64<<10) + "\n"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := r.Wait(ctx, nil); err == nil || !strings.Contains(notes.String(), "That is not the redirected URL") {
-		t.Errorf("a 64 KiB line: %v, notes %q", err, notes.String())
+	go r.Wait(ctx, nil)
+	select {
+	case note := <-notes:
+		if !strings.Contains(note, "That is not the redirected URL") {
+			t.Errorf("a 64 KiB line: note %q", note)
+		}
+	case <-ctx.Done():
+		t.Error("a 64 KiB line: no note")
 	}
+	cancel()
+	pw.Close()
 }
+
+// noteFunc is a Notes writer that hands each note over.
+type noteFunc func(string)
+
+func (f noteFunc) Write(p []byte) (int, error) { f(string(p)); return len(p), nil }
 
 func TestRedirectNoAnswer(t *testing.T) {
 	t.Parallel()
