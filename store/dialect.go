@@ -40,6 +40,43 @@ type dialect interface {
 	// (ON CONFLICT DO NOTHING) and returns the ids of the rows it added,
 	// by their index in rows; see bulkInsert.
 	insertNew(ctx context.Context, x *idTx, ins bulkInsert, rows [][]any) (map[int]int64, error)
+	// bulkRows is the batch size from which an upsert reads what the
+	// account holds in the batch's time range at once (upserter.stored)
+	// rather than asking per reading.
+	bulkRows() int
+	// prepare readies q to run many times in tx (see stmt).
+	prepare(ctx context.Context, tx *txn, q string) (stmt, error)
+}
+
+// stmt is a statement a transaction runs many times with different
+// arguments. On SQLite it is prepared once for the transaction, which is
+// free in process. On PostgreSQL preparing per transaction would cost two
+// round trips (Parse, then Close) each time; pgx instead prepares each
+// statement once per connection and keeps it (its statement cache), so
+// the statement is simply run.
+type stmt interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, args ...any) *sql.Row
+}
+
+// txStmt is a statement run through its transaction each time, its
+// placeholders already rewritten.
+type txStmt struct {
+	tx *sql.Tx
+	q  string
+}
+
+func (s txStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return s.tx.ExecContext(ctx, s.q, args...)
+}
+
+func (s txStmt) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return s.tx.QueryContext(ctx, s.q, args...)
+}
+
+func (s txStmt) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	return s.tx.QueryRowContext(ctx, s.q, args...)
 }
 
 // handle is a pool of connections whose statements are written with ?

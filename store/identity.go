@@ -219,31 +219,33 @@ func rankOf(p Provider) int {
 	return 2
 }
 
-// idTx is the identity work of one write transaction: it caches prepared
-// statements and account ranks.
+// idTx is the identity work of one write transaction: it caches the
+// statements it runs (stmt) and account ranks.
 type idTx struct {
 	ctx   context.Context
 	tx    *txn
 	ranks map[int64]int
-	stmts map[string]*sql.Stmt
+	stmts map[string]stmt
 	dirty map[int64]span // profile → instants whose days summarize recomputes
 }
 
 func newIDTx(ctx context.Context, tx *txn) *idTx {
-	return &idTx{ctx: ctx, tx: tx, ranks: map[int64]int{}, stmts: map[string]*sql.Stmt{}}
+	return &idTx{ctx: ctx, tx: tx, ranks: map[int64]int{}, stmts: map[string]stmt{}}
 }
 
 func (x *idTx) close() {
 	for _, st := range x.stmts {
-		st.Close()
+		if c, ok := st.(interface{ Close() error }); ok {
+			c.Close()
+		}
 	}
 }
 
-func (x *idTx) stmt(q string) (*sql.Stmt, error) {
+func (x *idTx) stmt(q string) (stmt, error) {
 	if st, ok := x.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := x.tx.PrepareContext(x.ctx, q)
+	st, err := x.tx.d.prepare(x.ctx, x.tx, q)
 	if err != nil {
 		return nil, err
 	}

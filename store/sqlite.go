@@ -58,6 +58,14 @@ func (sqliteDialect) advisoryLock(context.Context, handle, int64) (func(), error
 	return func() {}, nil
 }
 
+func (sqliteDialect) bulkRows() int { return bulkRows }
+
+// prepare prepares q for the transaction: in process, preparing costs
+// no round trip and saves parsing q again for every row.
+func (sqliteDialect) prepare(ctx context.Context, tx *txn, q string) (stmt, error) {
+	return tx.PrepareContext(ctx, q)
+}
+
 // insertNew runs the one-row INSERT per row: in process, a prepared
 // statement costs no round trip, and LastInsertId needs no RETURNING.
 func (sqliteDialect) insertNew(_ context.Context, x *idTx, ins bulkInsert, rows [][]any) (map[int]int64, error) {

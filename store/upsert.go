@@ -252,13 +252,18 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 	}
 	k := &kindUpsert{upserter: u, t: s.table, q: upsertStatements(s.table)}
 	lo, hi := timeRange(rows, s.meta)
-	u.touch(u.profileID, lo, hi)
+	// The batch's days are summarized again only if something was
+	// written: an overlapping sync, which finds every reading stored
+	// already, then costs no summary work. (A correction also touches
+	// where the reading was.)
+	defer func() {
+		if c := k.c; c.Added+c.Held+c.Updated+c.Kept > 0 {
+			u.touch(u.profileID, lo, hi)
+		}
+	}()
 	var err error
-	if k.seen, err = u.occupied(s.table, lo, hi); err != nil {
-		return fmt.Errorf("look up %s readings: %w", s.kind, err)
-	}
 	var same map[string]bool
-	if len(rows) >= bulkRows {
+	if len(rows) >= u.tx.d.bulkRows() {
 		if same, err = u.stored(s.table, lo, hi); err != nil {
 			return fmt.Errorf("look up %s readings: %w", s.kind, err)
 		}
@@ -289,6 +294,13 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 		if same[storedKey(m.IDScope, m.ProviderID, digest)] {
 			k.c.Unchanged++ // stored exactly so: a re-import, an overlapping sync
 			continue
+		}
+		// The minutes are read once a reading needs them: a batch stored
+		// already does without.
+		if k.seen == nil {
+			if k.seen, err = u.occupied(s.table, lo, hi); err != nil {
+				return fmt.Errorf("look up %s readings: %w", s.kind, err)
+			}
 		}
 		in := incoming{
 			args: append(args, m.IDScope, 0, digest, u.importID), kind: s.kind, scope: m.IDScope, pid: m.ProviderID, digest: digest,
@@ -466,10 +478,11 @@ func (u *upserter) occupied(t table, lo, hi int64) (map[int64]bool, error) {
 	return seen, res.Err()
 }
 
-// bulkRows is the batch size from which the keys and digests the account
-// holds in the batch's time range are read at once: a re-import or an
-// overlapping sync then costs a map lookup per reading instead of two
-// statements.
+// bulkRows is the batch size from which, on SQLite, the keys and
+// digests the account holds in the batch's time range are read at once:
+// a re-import or an overlapping sync then costs a map lookup per reading
+// instead of two statements. (On PostgreSQL each statement is a round
+// trip, so always: see dialect.bulkRows.)
 const bulkRows = 128
 
 // stored returns the keys and digests of the account's rows in [lo, hi]
