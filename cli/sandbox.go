@@ -29,7 +29,7 @@ func newSandboxCmd(a *invocation) *cobra.Command {
 		autoApprove                                       bool
 		seed                                              uint64
 		patients, userLimit                               int
-		latency                                           time.Duration
+		latency, tokenTTL                                 time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -134,6 +134,12 @@ token once leaves both at 0, whatever the faults.`,
 			}
 			opt := sandbox.Options{Addr: addr, AutoApprove: autoApprove, Faults: f, NotifyURL: notifyURL, Seed: seed, OneUpBundle: bundle,
 				Patients: patients, HistoryDays: days, Latency: latency, OneUpUserLimit: userLimit}
+			if tokenTTL < 0 {
+				return fmt.Errorf("--token-ttl %s: a lifetime is positive, such as 70s", tokenTTL)
+			}
+			if tokenTTL > 0 {
+				opt.Omron = func(o *omronsim.Options) { o.AccessTokenTTL = tokenTTL }
+			}
 			start := time.Now()
 			sb, err := sandbox.Start(opt)
 			if err != nil {
@@ -182,6 +188,7 @@ token once leaves both at 0, whatever the faults.`,
 	fl.IntVar(&patients, "patients", 0, "seed this many patients in both servers (patient-0000@sandbox.example, ...; 0: the one sandbox patient)")
 	fl.StringVar(&history, "history", "", "days of readings each patient has, such as 90d, 12w or 2y (default 90d with --patients, else 2y)")
 	fl.DurationVar(&latency, "latency", 0, "hold every request to the vendors' servers this long before serving it, such as 50ms")
+	fl.DurationVar(&tokenTTL, "token-ttl", 0, "Omron access tokens' lifetime (default 1h); vitals refreshes a token in its last minute, so 70s makes it refresh every 10 s")
 	fl.IntVar(&userLimit, "oneup-user-limit", oneupsim.DefaultUserLimit, "1upHealth user-management calls allowed an hour (-1: no limit)")
 	return cmd
 }

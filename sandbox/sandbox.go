@@ -396,6 +396,7 @@ func (s *Sandbox) RefreshReuses() ReuseReport {
 	}
 	// The servers count beyond the events they keep: the totals are theirs.
 	out.Total = o.Total + u.Total
+	out.OmronRotations = o.Rotations
 	if len(o.ByUser) > 0 {
 		out.Accounts["omron"] = o.ByUser
 	}

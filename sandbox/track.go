@@ -75,6 +75,9 @@ type ReuseReport struct {
 	Total    int                       `json:"total"`
 	Accounts map[string]map[string]int `json:"accounts"`
 	Events   []RefreshReuse            `json:"events"`
+	// OmronRotations counts the refresh tokens Omron's server accepted
+	// and rotated: the refreshes that went right beside Total.
+	OmronRotations int `json:"omron_rotations"`
 }
 
 // MaxEvents bounds the overlaps the sandbox keeps in detail: a client

@@ -387,6 +387,7 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, client Cli
 		return
 	}
 	t.used, t.usedAt = true, s.now()
+	s.reuse.rotations++
 	s.writeTokens(w, t.grant, false)
 }
 

@@ -28,6 +28,9 @@ type ReuseReport struct {
 	Total  int            `json:"total"`
 	ByUser map[string]int `json:"by_user"`
 	Events []RefreshReuse `json:"events"`
+	// Rotations counts the refresh tokens accepted and rotated: with
+	// Total at 0, how many refreshes went right.
+	Rotations int `json:"rotations"`
 }
 
 // MaxReuseEvents bounds the events a server keeps: a client that retries
@@ -35,9 +38,10 @@ type ReuseReport struct {
 const MaxReuseEvents = 10000
 
 type reuseLog struct {
-	total  int
-	byUser map[string]int
-	events []RefreshReuse
+	total     int
+	byUser    map[string]int
+	events    []RefreshReuse
+	rotations int // refresh tokens accepted
 }
 
 func newReuseLog() reuseLog { return reuseLog{byUser: map[string]int{}} }
@@ -55,7 +59,7 @@ func (l *reuseLog) add(e RefreshReuse) {
 func (s *Server) RefreshReuses() ReuseReport {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return ReuseReport{Total: s.reuse.total, ByUser: maps.Clone(s.reuse.byUser), Events: append([]RefreshReuse{}, s.reuse.events...)}
+	return ReuseReport{Total: s.reuse.total, ByUser: maps.Clone(s.reuse.byUser), Events: append([]RefreshReuse{}, s.reuse.events...), Rotations: s.reuse.rotations}
 }
 
 // DataUser returns the Omron user a measurement request acts for, from
