@@ -180,7 +180,7 @@ func TestRequestsEndpoint(t *testing.T) {
 		t.Errorf("a fresh sandbox counted %v", m)
 	}
 	// The reports are there from the start, empty but whole.
-	if _, m := get(); string(m["overlaps"]) != `{"total":0,"accounts":{},"events":[]}` || string(m["refresh_reuse"]) != `{"total":0,"accounts":{},"events":[]}` {
+	if _, m := get(); string(m["overlaps"]) != `{"total":0,"accounts":{},"events":[]}` || string(m["refresh_reuse"]) != `{"total":0,"accounts":{},"events":[],"omron_rotations":0}` {
 		t.Errorf("empty reports: %s %s", m["overlaps"], m["refresh_reuse"])
 	}
 	for range 3 {
