@@ -2,6 +2,7 @@ package cli
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"vitals/health"
@@ -127,15 +128,8 @@ func showJSONOf(f tui.Facts, r tui.Range) showJSON {
 	return out
 }
 
-func verdictName(v health.Verdict) string {
-	switch v {
-	case health.Below:
-		return "below"
-	case health.AtOrAbove:
-		return "at_or_above"
-	}
-	return "not_assessed"
-}
+// verdictName is the verdict's own word with underscores: at_or_above.
+func verdictName(v health.Verdict) string { return strings.ReplaceAll(v.String(), " ", "_") }
 
 // round2 is an exact mean rounded half away from zero to two decimals
 // (called only on a mean that exists).

@@ -65,19 +65,12 @@ func (db *DB) ackTx(ctx context.Context, f func(*txn) error) error {
 	if !db.readOnly {
 		return db.tx(ctx, f)
 	}
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `SET TRANSACTION READ WRITE`); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return db.runTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `SET TRANSACTION READ WRITE`); err != nil {
+			return err
+		}
+		return f(tx)
+	})
 }
 
 // CanAcknowledge reports whether alerts may be acknowledged here: a

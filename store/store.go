@@ -324,6 +324,11 @@ func (db *DB) tx(ctx context.Context, f func(*txn) error) error {
 	if db.readOnly {
 		return ErrReadOnly
 	}
+	return db.runTx(ctx, f)
+}
+
+// runTx runs f in a transaction on the writer, committed when f succeeds.
+func (db *DB) runTx(ctx context.Context, f func(*txn) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
