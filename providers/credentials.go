@@ -19,6 +19,10 @@ type Token struct {
 	RefreshToken string    `json:"refresh_token,omitempty"`
 	TokenType    string    `json:"token_type,omitempty"`
 	Expiry       time.Time `json:"expiry,omitzero"`
+	// RefreshSent is when RefreshToken was sent to be rotated and no
+	// answer has been saved since: a process that died in between may
+	// have been given the new token and lost it (Credentials).
+	RefreshSent time.Time `json:"refresh_sent,omitzero"`
 }
 
 func (t Token) String() string {
@@ -209,6 +213,13 @@ func (c *Credentials) Refresh(ctx context.Context, rejected string) (Token, erro
 	return c.refreshLocked(ctx, t)
 }
 
+// refreshWait bounds a refresh once it is under way. The refresh and the
+// save of its answer run to the end even when the caller gives up (a
+// SIGTERM drain, a cancelled round): a rotating provider has spent the old
+// refresh token as soon as it reads the request, so an answer not saved is
+// a grant lost.
+const refreshWait = time.Minute
+
 func (c *Credentials) refreshLocked(ctx context.Context, old Token) (Token, error) {
 	if l, ok := c.store.(RefreshLocker); ok {
 		unlock, err := l.LockRefresh(ctx, c.accountID)
@@ -222,24 +233,57 @@ func (c *Credentials) refreshLocked(ctx context.Context, old Token) (Token, erro
 		if err != nil {
 			return Token{}, err
 		}
-		if cur.AccessToken != old.AccessToken || cur.RefreshToken != old.RefreshToken {
-			c.tok = &cur
-			if cur.fresh(c.now()) {
-				return cur, nil
-			}
-			old = cur
+		c.tok = &cur
+		if (cur.AccessToken != old.AccessToken || cur.RefreshToken != old.RefreshToken) && cur.fresh(c.now()) {
+			return cur, nil
 		}
+		old = cur // with the mark of a refresh another process left unfinished
 	}
 	if old.RefreshToken == "" {
 		return Token{}, fmt.Errorf("no refresh token stored: %w", ErrNeedsRelink)
 	}
+	if err := ctx.Err(); err != nil { // nothing sent yet: giving up costs nothing
+		return Token{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshWait)
+	defer cancel()
+	// Mark the token as sent before sending it. A process killed after
+	// the provider rotated the token but before the answer was saved
+	// leaves the mark, and the next refresh, refused, can say why instead
+	// of a bare "link again". The token is still presented once more: if
+	// the request never reached the provider, that is the only way to keep
+	// the grant.
+	if sent := old.RefreshSent; !sent.IsZero() {
+		t, err := c.rotate(ctx, old)
+		if errors.Is(err, ErrNeedsRelink) {
+			return Token{}, fmt.Errorf("%w (sent %s): %w", ErrRefreshLost, sent.UTC().Format(time.RFC3339), err)
+		}
+		return t, err
+	}
+	marked := old
+	marked.RefreshSent = c.now()
+	if err := c.save(ctx, marked); err != nil {
+		return Token{}, fmt.Errorf("mark the refresh as sent: %w", err)
+	}
+	return c.rotate(ctx, marked)
+}
+
+// rotate spends old's refresh token and saves what the provider answers.
+func (c *Credentials) rotate(ctx context.Context, old Token) (Token, error) {
 	t, err := c.refresh(ctx, old.RefreshToken)
+	if errors.Is(err, ErrNeedsRelink) {
+		// The provider answered: the token is dead and the mark has
+		// nothing more to say. Linking again replaces it anyway.
+		old.RefreshSent = time.Time{}
+		c.save(ctx, old)
+	}
 	if err != nil {
 		return Token{}, err
 	}
 	if t.RefreshToken == "" { // the provider kept the old refresh token valid
 		t.RefreshToken = old.RefreshToken
 	}
+	t.RefreshSent = time.Time{}
 	if err := c.save(ctx, t); err != nil {
 		return Token{}, fmt.Errorf("save refreshed token: %w", err)
 	}

@@ -13,6 +13,11 @@ var (
 	// credentials (the refresh token was refused, or a fresh access token
 	// was rejected): only linking the account again in a browser helps.
 	ErrNeedsRelink = errors.New("the provider no longer accepts this account's credentials: link it again")
+	// ErrRefreshLost comes with ErrNeedsRelink when the refresh token
+	// refused had been sent once before without an answer being saved:
+	// a process stopped mid-refresh (killed, or its machine lost) after
+	// the provider had rotated the token, and the new one went with it.
+	ErrRefreshLost = errors.New("an earlier refresh was cut off before its new token was saved")
 	// ErrUnauthorized is a 401 from a data API: the access token was
 	// refused. A client refreshes once, then reports ErrNeedsRelink.
 	ErrUnauthorized = errors.New("access token refused")

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -499,5 +500,127 @@ func TestNewHTTPClient(t *testing.T) {
 	}
 	if after := http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost; after != before {
 		t.Errorf("http.DefaultTransport changed: MaxIdleConnsPerHost %d, was %d", after, before)
+	}
+}
+
+// rotatingProvider is a token endpoint that rotates strictly: it takes
+// only its current refresh token, and a refresh spends it.
+type rotatingProvider struct {
+	mu        gosync.Mutex
+	current   string // the refresh token it takes
+	n         int    // rotations so far
+	presented []string
+	down      bool // answer with a dropped connection
+}
+
+func (p *rotatingProvider) refresh(_ context.Context, rt string) (Token, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.presented = append(p.presented, rt)
+	if p.down {
+		return Token{}, Temporary(errors.New("connection reset"))
+	}
+	if rt != p.current {
+		return Token{}, fmt.Errorf("HTTP 400 invalid_grant: %w", ErrNeedsRelink)
+	}
+	p.n++
+	p.current = fmt.Sprintf("r%d", p.n+1)
+	return Token{AccessToken: fmt.Sprintf("a%d", p.n+1), RefreshToken: p.current, Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+// TestCredentialsLostRefresh: a refresh token is marked as sent before it
+// goes out, so that a process killed between the provider's rotation and
+// the save leaves a trace. The next refresh presents the token once more
+// (the only way to keep the grant if the first request never arrived) and,
+// refused, says the refresh was lost rather than a bare "link again".
+func TestCredentialsLostRefresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sent := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	expired := Token{AccessToken: "a1", RefreshToken: "r1", Expiry: time.Now().Add(-time.Minute)}
+	marked := expired
+	marked.RefreshSent = sent
+	for _, tc := range []struct {
+		name      string
+		stored    Token
+		current   string // the refresh token the provider takes
+		down      bool
+		wantToken string // "" for a failure
+		wantLost  bool
+		wantMark  bool // the stored token is still marked as sent
+	}{
+		{"answer lost with the process", marked, "r2", false, "", true, false},
+		{"request never arrived", marked, "r1", false, "a2", false, false},
+		{"refused with no refresh in flight", expired, "r9", false, "", false, false},
+		{"no answer keeps the mark", expired, "r1", true, "", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := &memStore{}
+			p := &rotatingProvider{current: tc.current, down: tc.down}
+			c := NewCredentials(st, 1, p.refresh)
+			if err := c.Save(ctx, tc.stored); err != nil {
+				t.Fatal(err)
+			}
+			tok, err := c.Token(ctx)
+			if tok.AccessToken != tc.wantToken || (tc.wantToken == "") != (err != nil) {
+				t.Fatalf("token %v, %v; want access token %q", tok, err, tc.wantToken)
+			}
+			if lost := errors.Is(err, ErrRefreshLost); lost != tc.wantLost || lost && (!errors.Is(err, ErrNeedsRelink) || !strings.Contains(err.Error(), "2026-03-01T08:00:00Z")) {
+				t.Errorf("error %v: lost %v, want %v, with ErrNeedsRelink and the time it was sent", err, lost, tc.wantLost)
+			}
+			if !slices.Equal(p.presented, []string{"r1"}) {
+				t.Errorf("presented %q, want r1 once", p.presented)
+			}
+			got, err := c.load(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mark := !got.RefreshSent.IsZero(); mark != tc.wantMark {
+				t.Errorf("stored %s: marked %v, want %v", st.data, mark, tc.wantMark)
+			}
+			if tc.wantToken != "" && got.RefreshToken != "r2" {
+				t.Errorf("stored %s, want the rotated refresh token r2", st.data)
+			}
+			if tc.wantToken == "" && (got.AccessToken != "a1" || got.RefreshToken != "r1") {
+				t.Errorf("a failed refresh stored %s", st.data)
+			}
+		})
+	}
+}
+
+// TestCredentialsRefreshOutlivesCaller: a caller that gives up while its
+// refresh is under way (a SIGTERM drain) does not lose the rotated token:
+// the refresh and its save run to the end. A caller that gave up before
+// sends nothing.
+func TestCredentialsRefreshOutlivesCaller(t *testing.T) {
+	t.Parallel()
+	st := &memStore{}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &rotatingProvider{current: "r1"}
+	c := NewCredentials(st, 1, func(rctx context.Context, rt string) (Token, error) {
+		cancel() // the caller gives up with the request on the wire
+		if err := rctx.Err(); err != nil {
+			return Token{}, err
+		}
+		return p.refresh(rctx, rt)
+	})
+	if err := c.Save(context.Background(), Token{AccessToken: "a0", RefreshToken: "r1", Expiry: time.Now().Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Token(ctx); err != nil {
+		t.Fatalf("a refresh the caller left: %v", err)
+	}
+	got, _ := c.load(context.Background())
+	if got.RefreshToken != "r2" || !got.RefreshSent.IsZero() {
+		t.Errorf("stored %s, want the rotated refresh token r2 with no mark", st.data)
+	}
+
+	c.Save(context.Background(), Token{AccessToken: "a0", RefreshToken: "r2", Expiry: time.Now().Add(-time.Minute)})
+	if _, err := c.Token(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("a caller that had given up: %v, want context.Canceled", err)
+	}
+	if len(p.presented) != 1 {
+		t.Errorf("presented %q, want one refresh", p.presented)
 	}
 }

@@ -386,7 +386,7 @@ func (e *Engine) Reload(ctx context.Context) error {
 			continue
 		}
 		seen[acct.ID] = true
-		a := e.accountLocked(acct)
+		a, relinked := e.accountLocked(acct)
 		if acct.State != store.StateActive {
 			e.stopLocked(a)
 			continue
@@ -396,6 +396,11 @@ func (e *Engine) Reload(ctx context.Context) error {
 		a.mu.Unlock()
 		if start {
 			e.startLocked(a)
+		}
+		if relinked {
+			// Its last sync failed and the person has just linked it
+			// again, most likely to see it work: not a period from now.
+			a.ask(request{trigger: Manual, full: true})
 		}
 	}
 	for id, a := range e.accounts {
@@ -408,21 +413,24 @@ func (e *Engine) Reload(ctx context.Context) error {
 }
 
 // accountLocked returns the engine's record of acct, made on first use,
-// with the account's details refreshed. e.mu is held.
-func (e *Engine) accountLocked(acct store.Account) *account {
+// with the account's details refreshed; relinked reports that the engine
+// knew the account as needing relinking and it is active again. e.mu is
+// held.
+func (e *Engine) accountLocked(acct store.Account) (a *account, relinked bool) {
 	a, ok := e.accounts[acct.ID]
 	if !ok {
 		a = newAccount(acct)
 		e.accounts[acct.ID] = a
-		return a
+		return a, false
 	}
 	a.mu.Lock()
-	a.acct = acct
 	if acct.State == store.StateActive {
+		relinked = a.relink || a.acct.State == store.StateNeedsRelink
 		a.relink = false // linked again since its credentials were refused
 	}
+	a.acct = acct
 	a.mu.Unlock()
-	return a
+	return a, relinked
 }
 
 func (e *Engine) startLocked(a *account) {
@@ -743,7 +751,7 @@ func (e *Engine) RunOnce(ctx context.Context, accounts []store.Account) []Outcom
 		}
 		acct = fresh
 		e.mu.Lock()
-		a := e.accountLocked(acct)
+		a, _ := e.accountLocked(acct)
 		e.mu.Unlock()
 		if acct.State == store.StateNeedsRelink {
 			out[i] = Outcome{Account: acct, Result: store.Result{}, Err: fmt.Errorf("%s: %w", acct.Title(), providers.ErrNeedsRelink)}

@@ -477,6 +477,52 @@ func TestNeedsRelinkStopsOnlyThatAccount(t *testing.T) {
 	})
 }
 
+// TestRelinkedAccountSyncsAtOnce: an account linked again after its
+// credentials were refused syncs as soon as the engine sees it active,
+// not a period after its failed round: the person has just linked it to
+// see it work.
+func TestRelinkedAccountSyncsAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, backend string) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			fx := openFixture(t, backend)
+			fake := newFake(10, map[providers.Stream]int{"a": 5})
+			refused := true
+			fake.fault = func(context.Context, int, providers.Stream, string) error {
+				if refused {
+					return fmt.Errorf("fake: refresh token: %w", providers.ErrNeedsRelink)
+				}
+				return nil
+			}
+			acct := fx.fakeAccount(t, store.ProviderOmron, "u", fake)
+			e := fx.engine(Options{Interval: 30 * time.Minute, Retry: fastRetry})
+			done := make(chan error)
+			go func() { done <- e.Run(ctx) }()
+			synctest.Wait()
+			if n := len(fake.fetches()); n != 1 {
+				t.Fatalf("%d fetches before relinking, want the one refused", n)
+			}
+
+			time.Sleep(2 * time.Minute)
+			refused = false
+			if _, err := fx.db.UpsertAccount(ctx, store.Account{ProfileID: fx.profile.ID, Provider: store.ProviderOmron, ExternalID: "u"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Reload(ctx); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+			if n, err := fx.db.Count(ctx, health.KindBloodPressure, store.Filter{ProfileID: fx.profile.ID, AccountID: acct.ID}); err != nil || n != 5 {
+				t.Errorf("relinked account stored %d readings (%v) at once, want 5", n, err)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	})
+}
+
 func TestSlowSubscriberDoesNotBlockTheEngine(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, backend string) {
 		ctx := context.Background()

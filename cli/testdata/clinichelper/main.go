@@ -3,7 +3,7 @@
 // the race detector, would take minutes over: linking thousands of
 // sandbox patients, and dumping every reading.
 //
-//	clinichelper link <sandbox URL> <database> <patients>   (VITALS_SECRET_KEY: the token key)
+//	clinichelper link <sandbox URL> <database> <patients> [patient...]   (VITALS_SECRET_KEY: the token key)
 //	clinichelper dump <database> <file>
 package main
 
@@ -30,15 +30,18 @@ import (
 func main() {
 	var err error
 	switch {
-	case len(os.Args) == 5 && os.Args[1] == "link":
+	case len(os.Args) >= 5 && os.Args[1] == "link":
 		var n int
 		if n, err = strconv.Atoi(os.Args[4]); err == nil {
-			err = link(os.Args[2], os.Args[3], n)
+			var only []int
+			if only, err = numbers(os.Args[5:], n); err == nil {
+				err = link(os.Args[2], os.Args[3], n, only)
+			}
 		}
 	case len(os.Args) == 4 && os.Args[1] == "dump":
 		err = dump(os.Args[2], os.Args[3])
 	default:
-		err = errors.New("usage: clinichelper link <sandbox URL> <database> <patients> | dump <database> <file>")
+		err = errors.New("usage: clinichelper link <sandbox URL> <database> <patients> [patient...] | dump <database> <file>")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "clinichelper:", err)
@@ -46,11 +49,25 @@ func main() {
 	}
 }
 
+// numbers reads the patients named on the command line, each below n.
+func numbers(args []string, n int) ([]int, error) {
+	var out []int
+	for _, a := range args {
+		i, err := strconv.Atoi(a)
+		if err != nil || i < 0 || i >= n {
+			return nil, fmt.Errorf("patient %q: not a number below %d", a, n)
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
 // link signs every patient in (the sandbox approves as the patient
 // login_hint names), exchanges the codes in parallel, and links profile
 // patient-NNNN to patient NNNN in patient order, so that every database
-// numbers profiles and accounts alike.
-func link(base, loc string, patients int) error {
+// numbers profiles and accounts alike. Given only, it links those
+// patients again (as a patient whose link was refused does) and no others.
+func link(base, loc string, patients int, only []int) error {
 	ctx := context.Background()
 	key, ok, err := app.EnvSealKey()
 	if err != nil || !ok {
@@ -58,19 +75,25 @@ func link(base, loc string, patients int) error {
 	}
 	client := omron.New(sandbox.OmronConfig(base, ""), nil)
 	noFollow := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	grants := make([]omron.Grant, patients)
-	errs := make([]error, patients)
+	if len(only) == 0 {
+		only = make([]int, patients)
+		for i := range only {
+			only[i] = i
+		}
+	}
+	grants := make([]omron.Grant, len(only))
+	errs := make([]error, len(only))
 	jobs := make(chan int)
 	var wg gosync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			for i := range jobs {
-				grants[i], errs[i] = grant(ctx, client, noFollow, i)
+			for j := range jobs {
+				grants[j], errs[j] = grant(ctx, client, noFollow, only[j])
 			}
 		})
 	}
-	for i := range patients {
-		jobs <- i
+	for j := range only {
+		jobs <- j
 	}
 	close(jobs)
 	wg.Wait()
@@ -82,7 +105,8 @@ func link(base, loc string, patients int) error {
 		return err
 	}
 	defer db.Close()
-	for i, g := range grants {
+	for j, g := range grants {
+		i := only[j]
 		p, err := db.EnsureProfile(ctx, fmt.Sprintf("patient-%04d", i))
 		if err != nil {
 			return err
