@@ -121,15 +121,23 @@ func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream
 func (db *DB) storedAlready(ctx context.Context, profileID, accountID int64, b health.Batch) (Result, bool, error) {
 	res := Result{}
 	for _, f := range []func() (bool, error){
-		func() (bool, error) { return unchangedKind(ctx, db.r, bpSpec, b.BloodPressure, profileID, accountID, res) },
+		func() (bool, error) {
+			return unchangedKind(ctx, db.r, bpSpec, b.BloodPressure, profileID, accountID, res)
+		},
 		func() (bool, error) { return unchangedKind(ctx, db.r, weightSpec, b.Weight, profileID, accountID, res) },
-		func() (bool, error) { return unchangedKind(ctx, db.r, activitySpec, b.Activity, profileID, accountID, res) },
+		func() (bool, error) {
+			return unchangedKind(ctx, db.r, activitySpec, b.Activity, profileID, accountID, res)
+		},
 		func() (bool, error) {
 			return unchangedKind(ctx, db.r, temperatureSpec, b.Temperature, profileID, accountID, res)
 		},
 		func() (bool, error) { return unchangedKind(ctx, db.r, spo2Spec, b.SpO2, profileID, accountID, res) },
-		func() (bool, error) { return unchangedKind(ctx, db.r, heartRateSpec, b.HeartRate, profileID, accountID, res) },
-		func() (bool, error) { return unchangedKind(ctx, db.r, conditionSpec, b.Conditions, profileID, accountID, res) },
+		func() (bool, error) {
+			return unchangedKind(ctx, db.r, heartRateSpec, b.HeartRate, profileID, accountID, res)
+		},
+		func() (bool, error) {
+			return unchangedKind(ctx, db.r, conditionSpec, b.Conditions, profileID, accountID, res)
+		},
 	} {
 		if all, err := f(); err != nil || !all {
 			return nil, false, err
