@@ -119,56 +119,56 @@ func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream
 // unchanged. A reading that would fail to store makes it false: the
 // upsert then says why.
 func (db *DB) storedAlready(ctx context.Context, profileID, accountID int64, b health.Batch) (Result, bool, error) {
-	res := Result{}
-	for _, f := range []func() (bool, error){
-		func() (bool, error) {
-			return unchangedKind(ctx, db.r, bpSpec, b.BloodPressure, profileID, accountID, res)
-		},
-		func() (bool, error) { return unchangedKind(ctx, db.r, weightSpec, b.Weight, profileID, accountID, res) },
-		func() (bool, error) {
-			return unchangedKind(ctx, db.r, activitySpec, b.Activity, profileID, accountID, res)
-		},
-		func() (bool, error) {
-			return unchangedKind(ctx, db.r, temperatureSpec, b.Temperature, profileID, accountID, res)
-		},
-		func() (bool, error) { return unchangedKind(ctx, db.r, spo2Spec, b.SpO2, profileID, accountID, res) },
-		func() (bool, error) {
-			return unchangedKind(ctx, db.r, heartRateSpec, b.HeartRate, profileID, accountID, res)
-		},
-		func() (bool, error) {
-			return unchangedKind(ctx, db.r, conditionSpec, b.Conditions, profileID, accountID, res)
-		},
-	} {
-		if all, err := f(); err != nil || !all {
-			return nil, false, err
-		}
+	c := &pageCheck{ctx: ctx, h: db.r, profileID: profileID, accountID: accountID, res: Result{}, all: true}
+	unchangedKind(c, bpSpec, b.BloodPressure)
+	unchangedKind(c, weightSpec, b.Weight)
+	unchangedKind(c, activitySpec, b.Activity)
+	unchangedKind(c, temperatureSpec, b.Temperature)
+	unchangedKind(c, spo2Spec, b.SpO2)
+	unchangedKind(c, heartRateSpec, b.HeartRate)
+	unchangedKind(c, conditionSpec, b.Conditions)
+	if c.err != nil || !c.all {
+		return nil, false, c.err
 	}
-	return res, true, nil
+	return c.res, true, nil
 }
 
-// unchangedKind reports whether every row of one kind is stored already,
-// exactly so, and then counts them in res.
-func unchangedKind[T any](ctx context.Context, h handle, s spec[T], rows []T, profileID, accountID int64, res Result) (bool, error) {
-	if len(rows) == 0 {
-		return true, nil
+// pageCheck is storedAlready's look at a page, kind by kind: all stays
+// true while every reading looked at is stored already, and then res
+// counts them unchanged.
+type pageCheck struct {
+	ctx                  context.Context
+	h                    handle
+	profileID, accountID int64
+	res                  Result
+	all                  bool
+	err                  error
+}
+
+// unchangedKind looks at one kind's rows, unless the page is decided.
+func unchangedKind[T any](c *pageCheck, s spec[T], rows []T) {
+	if !c.all || c.err != nil || len(rows) == 0 {
+		return
 	}
 	lo, hi := timeRange(rows, s.meta)
-	found, err := h.QueryContext(ctx, storedQuery(s.table), profileID, accountID, lo, hi)
+	found, err := c.h.QueryContext(c.ctx, storedQuery(s.table), c.profileID, c.accountID, lo, hi)
 	if err != nil {
-		return false, fmt.Errorf("look up %s readings: %w", s.kind, err)
+		c.err = fmt.Errorf("look up %s readings: %w", s.kind, err)
+		return
 	}
 	same, err := scanStored(found)
 	if err != nil {
-		return false, fmt.Errorf("look up %s readings: %w", s.kind, err)
+		c.err = fmt.Errorf("look up %s readings: %w", s.kind, err)
+		return
 	}
 	for i := range rows {
-		m, _, digest, err := bind(s, &rows[i], profileID, accountID)
+		m, _, digest, err := bind(s, &rows[i], c.profileID, c.accountID)
 		if err != nil || !same[storedKey(m.IDScope, m.ProviderID, digest)] {
-			return false, nil
+			c.all = false // the upsert stores it, or says why it cannot
+			return
 		}
 	}
-	res[s.kind] = res[s.kind].add(Counts{Unchanged: len(rows)})
-	return true, nil
+	c.res[s.kind] = c.res[s.kind].add(Counts{Unchanged: len(rows)})
 }
 
 // bind checks a reading of an account and returns its meta, with the
