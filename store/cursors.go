@@ -48,8 +48,13 @@ func (db *DB) ResetCursors(ctx context.Context, accountID int64) error {
 	return nil
 }
 
-func setCursor(ctx context.Context, tx *txn, accountID int64, stream, value string, now int64) error {
-	_, err := tx.ExecContext(ctx, `
+// execer is a transaction or a handle: what runs a statement.
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func setCursor(ctx context.Context, x execer, accountID int64, stream, value string, now int64) error {
+	_, err := x.ExecContext(ctx, `
 		INSERT INTO cursors (account_id, stream, value, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (account_id, stream) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		accountID, stream, value, now)

@@ -33,6 +33,10 @@ type dialect interface {
 	// measurements and then links to them, which two concurrent writers
 	// of one profile must not interleave.
 	lockProfile(ctx context.Context, tx *txn, profileID int64) error
+	// lockProfileFor is lockProfile for a write by one account, and reads
+	// that account's provider with it: one round trip where a sync's
+	// every page needs both.
+	lockProfileFor(ctx context.Context, tx *txn, profileID, accountID int64) (Provider, error)
 	// advisoryLock holds a lock named by key across every process of the
 	// database until unlock is called (LockRefresh).
 	advisoryLock(ctx context.Context, h handle, key int64) (unlock func(), err error)

@@ -258,16 +258,25 @@ func (x *idTx) rank(accountID int64) (int, error) {
 	if r, ok := x.ranks[accountID]; ok {
 		return r, nil
 	}
-	var p Provider
-	err := x.tx.QueryRowContext(x.ctx, `SELECT provider FROM accounts WHERE id = ?`, accountID).Scan(&p)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("account %d: %w", accountID, ErrNotFound)
-	}
+	p, err := accountProvider(x.ctx, x.tx, accountID)
 	if err != nil {
-		return 0, fmt.Errorf("read account %d: %w", accountID, err)
+		return 0, err
 	}
 	x.ranks[accountID] = rankOf(p)
 	return x.ranks[accountID], nil
+}
+
+// accountProvider reads which provider an account is of.
+func accountProvider(ctx context.Context, tx *txn, accountID int64) (Provider, error) {
+	var p Provider
+	err := tx.QueryRowContext(ctx, `SELECT provider FROM accounts WHERE id = ?`, accountID).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("account %d: %w", accountID, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read account %d: %w", accountID, err)
+	}
+	return p, nil
 }
 
 func (x *idTx) query(t table, q string, args ...any) ([]provenance, error) {

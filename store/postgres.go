@@ -88,6 +88,21 @@ func (postgresDialect) lockProfile(ctx context.Context, tx *txn, profileID int64
 	return nil
 }
 
+func (d postgresDialect) lockProfileFor(ctx context.Context, tx *txn, profileID, accountID int64) (Provider, error) {
+	var p Provider
+	err := tx.QueryRowContext(ctx, `SELECT a.provider FROM profiles p JOIN accounts a ON a.id = ? WHERE p.id = ? FOR NO KEY UPDATE OF p`, accountID, profileID).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) { // say which of the two is missing
+		if err := d.lockProfile(ctx, tx, profileID); err != nil {
+			return "", err
+		}
+		return accountProvider(ctx, tx, accountID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("lock profile %d: %w", profileID, err)
+	}
+	return p, nil
+}
+
 // advisoryLock takes a session lock on a connection of its own, held out
 // of the pool until unlock. If unlocking fails the connection is closed
 // rather than returned with the lock still held: the lock ends with its

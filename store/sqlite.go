@@ -52,6 +52,10 @@ func (sqliteDialect) uniqueViolation(err error) bool {
 // (immediate transactions, one write connection).
 func (sqliteDialect) lockProfile(context.Context, *txn, int64) error { return nil }
 
+func (sqliteDialect) lockProfileFor(ctx context.Context, tx *txn, _, accountID int64) (Provider, error) {
+	return accountProvider(ctx, tx, accountID)
+}
+
 // SQLite has no lock that outlives a statement but the write lock,
 // which must not be held across a network call: see LockRefresh.
 func (sqliteDialect) advisoryLock(context.Context, handle, int64) (func(), error) {

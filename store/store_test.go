@@ -226,6 +226,69 @@ func TestCommitPageMovesCursorWithReadings(t *testing.T) {
 	})
 }
 
+// TestCommitPageStoredAlready: a page whose readings the account holds
+// already, exactly so (a caught-up sync's), moves the cursor and counts
+// them unchanged; a page with anything else in it is stored as any page
+// is, and a page that fails moves nothing.
+func TestCommitPageStoredAlready(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		db := openTest(t, backend)
+		p, err := db.EnsureProfile(ctx, "me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		omron, err := db.UpsertAccount(ctx, Account{ProfileID: p.ID, Provider: ProviderOmron, ExternalID: "u1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := db.UpsertAccount(ctx, Account{ProfileID: p.ID, Provider: ProviderOneUp, ExternalID: "u2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC)
+		page := []health.BloodPressure{bp("1", at, 120, 80), bp("2", at.Add(time.Hour), 130, 85)}
+		if _, err := db.CommitPage(ctx, p.ID, omron.ID, "bp", "c1", health.Batch{BloodPressure: page}); err != nil {
+			t.Fatal(err)
+		}
+		changed := bp("2", at.Add(time.Hour), 131, 85)
+		for _, tc := range []struct {
+			name    string
+			account int64
+			batch   health.Batch
+			want    Counts // blood pressure
+			fails   bool
+		}{
+			{"the same page again", omron.ID, health.Batch{BloodPressure: page}, Counts{Unchanged: 2}, false},
+			{"an empty page", omron.ID, health.Batch{}, Counts{}, false},
+			{"one reading corrected", omron.ID, health.Batch{BloodPressure: []health.BloodPressure{page[0], changed}}, Counts{Updated: 1, Unchanged: 1}, false},
+			{"the same readings through another account", other.ID, health.Batch{BloodPressure: page[:1]}, Counts{Held: 1}, false},
+			{"a stored reading and one without an id", omron.ID, health.Batch{BloodPressure: []health.BloodPressure{page[0], bp("", at, 1, 1)}}, Counts{}, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				was, _ := db.Cursor(ctx, tc.account, "bp")
+				res, err := db.CommitPage(ctx, p.ID, tc.account, "bp", tc.name, tc.batch)
+				cur, _ := db.Cursor(ctx, tc.account, "bp")
+				if tc.fails {
+					if err == nil || !strings.Contains(err.Error(), "no provider id") || cur != was {
+						t.Errorf("error %v, cursor %q; want the reading named and the cursor left at %q", err, cur, was)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := res[health.KindBloodPressure]; got != tc.want || cur != tc.name {
+					t.Errorf("counts %+v, cursor %q; want %+v and %q", got, cur, tc.want, tc.name)
+				}
+			})
+		}
+		if n, _ := db.Count(ctx, health.KindBloodPressure, Filter{ProfileID: p.ID}); n != 2 {
+			t.Errorf("%d measurements, want 2", n)
+		}
+	})
+}
+
 func TestQueryFilters(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		ctx := context.Background()

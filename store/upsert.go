@@ -79,9 +79,29 @@ func (db *DB) Upsert(ctx context.Context, profileID, accountID int64, b health.B
 // CommitPage stores a page of a stream and moves the stream's cursor in
 // the same transaction, so that a sync killed at any moment resumes from
 // the last page it committed, with nothing lost and nothing doubled.
+//
+// A page whose every reading is stored already, exactly so (an
+// overlapping or caught-up sync's), has nothing to write but the cursor:
+// that takes one statement, not a transaction that locks the profile. No
+// writer can come between the look and the cursor to change the outcome:
+// the account's pages are written by its one round, and anything else
+// that changes its readings meanwhile (a route removed, a correction)
+// could as well have come after the page.
 func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream, cursor string, b health.Batch) (Result, error) {
-	var res Result
-	err := db.tx(ctx, func(tx *txn) error {
+	if db.readOnly {
+		return nil, fmt.Errorf("store: commit page of %s: %w", stream, ErrReadOnly)
+	}
+	res, stored, err := db.storedAlready(ctx, profileID, accountID, b)
+	if err != nil {
+		return nil, fmt.Errorf("store: commit page of %s: %w", stream, err)
+	}
+	if stored {
+		if err := setCursor(ctx, db.w, accountID, stream, cursor, db.now().Unix()); err != nil {
+			return nil, fmt.Errorf("store: commit page of %s: %w", stream, err)
+		}
+		return res, nil
+	}
+	err = db.tx(ctx, func(tx *txn) error {
 		var err error
 		if res, err = upsertBatch(ctx, tx, profileID, accountID, b); err != nil {
 			return err
@@ -94,6 +114,88 @@ func (db *DB) CommitPage(ctx context.Context, profileID, accountID int64, stream
 	return res, nil
 }
 
+// storedAlready reports whether every reading of b is stored already
+// under its key with the same content, and then counts them as
+// unchanged. A reading that would fail to store makes it false: the
+// upsert then says why.
+func (db *DB) storedAlready(ctx context.Context, profileID, accountID int64, b health.Batch) (Result, bool, error) {
+	c := &pageCheck{ctx: ctx, h: db.r, profileID: profileID, accountID: accountID, res: Result{}, all: true}
+	unchangedKind(c, bpSpec, b.BloodPressure)
+	unchangedKind(c, weightSpec, b.Weight)
+	unchangedKind(c, activitySpec, b.Activity)
+	unchangedKind(c, temperatureSpec, b.Temperature)
+	unchangedKind(c, spo2Spec, b.SpO2)
+	unchangedKind(c, heartRateSpec, b.HeartRate)
+	unchangedKind(c, conditionSpec, b.Conditions)
+	if c.err != nil || !c.all {
+		return nil, false, c.err
+	}
+	return c.res, true, nil
+}
+
+// pageCheck is storedAlready's look at a page, kind by kind: all stays
+// true while every reading looked at is stored already, and then res
+// counts them unchanged.
+type pageCheck struct {
+	ctx                  context.Context
+	h                    handle
+	profileID, accountID int64
+	res                  Result
+	all                  bool
+	err                  error
+}
+
+// unchangedKind looks at one kind's rows, unless the page is decided.
+func unchangedKind[T any](c *pageCheck, s spec[T], rows []T) {
+	if !c.all || c.err != nil || len(rows) == 0 {
+		return
+	}
+	lo, hi := timeRange(rows, s.meta)
+	found, err := c.h.QueryContext(c.ctx, storedQuery(s.table), c.profileID, c.accountID, lo, hi)
+	if err != nil {
+		c.err = fmt.Errorf("look up %s readings: %w", s.kind, err)
+		return
+	}
+	same, err := scanStored(found)
+	if err != nil {
+		c.err = fmt.Errorf("look up %s readings: %w", s.kind, err)
+		return
+	}
+	for i := range rows {
+		m, _, digest, err := bind(s, &rows[i], c.profileID, c.accountID)
+		if err != nil || !same[storedKey(m.IDScope, m.ProviderID, digest)] {
+			c.all = false // the upsert stores it, or says why it cannot
+			return
+		}
+	}
+	c.res[s.kind] = c.res[s.kind].add(Counts{Unchanged: len(rows)})
+}
+
+// bind checks a reading of an account and returns its meta, with the
+// profile and account set, its kind's values and its digest.
+func bind[T any](s spec[T], r *T, profileID, accountID int64) (m *health.Meta, args []any, digest int64, err error) {
+	m = s.meta(r)
+	m.ProfileID, m.AccountID, m.Variant = profileID, accountID, 0
+	if m.ProviderID == "" {
+		return nil, nil, 0, fmt.Errorf("%s reading at %s has no provider id", s.kind, m.Time.Format("2006-01-02 15:04"))
+	}
+	if m.Time.IsZero() {
+		return nil, nil, 0, fmt.Errorf("%s reading %s has no time", s.kind, m.ProviderID)
+	}
+	kindArgs, err := s.args(r)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("%s reading %s: %w", s.kind, m.ProviderID, err)
+	}
+	args = make([]any, 0, len(commonCols)+len(kindArgs)+4)
+	args = append(args, profileID, accountID, m.ProviderID, m.Time.Unix(), m.Offset,
+		m.Device, m.Origin, string(m.Setting), m.Manual, rawArg(m.Raw))
+	args = append(args, kindArgs...)
+	// The digest covers what the reading says, not where it is kept
+	// (scope, variant): rows stored before those columns existed keep
+	// comparing equal.
+	return m, args, digestOf(args), nil
+}
+
 func upsertBatch(ctx context.Context, tx *txn, profileID, accountID int64, b health.Batch) (Result, error) {
 	return upsertImport(ctx, tx, profileID, accountID, nil, b)
 }
@@ -101,15 +203,14 @@ func upsertBatch(ctx context.Context, tx *txn, profileID, accountID int64, b hea
 // upsertImport is upsertBatch for the rows of a file import (importID
 // nil: not an import).
 func upsertImport(ctx context.Context, tx *txn, profileID, accountID int64, importID any, b health.Batch) (Result, error) {
-	if err := tx.d.lockProfile(ctx, tx, profileID); err != nil {
+	p, err := tx.d.lockProfileFor(ctx, tx, profileID, accountID)
+	if err != nil {
 		return nil, err
 	}
 	x := newIDTx(ctx, tx)
 	defer x.close()
-	rank, err := x.rank(accountID)
-	if err != nil {
-		return nil, err
-	}
+	rank := rankOf(p)
+	x.ranks[accountID] = rank
 	u := &upserter{idTx: x, profileID: profileID, accountID: accountID, vendor: rank == 0, importID: importID}
 	res := Result{}
 	err = errors.Join(
@@ -270,27 +371,11 @@ func upsertKind[T any](u *upserter, s spec[T], rows []T, res Result) error {
 	}
 	groupMinutes, groupKeys := map[int64]bool{}, map[string]bool{}
 	for i := range rows {
-		r := &rows[i]
-		m := s.meta(r)
-		m.ProfileID, m.AccountID, m.Variant = u.profileID, u.accountID, 0
-		if m.ProviderID == "" {
-			return fmt.Errorf("%s reading at %s has no provider id", s.kind, m.Time.Format("2006-01-02 15:04"))
-		}
-		if m.Time.IsZero() {
-			return fmt.Errorf("%s reading %s has no time", s.kind, m.ProviderID)
-		}
-		kindArgs, err := s.args(r)
+		m, args, digest, err := bind(s, &rows[i], u.profileID, u.accountID)
 		if err != nil {
-			return fmt.Errorf("%s reading %s: %w", s.kind, m.ProviderID, err)
+			return err
 		}
-		args := make([]any, 0, len(commonCols)+len(kindArgs)+4)
-		args = append(args, u.profileID, u.accountID, m.ProviderID, m.Time.Unix(), m.Offset,
-			m.Device, m.Origin, string(m.Setting), m.Manual, rawArg(m.Raw))
-		args = append(args, kindArgs...)
-		// The digest covers what the reading says, not where it is kept
-		// (scope, variant): rows stored before those columns existed keep
-		// comparing equal.
-		digest := digestOf(args)
+		kindArgs := args[len(commonCols):]
 		if same[storedKey(m.IDScope, m.ProviderID, digest)] {
 			k.c.Unchanged++ // stored exactly so: a re-import, an overlapping sync
 			continue
@@ -488,7 +573,7 @@ const bulkRows = 128
 // stored returns the keys and digests of the account's rows in [lo, hi]
 // (a digest covers the instant, so an unchanged reading is in range).
 func (u *upserter) stored(t table, lo, hi int64) (map[string]bool, error) {
-	st, err := u.stmt("SELECT id_scope, provider_id, digest FROM " + t.name + " WHERE profile_id = ? AND account_id = ? AND taken_at >= ? AND taken_at <= ?")
+	st, err := u.stmt(storedQuery(t))
 	if err != nil {
 		return nil, err
 	}
@@ -496,6 +581,18 @@ func (u *upserter) stored(t table, lo, hi int64) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scanStored(res)
+}
+
+// storedQuery reads the keys and digests of an account's rows of table t
+// in a time range.
+func storedQuery(t table) string {
+	return "SELECT id_scope, provider_id, digest FROM " + t.name + " WHERE profile_id = ? AND account_id = ? AND taken_at >= ? AND taken_at <= ?"
+}
+
+// scanStored reads storedQuery's rows as a set of storedKey, and closes
+// them.
+func scanStored(res *sql.Rows) (map[string]bool, error) {
 	defer res.Close()
 	same := map[string]bool{}
 	for res.Next() {

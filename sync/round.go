@@ -149,6 +149,13 @@ func (e *Engine) streams(ctx context.Context, a *account, acct store.Account, re
 	if err != nil {
 		return fmt.Errorf("%s: %w", acct.Title(), err)
 	}
+	// Every stream's cursor at once: one statement, not one a stream.
+	// Nothing else moves them while the round runs (the lease, or the
+	// engine's one round an account).
+	cursors, err := e.db.Cursors(ctx, acct.ID)
+	if err != nil {
+		return storeError{err}
+	}
 	var errs []error
 	for _, s := range src.Streams() {
 		from, rewind := req.rewind[s]
@@ -158,7 +165,7 @@ func (e *Engine) streams(ctx context.Context, a *account, acct store.Account, re
 		if !req.full && !rewind {
 			continue
 		}
-		err := e.stream(ctx, src, acct, s, from, rewind, out, ev)
+		err := e.stream(ctx, src, acct, s, cursors[string(s)], from, rewind, out, ev)
 		if err == nil {
 			continue
 		}
@@ -202,11 +209,7 @@ func (e storeError) Unwrap() error { return e.err }
 // follows it. The next page is fetched while the current one is being
 // committed: the network and SQLite work side by side, and the order of
 // commits, which resuming relies on, is unchanged.
-func (e *Engine) stream(ctx context.Context, src providers.Source, acct store.Account, s providers.Stream, from time.Time, rewind bool, out *Outcome, ev func(EventKind) Event) error {
-	cursor, err := e.db.Cursor(ctx, acct.ID, string(s))
-	if err != nil {
-		return storeError{err}
-	}
+func (e *Engine) stream(ctx context.Context, src providers.Source, acct store.Account, s providers.Stream, cursor string, from time.Time, rewind bool, out *Outcome, ev func(EventKind) Event) error {
 	// A stream never synced fetches its whole history, notified or not:
 	// rewinding it would skip what came before the notification.
 	if rw, ok := src.(providers.Rewinder); ok && rewind && cursor != "" {
