@@ -17,7 +17,7 @@ var layers = [][]string{
 	{"fhir"},
 	{"store"},
 	{"providers", "store/storetest", "panel/paneltest"},
-	{"providers/omron", "providers/oneup", "providers/files", "providers/omron/omronsim", "providers/oneup/oneupsim"},
+	{"providers/omron", "providers/oneup", "providers/files", "providers/omron/omronsim", "providers/oneup/oneupsim", "providers/providertest"},
 	{"config"},
 	{"sandbox", "sync", "report", "panel"},
 	{"tui"},
