@@ -23,6 +23,10 @@ type Token struct {
 	// answer has been saved since: a process that died in between may
 	// have been given the new token and lost it (Credentials).
 	RefreshSent time.Time `json:"refresh_sent,omitzero"`
+	// RefreshUnanswered says the process that sent it saw the refresh
+	// fail without an answer (a dropped connection, a timeout): the
+	// provider may or may not have rotated the token.
+	RefreshUnanswered bool `json:"refresh_unanswered,omitempty"`
 }
 
 func (t Token) String() string {
@@ -247,16 +251,22 @@ func (c *Credentials) refreshLocked(ctx context.Context, old Token) (Token, erro
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshWait)
 	defer cancel()
-	// Mark the token as sent before sending it. A process killed after
-	// the provider rotated the token but before the answer was saved
-	// leaves the mark, and the next refresh, refused, can say why instead
-	// of a bare "link again". The token is still presented once more: if
-	// the request never reached the provider, that is the only way to keep
-	// the grant.
+	// Mark the token as sent before sending it: a rotating provider
+	// spends it as soon as it reads the request, and a process killed
+	// before saving the answer has taken the new token with it.
 	if sent := old.RefreshSent; !sent.IsZero() {
+		when := sent.UTC().Format(time.RFC3339)
+		if !old.RefreshUnanswered {
+			// The sender stopped mid-refresh: the token is most likely
+			// spent, and a rotated token is never presented twice (a
+			// provider may read a second use as a stolen token).
+			return Token{}, fmt.Errorf("%w (sent %s; not sent again): %w", ErrRefreshLost, when, ErrNeedsRelink)
+		}
+		// The sender saw the refresh fail without an answer: sending it
+		// again is the only way to keep the grant if it never arrived.
 		t, err := c.rotate(ctx, old)
 		if errors.Is(err, ErrNeedsRelink) {
-			return Token{}, fmt.Errorf("%w (sent %s): %w", ErrRefreshLost, sent.UTC().Format(time.RFC3339), err)
+			return Token{}, fmt.Errorf("%w (sent %s): %w", ErrRefreshLost, when, err)
 		}
 		return t, err
 	}
@@ -271,19 +281,23 @@ func (c *Credentials) refreshLocked(ctx context.Context, old Token) (Token, erro
 // rotate spends old's refresh token and saves what the provider answers.
 func (c *Credentials) rotate(ctx context.Context, old Token) (Token, error) {
 	t, err := c.refresh(ctx, old.RefreshToken)
-	if errors.Is(err, ErrNeedsRelink) {
+	switch {
+	case errors.Is(err, ErrNeedsRelink):
 		// The provider answered: the token is dead and the mark has
 		// nothing more to say. Linking again replaces it anyway.
-		old.RefreshSent = time.Time{}
+		old.RefreshSent, old.RefreshUnanswered = time.Time{}, false
 		c.save(ctx, old)
-	}
-	if err != nil {
+		return Token{}, err
+	case err != nil:
+		// Still marked: whoever refreshes next may send it again.
+		old.RefreshUnanswered = true
+		c.save(ctx, old)
 		return Token{}, err
 	}
 	if t.RefreshToken == "" { // the provider kept the old refresh token valid
 		t.RefreshToken = old.RefreshToken
 	}
-	t.RefreshSent = time.Time{}
+	t.RefreshSent, t.RefreshUnanswered = time.Time{}, false
 	if err := c.save(ctx, t); err != nil {
 		return Token{}, fmt.Errorf("save refreshed token: %w", err)
 	}

@@ -530,29 +530,36 @@ func (p *rotatingProvider) refresh(_ context.Context, rt string) (Token, error) 
 
 // TestCredentialsLostRefresh: a refresh token is marked as sent before it
 // goes out, so that a process killed between the provider's rotation and
-// the save leaves a trace. The next refresh presents the token once more
-// (the only way to keep the grant if the first request never arrived) and,
-// refused, says the refresh was lost rather than a bare "link again".
+// the save leaves a trace. A token whose sender stopped mid-refresh is
+// never sent again (a rotated token is spent once): the account must be
+// linked again, and the error says why. A token whose sender saw the
+// refresh fail without an answer is sent once more: if it never arrived,
+// that keeps the grant.
 func TestCredentialsLostRefresh(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	sent := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	expired := Token{AccessToken: "a1", RefreshToken: "r1", Expiry: time.Now().Add(-time.Minute)}
-	marked := expired
-	marked.RefreshSent = sent
+	stopped := expired // as a process killed mid-refresh leaves it
+	stopped.RefreshSent = sent
+	unanswered := stopped // as a refresh that timed out leaves it
+	unanswered.RefreshUnanswered = true
 	for _, tc := range []struct {
-		name      string
-		stored    Token
-		current   string // the refresh token the provider takes
-		down      bool
-		wantToken string // "" for a failure
-		wantLost  bool
-		wantMark  bool // the stored token is still marked as sent
+		name       string
+		stored     Token
+		current    string // the refresh token the provider takes
+		down       bool
+		presented  []string
+		wantToken  string // "" for a failure
+		wantLost   bool
+		wantMarked bool // the stored token is still marked as sent
 	}{
-		{"answer lost with the process", marked, "r2", false, "", true, false},
-		{"request never arrived", marked, "r1", false, "a2", false, false},
-		{"refused with no refresh in flight", expired, "r9", false, "", false, false},
-		{"no answer keeps the mark", expired, "r1", true, "", false, true},
+		{"sender stopped mid-refresh", stopped, "r2", false, nil, "", true, true},
+		{"sender stopped before the request left", stopped, "r1", false, nil, "", true, true},
+		{"unanswered, never arrived", unanswered, "r1", false, []string{"r1"}, "a2", false, false},
+		{"unanswered, rotated", unanswered, "r2", false, []string{"r1"}, "", true, false},
+		{"refused with no refresh in flight", expired, "r9", false, []string{"r1"}, "", false, false},
+		{"no answer keeps the mark", expired, "r1", true, []string{"r1"}, "", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -569,15 +576,18 @@ func TestCredentialsLostRefresh(t *testing.T) {
 			if lost := errors.Is(err, ErrRefreshLost); lost != tc.wantLost || lost && (!errors.Is(err, ErrNeedsRelink) || !strings.Contains(err.Error(), "2026-03-01T08:00:00Z")) {
 				t.Errorf("error %v: lost %v, want %v, with ErrNeedsRelink and the time it was sent", err, lost, tc.wantLost)
 			}
-			if !slices.Equal(p.presented, []string{"r1"}) {
-				t.Errorf("presented %q, want r1 once", p.presented)
+			if !slices.Equal(p.presented, tc.presented) {
+				t.Errorf("presented %q, want %q", p.presented, tc.presented)
 			}
 			got, err := c.load(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if mark := !got.RefreshSent.IsZero(); mark != tc.wantMark {
-				t.Errorf("stored %s: marked %v, want %v", st.data, mark, tc.wantMark)
+			if marked := !got.RefreshSent.IsZero(); marked != tc.wantMarked {
+				t.Errorf("stored %s: marked %v, want %v", st.data, marked, tc.wantMarked)
+			}
+			if tc.down && !got.RefreshUnanswered {
+				t.Errorf("stored %s: a refresh with no answer not noted as such", st.data)
 			}
 			if tc.wantToken != "" && got.RefreshToken != "r2" {
 				t.Errorf("stored %s, want the rotated refresh token r2", st.data)
