@@ -44,6 +44,10 @@ type dialect interface {
 	// (ON CONFLICT DO NOTHING) and returns the ids of the rows it added,
 	// by their index in rows; see bulkInsert.
 	insertNew(ctx context.Context, x *idTx, ins bulkInsert, rows [][]any) (map[int]int64, error)
+	// insertInts inserts rows of integers into cols of table: one
+	// statement a row where a statement is a function call (SQLite), one
+	// for them all where it is a round trip (PostgreSQL).
+	insertInts(ctx context.Context, x *idTx, table string, cols []string, rows [][]int64) error
 	// bulkRows is the batch size from which an upsert reads what the
 	// account holds in the batch's time range at once (upserter.stored)
 	// rather than asking per reading.

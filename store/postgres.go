@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -144,6 +145,20 @@ func (d postgresDialect) prepare(_ context.Context, tx *txn, q string) (stmt, er
 // insertNew sends the rows as one array per column and inserts them with
 // one statement: a round trip per row would cost more than the insert.
 // The rows' keys are distinct, so the ids come back matched by key.
+func (postgresDialect) insertInts(ctx context.Context, x *idTx, table string, cols []string, rows [][]int64) error {
+	arrays := make([]any, len(cols))
+	for c := range cols {
+		col := make([]int64, len(rows))
+		for i, r := range rows {
+			col[i] = r[c]
+		}
+		arrays[c] = col
+	}
+	_, err := x.tx.ExecContext(ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") SELECT * FROM unnest("+
+		strings.Repeat("?::int8[], ", len(cols)-1)+"?::int8[])", arrays...)
+	return err
+}
+
 func (postgresDialect) insertNew(ctx context.Context, x *idTx, ins bulkInsert, rows [][]any) (map[int]int64, error) {
 	ids := make(map[int]int64, len(rows))
 	if len(rows) == 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // sqliteDialect is SQLite through modernc.org/sqlite.
@@ -72,6 +73,23 @@ func (sqliteDialect) prepare(ctx context.Context, tx *txn, q string) (stmt, erro
 
 // insertNew runs the one-row INSERT per row: in process, a prepared
 // statement costs no round trip, and LastInsertId needs no RETURNING.
+func (sqliteDialect) insertInts(ctx context.Context, x *idTx, table string, cols []string, rows [][]int64) error {
+	st, err := x.stmt("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Repeat("?, ", len(cols)-1) + "?)")
+	if err != nil {
+		return err
+	}
+	args := make([]any, len(cols))
+	for _, r := range rows {
+		for c, v := range r {
+			args[c] = v
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (sqliteDialect) insertNew(_ context.Context, x *idTx, ins bulkInsert, rows [][]any) (map[int]int64, error) {
 	st, err := x.stmt(ins.single)
 	if err != nil {

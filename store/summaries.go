@@ -186,18 +186,16 @@ func (x *idTx) summarizeDays(profileID, from, to int64) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	ins, err := x.stmt(`INSERT INTO daily_summaries (profile_id, day, account_id, readings, bp, afib, irregular, blanked, severe, first_at, last_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
+	out := make([][]int64, 0, len(rows))
 	for k, r := range rows {
-		if _, err := ins.ExecContext(x.ctx, profileID, k.day, k.account, r.readings, r.bp, r.afib, r.irregular, r.blanked, r.severe, r.first, r.last); err != nil {
-			return err
-		}
+		out = append(out, []int64{profileID, k.day, k.account, r.readings, r.bp, r.afib, r.irregular, r.blanked, r.severe, r.first, r.last})
 	}
-	return nil
+	return x.tx.d.insertInts(x.ctx, x, "daily_summaries", summaryCols, out)
 }
+
+// summaryCols are the columns of daily_summaries, as summarizeDays fills
+// them.
+var summaryCols = []string{"profile_id", "day", "account_id", "readings", "bp", "afib", "irregular", "blanked", "severe", "first_at", "last_at"}
 
 // touchAll marks every reading of every profile for summarizing: what
 // migration 7 does for a database that held readings before summaries
