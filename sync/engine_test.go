@@ -401,6 +401,19 @@ func TestSourceThatCannotBeMadeFailsTheRound(t *testing.T) {
 	})
 }
 
+// refusingFake is a source of five readings whose provider refuses the
+// refresh token while *refused holds, as a dead grant's does.
+func refusingFake(refused *bool) *fakeSource {
+	f := newFake(10, map[providers.Stream]int{"a": 5})
+	f.fault = func(context.Context, int, providers.Stream, string) error {
+		if *refused {
+			return fmt.Errorf("fake: refresh token: %w", providers.ErrNeedsRelink)
+		}
+		return nil
+	}
+	return f
+}
+
 // TestNeedsRelinkStopsOnlyThatAccount: a refused refresh token marks the
 // account, publishes NeedsRelink and stops its worker, while the other
 // account keeps its schedule; linking it again brings it back.
@@ -409,14 +422,8 @@ func TestNeedsRelinkStopsOnlyThatAccount(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			fx := openFixture(t, backend)
-			deadFake := newFake(10, map[providers.Stream]int{"a": 5})
 			refused := true
-			deadFake.fault = func(context.Context, int, providers.Stream, string) error {
-				if refused {
-					return fmt.Errorf("fake: refresh token: %w", providers.ErrNeedsRelink)
-				}
-				return nil
-			}
+			deadFake := refusingFake(&refused)
 			liveFake := newFake(10, map[providers.Stream]int{"a": 5})
 			dead := fx.fakeAccount(t, store.ProviderOmron, "dead", deadFake)
 			fx.fakeAccount(t, store.ProviderOneUp, "live", liveFake)
@@ -486,14 +493,8 @@ func TestRelinkedAccountSyncsAtOnce(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			fx := openFixture(t, backend)
-			fake := newFake(10, map[providers.Stream]int{"a": 5})
 			refused := true
-			fake.fault = func(context.Context, int, providers.Stream, string) error {
-				if refused {
-					return fmt.Errorf("fake: refresh token: %w", providers.ErrNeedsRelink)
-				}
-				return nil
-			}
+			fake := refusingFake(&refused)
 			acct := fx.fakeAccount(t, store.ProviderOmron, "u", fake)
 			e := fx.engine(Options{Interval: 30 * time.Minute, Retry: fastRetry})
 			done := make(chan error)
