@@ -3,23 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 )
-
-// Cursor returns where a stream of an account stands; "" when it has never
-// synced.
-func (db *DB) Cursor(ctx context.Context, accountID int64, stream string) (string, error) {
-	var v string
-	err := db.r.QueryRowContext(ctx, `SELECT value FROM cursors WHERE account_id = ? AND stream = ?`, accountID, stream).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("store: read cursor %s of account %d: %w", stream, accountID, err)
-	}
-	return v, nil
-}
 
 // Cursors returns every stream's cursor of an account.
 func (db *DB) Cursors(ctx context.Context, accountID int64) (map[string]string, error) {

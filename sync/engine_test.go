@@ -43,8 +43,12 @@ func TestRunOnceStoresEveryPageWithItsCursor(t *testing.T) {
 		if want := []string{"a@", "a@10", "a@20", "b@"}; !slices.Equal(calls, want) {
 			t.Errorf("fetches %v, want %v", calls, want)
 		}
+		cursors, err := fx.db.Cursors(ctx, acct.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for stream, want := range map[string]string{"a": "25", "b": "7"} {
-			if got, _ := fx.db.Cursor(ctx, acct.ID, stream); got != want {
+			if got := cursors[stream]; got != want {
 				t.Errorf("cursor of %s = %q, want %q", stream, got, want)
 			}
 		}

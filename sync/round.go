@@ -154,6 +154,9 @@ func (e *Engine) streams(ctx context.Context, a *account, acct store.Account, re
 	// engine's one round an account).
 	cursors, err := e.db.Cursors(ctx, acct.ID)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(ctx)
+		}
 		return storeError{err}
 	}
 	var errs []error

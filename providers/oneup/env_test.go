@@ -145,11 +145,12 @@ type syncResult struct {
 func (e *env) syncAll(src *oneup.Source, acct store.Account) syncResult {
 	e.t.Helper()
 	r := syncResult{pages: map[providers.Stream]int{}, counts: map[health.Kind]int{}, ignored: map[string]int{}}
+	cursors, err := e.db.Cursors(e.ctx, acct.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	for _, st := range src.Streams() {
-		cur, err := e.db.Cursor(e.ctx, acct.ID, string(st))
-		if err != nil {
-			e.t.Fatal(err)
-		}
+		cur := cursors[string(st)]
 		for {
 			p, err := src.Fetch(e.ctx, st, cur)
 			if err != nil {
